@@ -1,0 +1,3 @@
+"""Mounts each API version under its own namespace: /api/v1/ (filled by the API issue)."""
+
+urlpatterns = []

@@ -1,0 +1,10 @@
+"""The domain: one module a concept, re-exported here."""
+
+from .actor import Actor
+from .claim import Claim
+from .outlet import Outlet
+from .review import Review
+from .source import Source
+from .tag import Tag
+
+__all__ = ["Actor", "Claim", "Outlet", "Review", "Source", "Tag"]

@@ -1,0 +1,50 @@
+"""Pieces shared by every model."""
+
+import json
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class UnicodeJSONEncoder(json.JSONEncoder):
+    """Store JSON as UTF-8 text rather than ``\\uXXXX`` escapes.
+
+    SQLite keeps a JSONField as text: with escapes, a search for a non-ASCII alias (``Токаев``)
+    would never match there while it matches on PostgreSQL's jsonb. Both databases must answer alike.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs["ensure_ascii"] = False
+        super().__init__(*args, **kwargs)
+
+
+def validate_string_list(value):
+    """A list of distinct, non-empty strings (aliases, authors)."""
+    if not isinstance(value, list):
+        raise ValidationError("Enter a list of names.", code="invalid")
+    seen = set()
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise ValidationError("Each name must be a non-empty text.", code="invalid")
+        if item != item.strip():
+            raise ValidationError("Names may not start or end with white space: %(name)r.",
+                                  code="invalid", params={"name": item})
+        if item.casefold() in seen:
+            raise ValidationError("%(name)s is listed twice.", code="duplicate", params={"name": item})
+        seen.add(item.casefold())
+
+
+def StringListField(**kwargs):  # noqa: N802 - a field factory reads like a field class
+    """A JSON list of names, as text that both databases search alike."""
+    kwargs.setdefault("default", list)
+    kwargs.setdefault("blank", True)
+    kwargs.setdefault("validators", [validate_string_list])
+    return models.JSONField(encoder=UnicodeJSONEncoder, **kwargs)
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True, db_index=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True

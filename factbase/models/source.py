@@ -1,0 +1,54 @@
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from .base import StringListField, TimeStampedModel
+
+LANGUAGE_REGEX = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+
+
+class Source(TimeStampedModel):
+    """The document a claim was learned from: an article, a transcript.
+
+    Only what the document itself gives is recorded: an unknown URL, author or outlet stays empty.
+    """
+
+    title = models.CharField(max_length=500, blank=True,
+                             help_text="The document's own title; empty when it gives none.")
+    url = models.URLField("URL", max_length=2000, blank=True,
+                          help_text="Where the document is published; empty when unknown.")
+    outlet = models.ForeignKey("factbase.Outlet", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="sources", help_text="Who published it, when known.")
+    authors = StringListField(help_text="The authors the document names.")
+    published_on = models.DateField(null=True, blank=True)
+    language = models.CharField(
+        max_length=16, blank=True, validators=[RegexValidator(LANGUAGE_REGEX, "Enter a language code such as en or pt-BR.")],
+        help_text="Language code (BCP 47), e.g. en, ru, pt-BR.",
+    )
+    text = models.TextField(blank=True, help_text="The document's full text, when we hold it. Claim spans point into it.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-published_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="source_url_unique",
+                                    violation_error_message="Another source has this URL."),
+            models.CheckConstraint(condition=~Q(title="") | ~Q(url="") | ~Q(text=""),
+                                   name="source_identifiable",
+                                   violation_error_message="A source needs a title, a URL or its text."),
+        ]
+
+    def __str__(self):
+        if self.title:
+            return self.title
+        if self.url:
+            return self.url
+        if self.published_on:
+            return f"Untitled source of {self.published_on.isoformat()}"
+        return "Untitled source"
+
+    @property
+    def display_title(self):
+        return str(self)

@@ -1,0 +1,29 @@
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from .base import TimeStampedModel
+
+
+class Tag(TimeStampedModel):
+    """A topic (a crisis, a country) that groups claims."""
+
+    name = models.CharField(max_length=100, unique=True,
+                            error_messages={"unique": "A tag with this name already exists."})
+    slug = models.SlugField(max_length=100, unique=True, allow_unicode=False,
+                            error_messages={"unique": "A tag with this slug already exists."})
+    description = models.CharField(max_length=500, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name="") & ~Q(slug=""), name="tag_name_slug_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)

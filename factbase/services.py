@@ -1,0 +1,326 @@
+"""Writes: every change to the domain goes through these functions.
+
+The admin, the API and the management commands all call them, so a claim entered any way obeys the
+same rules. Each function is atomic: it either makes its whole change or none of it, and raises
+``django.core.exceptions.ValidationError`` (keyed by field), ``PermissionDenied`` or
+``DeleteProtected`` when a rule refuses the change.
+
+Row-level rules live in the models (database constraints, then ``clean()``); the rules here span
+rows or depend on who is asking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from factbase import provenance
+from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
+
+VERIFY_PERMISSION = "factbase.verify_claim"
+
+
+class DeleteProtected(Exception):
+    """A record cannot be deleted while other records point to it."""
+
+    def __init__(self, message: str, *, blocking: dict[str, int]):
+        super().__init__(message)
+        self.message = message
+        self.blocking = blocking
+
+
+# --- shared mechanics ----------------------------------------------------------------------------
+
+def _history_user(user):
+    if user is None or isinstance(user, AnonymousUser) or not getattr(user, "is_authenticated", False):
+        return None
+    return user
+
+
+def _save(instance: models.Model, *, user, reason: str | None = None) -> None:
+    """Validate the whole row (fields, ``clean()``, constraints) and save it with its author."""
+    instance.full_clean()
+    instance._history_user = _history_user(user)
+    if reason:
+        instance._change_reason = reason
+    instance.save()
+
+
+def _apply(instance: models.Model, data: dict[str, Any]) -> None:
+    for field, value in data.items():
+        setattr(instance, field, value)
+
+
+def _create(model: type[models.Model], *, user, data: dict[str, Any]) -> models.Model:
+    instance = model(**data)
+    _save(instance, user=user)
+    return instance
+
+
+def _update(model: type[models.Model], instance: models.Model, *, user, data: dict[str, Any]) -> models.Model:
+    current = model.objects.select_for_update().get(pk=instance.pk)
+    _apply(current, data)
+    _save(current, user=user)
+    return current
+
+
+def _blocking_references(instance: models.Model) -> dict[str, int]:
+    """The protected relations that point to ``instance``, with how many rows each."""
+    blocking = {}
+    for rel in instance._meta.related_objects:
+        if rel.on_delete is not models.PROTECT:
+            continue
+        count = rel.related_model._default_manager.filter(**{rel.field.name: instance}).count()
+        if count:
+            blocking[rel.related_model._meta.verbose_name_plural] = count
+    return blocking
+
+
+def _delete(instance: models.Model, *, user) -> None:
+    blocking = _blocking_references(instance)
+    if blocking:
+        listed = ", ".join(f"{count} {name}" for name, count in sorted(blocking.items()))
+        raise DeleteProtected(
+            f"This {instance._meta.verbose_name} cannot be deleted while {listed} point to it. "
+            f"Reassign or delete those first.",
+            blocking=blocking,
+        )
+    instance._history_user = _history_user(user)
+    instance.delete()
+
+
+# --- actors, outlets, tags, sources --------------------------------------------------------------
+
+@transaction.atomic
+def actor_create(*, user=None, **data) -> Actor:
+    return _create(Actor, user=user, data=data)
+
+
+@transaction.atomic
+def actor_update(*, actor: Actor, user=None, data: dict[str, Any]) -> Actor:
+    return _update(Actor, actor, user=user, data=data)
+
+
+@transaction.atomic
+def actor_delete(*, actor: Actor, user=None) -> None:
+    _delete(actor, user=user)
+
+
+@transaction.atomic
+def outlet_create(*, user=None, **data) -> Outlet:
+    return _create(Outlet, user=user, data=data)
+
+
+@transaction.atomic
+def outlet_update(*, outlet: Outlet, user=None, data: dict[str, Any]) -> Outlet:
+    return _update(Outlet, outlet, user=user, data=data)
+
+
+@transaction.atomic
+def outlet_delete(*, outlet: Outlet, user=None) -> None:
+    _delete(outlet, user=user)
+
+
+@transaction.atomic
+def tag_create(*, user=None, **data) -> Tag:
+    return _create(Tag, user=user, data=data)
+
+
+@transaction.atomic
+def tag_update(*, tag: Tag, user=None, data: dict[str, Any]) -> Tag:
+    return _update(Tag, tag, user=user, data=data)
+
+
+@transaction.atomic
+def tag_delete(*, tag: Tag, user=None) -> None:
+    # Tags only group claims: deleting one untags them, and the claims' history keeps the old tags.
+    tag._history_user = _history_user(user)
+    tag.delete()
+
+
+@transaction.atomic
+def source_create(*, user=None, **data) -> Source:
+    return _create(Source, user=user, data=data)
+
+
+@transaction.atomic
+def source_update(*, source: Source, user=None, data: dict[str, Any]) -> Source:
+    """Update a source; when its text changes, every claim's span is found again in the new text.
+
+    A claim whose quote or passage is no longer in the text blocks the change: the spans must keep
+    pointing at what the claims say.
+    """
+    current = Source.objects.select_for_update().get(pk=source.pk)
+    old_text = current.text
+    _apply(current, data)
+    _save(current, user=user)
+    if current.text != old_text:
+        _relocate_claim_spans(current, user=user)
+    return current
+
+
+def _relocate_claim_spans(source: Source, *, user) -> None:
+    missing = []
+    for claim in source.claims.select_for_update().order_by("id"):
+        claim.source = source
+        try:
+            _save(claim, user=user, reason="Span found again after the source text changed")
+        except ValidationError:
+            missing.append(claim.pk)
+    if missing:
+        ids = ", ".join(f"#{pk}" for pk in missing[:20]) + (" …" if len(missing) > 20 else "")
+        raise ValidationError({
+            "text": f"The new text no longer contains what {len(missing)} claim(s) quote ({ids}). "
+                    f"Correct those claims first, or keep their words in the text."
+        })
+
+
+@transaction.atomic
+def source_delete(*, source: Source, user=None) -> None:
+    _delete(source, user=user)
+
+
+# --- claims ---------------------------------------------------------------------------------------
+
+def _claim_tags(tags: Iterable[Tag] | None):
+    return None if tags is None else list(tags)
+
+
+@transaction.atomic
+def claim_create(
+    *,
+    user=None,
+    speaker: Actor,
+    text: str,
+    source: Source,
+    kind: str = Claim.Kind.DIRECT_QUOTE,
+    speaker_role: str = "",
+    stated_on=None,
+    stated_on_precision: str = "",
+    outlet: Outlet | None = None,
+    span_exact: str = "",
+    span_hint: int | None = None,
+    tags: Iterable[Tag] | None = None,
+) -> Claim:
+    """Record a new, unverified claim.
+
+    A direct quote from a source whose text we hold must occur in that text; its span is found and
+    stored (``span_hint``, an offset, picks among several occurrences). A paraphrase may name the
+    passage that reports it in ``span_exact``.
+    """
+    claim = Claim(
+        speaker=speaker, text=text, source=source, kind=kind, speaker_role=speaker_role,
+        stated_on=stated_on, stated_on_precision=stated_on_precision or "", outlet=outlet,
+        span_exact=span_exact or "", span_start=span_hint,
+    )
+    _save(claim, user=user)
+    tags = _claim_tags(tags)
+    if tags:
+        claim.tags.set(tags)
+    return claim
+
+
+@transaction.atomic
+def claim_update(*, claim: Claim, user=None, data: dict[str, Any]) -> Claim:
+    """Change a claim's fields (and ``tags``).
+
+    Changing what a verified claim says, who said it, in what role, or when, or which source reports
+    it, sends it back to ``unverified``: the verification was of the old record.
+    """
+    data = dict(data)
+    tags = _claim_tags(data.pop("tags", None))
+    unknown = set(data) - {f.name for f in Claim._meta.get_fields()} - {"span_hint"}
+    if unknown:
+        raise ValueError(f"Unknown claim fields: {sorted(unknown)}")
+    if "status" in data or "verified_at" in data or "verified_by" in data:
+        raise ValueError("Use claim_set_status to change a claim's status.")
+    span_hint = data.pop("span_hint", None)
+
+    current = Claim.objects.select_for_update().get(pk=claim.pk)
+    before = {f: getattr(current, f if f not in ("speaker", "source") else f + "_id") for f in Claim.ATTRIBUTION_FIELDS}
+    _apply(current, data)
+    if span_hint is not None:
+        current.span_start = span_hint
+    if "stated_on" in data and data["stated_on"] is None and "stated_on_precision" not in data:
+        current.stated_on_precision = ""
+    after = {f: getattr(current, f if f not in ("speaker", "source") else f + "_id") for f in Claim.ATTRIBUTION_FIELDS}
+    changed = [f for f in Claim.ATTRIBUTION_FIELDS if before[f] != after[f]]
+    reason = None
+    if changed and current.status == Claim.Status.VERIFIED:
+        current.status = Claim.Status.UNVERIFIED
+        current.verified_at = None
+        current.verified_by = None
+        current.status_note = f"Back to unverified: {', '.join(changed)} changed after verification."
+        reason = current.status_note
+    _save(current, user=user, reason=reason)
+    if tags is not None:
+        current.tags.set(tags)
+    return current
+
+
+def can_set_claim_status(user) -> bool:
+    return bool(user is not None and user.is_active and user.has_perm(VERIFY_PERMISSION))
+
+
+@transaction.atomic
+def claim_set_status(*, claim: Claim, user, status: str, note: str = "") -> Claim:
+    """Verify, dispute, reject or reopen a claim. Needs the ``verify_claim`` permission.
+
+    Verifying records who verified it and when; any other status clears that.
+    """
+    if not can_set_claim_status(user):
+        raise PermissionDenied("Changing a claim's status needs the “verify claim” permission (the Editors group has it).")
+    if status not in Claim.Status.values:
+        raise ValidationError({"status": f"“{status}” is not a status. Choose one of: {', '.join(Claim.Status.values)}."})
+    current = Claim.objects.select_for_update().get(pk=claim.pk)
+    if current.status == status and not note:
+        return current
+    current.status = status
+    current.status_note = note
+    if status == Claim.Status.VERIFIED:
+        current.verified_by = user
+        current.verified_at = timezone.now()
+    else:
+        current.verified_by = None
+        current.verified_at = None
+    _save(current, user=user, reason=f"Status set to {status}" + (f": {note}" if note else ""))
+    return current
+
+
+@transaction.atomic
+def claim_delete(*, claim: Claim, user=None) -> None:
+    _delete(claim, user=user)
+
+
+# --- reviews --------------------------------------------------------------------------------------
+
+@transaction.atomic
+def review_create(*, user=None, **data) -> Review:
+    return _create(Review, user=user, data=data)
+
+
+@transaction.atomic
+def review_update(*, review: Review, user=None, data: dict[str, Any]) -> Review:
+    return _update(Review, review, user=user, data=data)
+
+
+@transaction.atomic
+def review_delete(*, review: Review, user=None) -> None:
+    review._history_user = _history_user(user)
+    review.delete()
+
+
+__all__ = [
+    "DeleteProtected", "VERIFY_PERMISSION", "can_set_claim_status",
+    "actor_create", "actor_update", "actor_delete",
+    "outlet_create", "outlet_update", "outlet_delete",
+    "tag_create", "tag_update", "tag_delete",
+    "source_create", "source_update", "source_delete",
+    "claim_create", "claim_update", "claim_set_status", "claim_delete",
+    "review_create", "review_update", "review_delete",
+]
