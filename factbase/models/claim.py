@@ -2,12 +2,23 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Length
+from django.db.models.functions import Cast, ExtractDay, ExtractMonth, Length
+from django.db.models.lookups import Exact
 from simple_history.models import HistoricalRecords
 
 from factbase import provenance
 
 from .base import TimeStampedModel
+
+
+def _day_of(field):
+    # The cast types the value when Django checks the constraint in Python with a NULL date;
+    # PostgreSQL cannot choose an EXTRACT for an untyped NULL.
+    return ExtractDay(Cast(field, output_field=models.DateField()))
+
+
+def _month_of(field):
+    return ExtractMonth(Cast(field, output_field=models.DateField()))
 
 
 class ClaimKind(models.TextChoices):
@@ -106,12 +117,15 @@ class Claim(TimeStampedModel):
             ),
             # Month and year precision store the first day of the period, so dates compare and sort.
             models.CheckConstraint(
-                condition=~Q(stated_on_precision=ClaimPrecision.MONTH) | Q(stated_on__day=1),
+                condition=~Q(stated_on_precision=ClaimPrecision.MONTH) | Q(Exact(_day_of("stated_on"), 1)),
                 name="claim_month_precision_first_day",
                 violation_error_message="With month precision, the date is the first day of the month.",
             ),
             models.CheckConstraint(
-                condition=~Q(stated_on_precision=ClaimPrecision.YEAR) | (Q(stated_on__day=1) & Q(stated_on__month=1)),
+                condition=(
+                    ~Q(stated_on_precision=ClaimPrecision.YEAR)
+                    | (Q(Exact(_day_of("stated_on"), 1)) & Q(Exact(_month_of("stated_on"), 1)))
+                ),
                 name="claim_year_precision_first_day",
                 violation_error_message="With year precision, the date is January 1 of the year.",
             ),

@@ -1,0 +1,63 @@
+"""Fixtures shared by every test: users in each curation role, the seed, small records."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from factbase import services
+from factbase.models import Actor, Source
+from factbase.seed import load_seed
+
+
+@pytest.fixture
+def editor(db):
+    user = User.objects.create_user("editor", password="editor-pass-123", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def contributor(db):
+    user = User.objects.create_user("contributor", password="contributor-pass-123", is_staff=True)
+    user.groups.add(Group.objects.get(name="Contributors"))
+    return user
+
+
+@pytest.fixture
+def reader(db):
+    """Authenticated, but with no permission at all."""
+    return User.objects.create_user("reader", password="reader-pass-123")
+
+
+@pytest.fixture
+def superuser(db):
+    return User.objects.create_superuser("admin", password="admin-pass-123")
+
+
+@pytest.fixture
+def seed(db):
+    """The seed dataset, loaded through the services."""
+    return load_seed()
+
+
+SAMPLE_TEXT = (
+    "The minister said: “We will not raise fuel prices this winter.”\n"
+    "Critics answered that the promise was empty. Later the minister’s office\n"
+    "added that “prices   will stay frozen”, and repeated: “prices will stay frozen”."
+)
+
+
+@pytest.fixture
+def actor(db):
+    return services.actor_create(name="Jane Minister", kind=Actor.Kind.PERSON, aliases=["J. Minister"])
+
+
+@pytest.fixture
+def source(db):
+    return services.source_create(title="Fuel prices frozen", url="https://example.org/fuel",
+                                  published_on="2022-01-08", language="en", text=SAMPLE_TEXT)
+
+
+@pytest.fixture
+def claim(actor, source):
+    return services.claim_create(speaker=actor, source=source, text="We will not raise fuel prices this winter.",
+                                 speaker_role="Minister of Energy", stated_on="2022-01-07", stated_on_precision="day")
