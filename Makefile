@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make run` always uses the embedded SQLite database (db.sqlite3 next to manage.py).
+RUN_DATABASE_URL ?= sqlite:///$(CURDIR)/db.sqlite3
 
-.PHONY: help venv dev-deps run test test-sqlite test-postgres migrate seed clean
+.PHONY: help venv dev-deps run createsuperuser test test-sqlite test-postgres clean
 
 help:
 	@echo "make run    set up .venv, migrate the SQLite database, load the seed, serve on http://$(HOST):$(PORT)/"
@@ -28,23 +30,21 @@ venv: $(VENV)/.requirements
 
 dev-deps: $(VENV)/.requirements-dev
 
-migrate: venv
-	$(BIN)/python manage.py migrate --no-input
-
-seed: migrate
-	$(BIN)/python manage.py load_seed
-
-run: export DATABASE_URL :=
-run: seed
+run: venv
+	DATABASE_URL=$(RUN_DATABASE_URL) $(BIN)/python manage.py migrate --no-input
+	DATABASE_URL=$(RUN_DATABASE_URL) $(BIN)/python manage.py load_seed
 	@echo ""
 	@echo "Factbase is serving on http://$(HOST):$(PORT)/"
 	@echo "  API:    http://$(HOST):$(PORT)/api/v1/"
 	@echo "  Docs:   http://$(HOST):$(PORT)/api/v1/docs/  and  http://$(HOST):$(PORT)/api/v1/redoc/"
 	@echo "  Admin:  http://$(HOST):$(PORT)/admin/"
-	@echo "No account is created for you. Make an admin account with:"
-	@echo "  $(BIN)/python manage.py createsuperuser"
+	@echo "No account is created for you. Make an admin account (in another terminal) with:"
+	@echo "  make createsuperuser"
 	@echo ""
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DATABASE_URL=$(RUN_DATABASE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+createsuperuser: venv
+	DATABASE_URL=$(RUN_DATABASE_URL) $(BIN)/python manage.py createsuperuser
 
 test: dev-deps
 	@$(MAKE) --no-print-directory test-sqlite
