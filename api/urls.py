@@ -1,3 +1,34 @@
-"""Mounts each API version under its own namespace: /api/v1/ (filled by the API issue)."""
+"""Mounts each API version under its own namespace (DRF's NamespaceVersioning).
 
-urlpatterns = []
+A new version is a new package (serializers, views, urls) and one line here. Any other path under
+/api/ (an unknown version, a mistyped resource) answers 404 with a JSON body.
+"""
+
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, include, path, re_path, resolve
+
+VERSIONS = ["v1"]
+
+
+def versions(request):
+    return JsonResponse({"versions": {v: request.build_absolute_uri(f"{v}/") for v in VERSIONS}})
+
+
+def not_found(request, *args, **kwargs):
+    # As APPEND_SLASH would (this catch-all matches first): /api/v1/claims -> /api/v1/claims/
+    if request.method in ("GET", "HEAD") and not request.path_info.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(request.path + "/" + (f"?{query}" if query else ""))
+    return JsonResponse({"detail": "Not found. The API's versions are listed at /api/."}, status=404)
+
+
+urlpatterns = [
+    path("", versions, name="api-versions"),
+    path("v1/", include(("api.v1.urls", "v1"), namespace="v1")),
+    re_path(r"^.*$", not_found),
+]

@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 
 
 class FactbaseConfig(AppConfig):
     name = "factbase"
     verbose_name = "Factbase"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from factbase.selectors import register_sqlite_functions
+
+        # Unicode case folding for SQLite, whose LIKE folds ASCII only (see selectors.text_contains).
+        connection_created.connect(register_sqlite_functions, dispatch_uid="factbase_sqlite_functions")

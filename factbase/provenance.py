@@ -141,8 +141,8 @@ def resolve_date(expression: str, reference: date) -> tuple[date, str]:
 
     m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
     if m:
-        return date(int(m[1]), int(m[2]), int(m[3])), Precision.DAY
-    if text == "today" or text == "the same day":
+        return _date(int(m[1]), int(m[2]), int(m[3])), Precision.DAY
+    if text == "today":
         return reference, Precision.DAY
     if text == "yesterday":
         return reference - timedelta(days=1), Precision.DAY
@@ -164,20 +164,35 @@ def resolve_date(expression: str, reference: date) -> tuple[date, str]:
             year = int(m[2])
         else:
             year = reference.year if month <= reference.month else reference.year - 1
-        return date(year, month, 1), Precision.MONTH
+        return _date(year, month, 1), Precision.MONTH
     m = re.fullmatch(r"(\d{4})", text)
     if m:
-        return date(int(m[1]), 1, 1), Precision.YEAR
+        return _date(int(m[1]), 1, 1), Precision.YEAR
     raise DateExpressionError(f"Cannot resolve the date expression {expression!r}.")
+
+
+def _date(year: int, month: int, day: int) -> date:
+    """A date, or DateExpressionError when there is no such day (2022-02-30, year 0)."""
+    try:
+        return date(year, month, day)
+    except ValueError as exc:
+        raise DateExpressionError(str(exc)) from exc
 
 
 def _day_in_month(day: int, month: int, year: str | None, reference: date) -> date:
     try:
         if year:
             return date(int(year), month, day)
-        candidate = date(reference.year, month, day)
-        if candidate > reference:
-            candidate = date(reference.year - 1, month, day)
-        return candidate
+        date(2000, month, day)  # a day that exists in some year (2000 was a leap year)
+        year_ = reference.year
+        while True:  # the latest such day on or before the reference: February 29 goes back to a leap year
+            try:
+                candidate = date(year_, month, day)
+            except ValueError:
+                year_ -= 1
+                continue
+            if candidate <= reference:
+                return candidate
+            year_ -= 1
     except ValueError as exc:
         raise DateExpressionError(str(exc)) from exc

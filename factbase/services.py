@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -52,8 +52,22 @@ def _save(instance: models.Model, *, user, reason: str | None = None) -> None:
 
 
 def _apply(instance: models.Model, data: dict[str, Any]) -> None:
-    for field, value in data.items():
-        setattr(instance, field, value)
+    """Set the given fields, converted to their Python types (so "2022-01-07" equals a stored date)."""
+    errors = {}
+    for name, value in data.items():
+        try:
+            field = instance._meta.get_field(name)
+        except FieldDoesNotExist:
+            field = None
+        if field is not None and field.concrete and not field.is_relation and value is not None:
+            try:
+                value = field.to_python(value)
+            except ValidationError as exc:
+                errors[name] = exc.messages
+                continue
+        setattr(instance, name, value)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _create(model: type[models.Model], *, user, data: dict[str, Any]) -> models.Model:
@@ -160,14 +174,34 @@ def source_update(*, source: Source, user=None, data: dict[str, Any]) -> Source:
     _apply(current, data)
     _save(current, user=user)
     if current.text != old_text:
-        _relocate_claim_spans(current, user=user)
+        _relocate_claim_spans(current, old_text=old_text, user=user)
     return current
 
 
-def _relocate_claim_spans(source: Source, *, user) -> None:
+def _offset_mover(old: str, new: str):
+    """A function that tells where an offset into ``old`` lands in ``new``: shifted when the edit is
+    before it. The edit is taken as one change between the common beginning and the common end of
+    both texts; an offset inside it stays as it was (the nearest occurrence is then taken).
+    """
+    limit = min(len(old), len(new))
+    prefix = 0
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
+        suffix += 1
+    edit_end, shift = len(old) - suffix, len(new) - len(old)
+    return lambda offset: offset + shift if offset >= edit_end else offset
+
+
+def _relocate_claim_spans(source: Source, *, old_text: str, user) -> None:
     missing = []
+    moved = _offset_mover(old_text, source.text)
     for claim in source.claims.select_for_update().order_by("id"):
         claim.source = source
+        if claim.span_start is not None:
+            # The hint that picks among repeated phrases: where the old span is in the new text.
+            claim.span_start = moved(claim.span_start)
         try:
             _save(claim, user=user, reason="Span found again after the source text changed")
         except ValidationError:
@@ -236,9 +270,10 @@ def claim_update(*, claim: Claim, user=None, data: dict[str, Any]) -> Claim:
     tags = _claim_tags(data.pop("tags", None))
     unknown = set(data) - {f.name for f in Claim._meta.get_fields()} - {"span_hint"}
     if unknown:
-        raise ValueError(f"Unknown claim fields: {sorted(unknown)}")
+        raise ValidationError({name: "A claim has no such field." for name in sorted(unknown)})
     if "status" in data or "verified_at" in data or "verified_by" in data:
-        raise ValueError("Use claim_set_status to change a claim's status.")
+        raise ValidationError({"status": "A claim's status is changed with claim_set_status, which needs the "
+                                         "verify_claim permission."})
     span_hint = data.pop("span_hint", None)
 
     current = Claim.objects.select_for_update().get(pk=claim.pk)

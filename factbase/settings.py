@@ -126,9 +126,66 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
 
-# Django REST framework: the API layer (api/) is filled by a later issue; these are its defaults.
+# Django REST framework: the API (api/). Every endpoint lives under a version namespace (/api/v1/).
+# Request rates: "<number>/<second|minute|hour|day>", or "none" to switch a throttle off.
+def _throttle_rate(name, default):
+    value = env.str(name, default=default).strip()
+    return None if value.lower() in ("", "none", "off") else value
+
+
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
+    "ALLOWED_VERSIONS": ["v1"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: an unauthenticated write then gets 401 with "WWW-Authenticate: Token".
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ModelPermissionsOrReadOnly"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "api.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["api.filters.FilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.KeysetPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonThrottle", "api.throttling.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": _throttle_rate("DJANGO_THROTTLE_ANON", "120/minute"),
+        "user": _throttle_rate("DJANGO_THROTTLE_USER", "1200/minute"),
+    },
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# How many rows a list page holds by default, and at most (a larger page_size is refused with 400).
+API_PAGE_SIZE = env.int("DJANGO_API_PAGE_SIZE", default=50)
+API_MAX_PAGE_SIZE = env.int("DJANGO_API_MAX_PAGE_SIZE", default=500)
+
+# drf-spectacular: the OpenAPI schema of each API version, and its docs served without the internet.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Factbase API",
+    "DESCRIPTION": "",  # set in api/schema.py (API_DESCRIPTION)
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENFORCE_NON_BLANK_FIELDS": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No call to the public validator service from the docs page.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None, "persistAuthorization": True},
+    "ENUM_NAME_OVERRIDES": {
+        "ActorKindEnum": "factbase.models.actor.ActorKind",
+        "OutletKindEnum": "factbase.models.outlet.OutletKind",
+        "ClaimKindEnum": "factbase.models.claim.ClaimKind",
+        "ClaimStatusEnum": "factbase.models.claim.ClaimStatus",
+        "ClaimPrecisionEnum": "factbase.models.claim.ClaimPrecision",
+        "ReviewRatingEnum": "factbase.models.review.ReviewRating",
+        "HistoryTypeEnum": ["created", "changed", "deleted"],
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.postprocess_schema",
+    ],
 }
 
 # django-simple-history: keep who changed what, and show the changed fields in the admin.

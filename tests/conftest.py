@@ -8,6 +8,12 @@ from factbase.models import Actor, Source
 from factbase.seed import load_seed
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The real hasher costs about a second a user; tests check permissions, not hashing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def editor(db):
     user = User.objects.create_user("editor", password="editor-pass-123", is_staff=True)

@@ -4,7 +4,7 @@ from simple_history.models import HistoricalRecords
 
 from .base import StringListField, TimeStampedModel
 
-WIKIDATA_ID_REGEX = r"^Q[1-9][0-9]*$"
+WIKIDATA_ID_REGEX = r"^Q[1-9][0-9]*\Z"  # \Z, not $: $ also matches before a final newline
 
 
 class ActorKind(models.TextChoices):

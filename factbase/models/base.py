@@ -4,6 +4,8 @@ import json
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 
 
 class UnicodeJSONEncoder(json.JSONEncoder):
@@ -48,3 +50,19 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+# The date that an unknown date sorts as: earlier than any real date, on every database.
+UNDATED_SORTS_AS = "0001-01-01"
+
+
+def date_sort_key(field: str):
+    """A date column as a sort key in which an unknown (NULL) date counts as earlier than any date.
+
+    Keyset pagination needs a total order without NULLs (PostgreSQL and SQLite place NULLs
+    differently, and a NULL never compares). The same expression is indexed (see the models'
+    ``Meta.indexes``) and used by ``factbase.selectors``: the literal is inlined, not a bound
+    parameter, so that both databases recognise the indexed expression in a query.
+    """
+    return Coalesce(models.F(field), RawSQL(f"'{UNDATED_SORTS_AS}'", (), output_field=models.DateField()),
+                    output_field=models.DateField())

@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from factbase import provenance
 
-from .base import TimeStampedModel
+from .base import TimeStampedModel, date_sort_key
 
 
 def _day_of(field):
@@ -100,6 +100,8 @@ class Claim(TimeStampedModel):
             models.Index(fields=["-created_at", "-id"], name="claim_created_at_id"),
             models.Index(fields=["speaker", "-stated_on", "-id"], name="claim_speaker_stated_on"),
             models.Index(fields=["status", "-stated_on", "-id"], name="claim_status_stated_on"),
+            # The API's keyset orderings: by date (an unknown date sorts as the earliest) and id.
+            models.Index(date_sort_key("stated_on").desc(), F("id").desc(), name="claim_stated_key_id"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=ClaimKind.values), name="claim_kind_valid"),

@@ -1,8 +1,8 @@
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from .base import TimeStampedModel
+from .base import TimeStampedModel, date_sort_key
 
 
 class ReviewRating(models.TextChoices):
@@ -46,6 +46,10 @@ class Review(TimeStampedModel):
 
     class Meta:
         ordering = ["-reviewed_on", "-id"]
+        indexes = [
+            # The API's keyset ordering: an unknown date sorts as the earliest.
+            models.Index(date_sort_key("reviewed_on").desc(), F("id").desc(), name="review_reviewed_key_id"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(rating__in=ReviewRating.values), name="review_rating_valid"),
             models.CheckConstraint(condition=Q(reviewer__isnull=False) | Q(source__isnull=False),

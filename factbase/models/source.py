@@ -1,11 +1,11 @@
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from .base import StringListField, TimeStampedModel
+from .base import StringListField, TimeStampedModel, date_sort_key
 
-LANGUAGE_REGEX = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+LANGUAGE_REGEX = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z"  # \Z, not $: $ also matches before a final newline
 
 
 class Source(TimeStampedModel):
@@ -32,6 +32,11 @@ class Source(TimeStampedModel):
 
     class Meta:
         ordering = ["-published_on", "-id"]
+        indexes = [
+            # The API's keyset ordering (an unknown date sorts as the earliest) and its language filter.
+            models.Index(date_sort_key("published_on").desc(), F("id").desc(), name="source_published_key_id"),
+            models.Index(fields=["language"], name="source_language"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="source_url_unique",
                                     violation_error_message="Another source has this URL."),

@@ -1,0 +1,60 @@
+"""One place that turns every refusal into a JSON answer with the right status.
+
+- ``django.core.exceptions.ValidationError`` from the services (``full_clean``, rules spanning rows):
+  400, keyed by the API's field names (``non_field_errors`` for the record as a whole);
+- ``PermissionDenied`` (Django's or DRF's): 403; ``NotAuthenticated``: 401 with ``WWW-Authenticate``;
+- ``services.DeleteProtected``: 409, with what blocks the delete;
+- ``IntegrityError`` (a concurrent write won a uniqueness race): 409;
+- ``PreconditionFailed`` (``If-Match`` no longer matches): 412;
+- the rest of DRF's exceptions (404, 405, 415, 429 with ``Retry-After``, ...) as DRF answers them.
+
+Every body is JSON: ``{"detail": "..."}`` or ``{"field": ["problem", ...]}``.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from factbase.services import DeleteProtected
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The record changed since you read it (If-Match does not match its ETag). Read it again."
+    default_code = "precondition_failed"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The change conflicts with the current state of the records."
+    default_code = "conflict"
+
+
+def validation_error_from_django(exc: DjangoValidationError, field_names: dict[str, str] | None = None):
+    """A DRF ``ValidationError`` keyed by API field names (``field_names`` maps model -> API names)."""
+    field_names = field_names or {}
+    if hasattr(exc, "error_dict"):
+        detail = {}
+        for field, messages in exc.message_dict.items():
+            key = api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field_names.get(field, field)
+            detail.setdefault(key, []).extend(messages)
+        return exceptions.ValidationError(detail)
+    return exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: exc.messages})
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = validation_error_from_django(exc)
+    elif isinstance(exc, DeleteProtected):
+        blocking = {str(name): count for name, count in exc.blocking.items()}
+        return Response({"detail": str(exc.message), "blocking": blocking}, status=status.HTTP_409_CONFLICT)
+    elif isinstance(exc, IntegrityError):
+        exc = Conflict("The change conflicts with another record (a uniqueness or reference rule); "
+                       "read the records again and retry.")
+    return drf_exception_handler(exc, context)

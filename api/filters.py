@@ -1,0 +1,224 @@
+"""Filters for every list (django-filter), shared by every API version.
+
+A filter value that does not parse (a malformed date, an unknown status, a word where an id goes)
+is refused with 400 naming the parameter; so is a parameter that no filter of the list knows, or a
+single-valued one given twice: nothing a client asks for is silently left out.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import RegexValidator, validate_slug
+from django_filters import rest_framework as filters
+from django_filters.widgets import QueryArrayWidget
+from rest_framework.exceptions import ValidationError
+
+from api.pagination import CURSOR_PARAM, ORDERING_PARAM, PAGE_SIZE_PARAM
+from factbase import selectors
+from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
+from factbase.models.source import LANGUAGE_REGEX
+
+MAX_BIGINT = 2**63 - 1
+PAGINATION_PARAMS = (CURSOR_PARAM, PAGE_SIZE_PARAM, ORDERING_PARAM)
+ALWAYS_ALLOWED = ("format",)  # DRF's renderer choice, e.g. ?format=json in a browser
+
+
+class MultipleIdField(forms.Field):
+    """One or more ids: ``?speaker=3&speaker=5`` (or ``?speaker=3,5``)."""
+
+    widget = QueryArrayWidget
+
+    def to_python(self, value):
+        if value in (None, "", []):
+            return []
+        values = value if isinstance(value, (list, tuple)) else [value]
+        ids = []
+        for item in values:
+            text = str(item).strip()
+            if not text.isdigit() or not 1 <= int(text) <= MAX_BIGINT:
+                raise forms.ValidationError(f"“{text[:30]}” is not an id (a whole number from 1).", code="invalid")
+            ids.append(int(text))
+        if len(ids) > 100:
+            raise forms.ValidationError("Give at most 100 ids.", code="max_length")
+        return ids
+
+
+class MultipleIdFilter(filters.Filter):
+    """Rows whose ``field_name`` is any of the given ids."""
+
+    field_class = MultipleIdField
+    multiple = True
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": value})
+
+
+def _language_filter(field_name: str, help_text: str):
+    return filters.CharFilter(
+        field_name=field_name, max_length=16, help_text=help_text,
+        validators=[RegexValidator(LANGUAGE_REGEX, "Enter a language code such as en or pt-BR.")],
+    )
+
+
+class FilterSet(filters.FilterSet):
+    """Base of every filterset: ``examples`` gives an example value for each parameter (OpenAPI)."""
+
+    examples: dict[str, object] = {}
+
+
+class ClaimFilterSet(FilterSet):
+    speaker = MultipleIdFilter(field_name="speaker_id",
+                               help_text="The speaker's id; repeat it for claims by any of several speakers.")
+    speaker_name = filters.CharFilter(method="filter_speaker_name", max_length=200,
+                                      help_text="Part of the speaker's name or of one of their aliases, any case.")
+    outlet = MultipleIdFilter(field_name="outlet_id",
+                              help_text="The id of the outlet where the statement was made (repeatable).")
+    source = MultipleIdFilter(field_name="source_id",
+                              help_text="The id of the source that reports the claim (repeatable).")
+    status = filters.MultipleChoiceFilter(choices=Claim.Status.choices, distinct=False,
+                                          help_text="Curation status (repeatable: any of the given).")
+    kind = filters.ChoiceFilter(choices=Claim.Kind.choices, help_text="Direct quote or paraphrase.")
+    tag = filters.CharFilter(field_name="tags__slug", max_length=100, validators=[validate_slug],
+                             help_text="A tag's slug: claims with that tag.")
+    language = _language_filter("source__language", "The language code of the claim's source, e.g. en.")
+    stated_after = filters.DateFilter(field_name="stated_on", lookup_expr="gte",
+                                      help_text="Stated on or after this date (ISO 8601); undated claims are left out.")
+    stated_before = filters.DateFilter(field_name="stated_on", lookup_expr="lte",
+                                       help_text="Stated on or before this date (ISO 8601); undated claims are left out.")
+    q = filters.CharFilter(
+        method="filter_q", max_length=500,
+        help_text=(
+            "Full-text search over the claim's text and its speaker's name and aliases, in web search syntax: "
+            "words (all must match), \"a quoted phrase\", -excluded, `or`. On PostgreSQL: English stemming "
+            "(`protesters` finds `protest`) and `ordering=relevance` ranks by it. On SQLite: each word must occur "
+            "as a case-insensitive substring, without stemming or ranking."
+        ),
+    )
+
+    examples = {
+        "speaker": [1], "speaker_name": "tokayev", "outlet": [1], "source": [1], "status": ["unverified"],
+        "kind": "direct_quote", "tag": "kazakhstan-unrest-2022", "language": "en",
+        "stated_after": "2022-01-01", "stated_before": "2022-01-31", "q": "deadly force",
+    }
+
+    class Meta:
+        model = Claim
+        fields = []
+
+    def filter_speaker_name(self, queryset, name, value):
+        return queryset.filter(selectors.actor_name_matches(value, prefix="speaker__"))
+
+    def filter_q(self, queryset, name, value):
+        return selectors.claim_search(queryset, value)
+
+
+class ActorFilterSet(FilterSet):
+    q = filters.CharFilter(method="filter_q", max_length=200,
+                           help_text="Part of the actor's name or of one of their aliases, any case.")
+    kind = filters.ChoiceFilter(choices=Actor.Kind.choices, help_text="Person or organization.")
+    wikidata_id = filters.CharFilter(max_length=20, help_text="The Wikidata item, e.g. Q123.")
+    examples = {"q": "tokayev", "kind": "person", "wikidata_id": "Q123"}
+
+    class Meta:
+        model = Actor
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(selectors.actor_name_matches(value))
+
+
+class OutletFilterSet(FilterSet):
+    q = filters.CharFilter(method="filter_q", max_length=200, help_text="Part of the outlet's name, any case.")
+    kind = filters.ChoiceFilter(choices=Outlet.Kind.choices, help_text="What kind of outlet.")
+    examples = {"q": "khabar", "kind": "broadcaster"}
+
+    class Meta:
+        model = Outlet
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(selectors.text_contains("name", value))
+
+
+class SourceFilterSet(FilterSet):
+    q = filters.CharFilter(method="filter_q", max_length=200,
+                           help_text="Part of the source's title or URL, any case.")
+    outlet = MultipleIdFilter(field_name="outlet_id",
+                              help_text="The id of the outlet that published the source (repeatable).")
+    language = _language_filter("language", "The source's language code, e.g. en.")
+    published_after = filters.DateFilter(field_name="published_on", lookup_expr="gte",
+                                         help_text="Published on or after this date (ISO 8601).")
+    published_before = filters.DateFilter(field_name="published_on", lookup_expr="lte",
+                                          help_text="Published on or before this date (ISO 8601).")
+    examples = {"q": "kazakhstan", "outlet": [1], "language": "en",
+                "published_after": "2022-01-01", "published_before": "2022-12-31"}
+
+    class Meta:
+        model = Source
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(selectors.text_contains("title", value) | selectors.text_contains("url", value))
+
+
+class ReviewFilterSet(FilterSet):
+    claim = MultipleIdFilter(field_name="claim_id", help_text="The reviewed claim's id (repeatable).")
+    reviewer = MultipleIdFilter(field_name="reviewer_id", help_text="The reviewer's id (repeatable).")
+    source = MultipleIdFilter(field_name="source_id",
+                              help_text="The id of the source where the review was published (repeatable).")
+    rating = filters.MultipleChoiceFilter(choices=Review.Rating.choices, distinct=False, help_text="The rating (repeatable).")
+    reviewed_after = filters.DateFilter(field_name="reviewed_on", lookup_expr="gte",
+                                        help_text="Reviewed on or after this date (ISO 8601).")
+    reviewed_before = filters.DateFilter(field_name="reviewed_on", lookup_expr="lte",
+                                         help_text="Reviewed on or before this date (ISO 8601).")
+    examples = {"claim": [1], "reviewer": [1], "source": [1], "rating": ["unsupported"],
+                "reviewed_after": "2022-01-01", "reviewed_before": "2022-12-31"}
+
+    class Meta:
+        model = Review
+        fields = []
+
+
+class TagFilterSet(FilterSet):
+    q = filters.CharFilter(method="filter_q", max_length=100, help_text="Part of the tag's name or slug, any case.")
+    examples = {"q": "kazakhstan"}
+
+    class Meta:
+        model = Tag
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(selectors.text_contains("name", value) | selectors.text_contains("slug", value))
+
+
+def check_query_params(request, allowed: dict[str, bool]) -> None:
+    """Refuse (400) a parameter not in ``allowed`` (name -> may repeat), or a single one given twice."""
+    errors = {}
+    for name in request.query_params:
+        if name not in allowed and name not in ALWAYS_ALLOWED:
+            known = ", ".join(sorted(allowed)) or "none"
+            errors[name[:100]] = [f"Unknown parameter. This list takes: {known}."]
+        elif not allowed.get(name, False) and len(request.query_params.getlist(name)) > 1:
+            errors[name] = ["Give this parameter once."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def allowed_params(filterset_class, *, paginated: bool = True) -> dict[str, bool]:
+    allowed = {}
+    if filterset_class is not None:
+        for name, filter_ in filterset_class.base_filters.items():
+            allowed[name] = isinstance(filter_, (filters.MultipleChoiceFilter, MultipleIdFilter))
+    if paginated:
+        allowed.update({name: False for name in PAGINATION_PARAMS})
+    return allowed
+
+
+class FilterBackend(filters.DjangoFilterBackend):
+    """django-filter's backend, also refusing unknown and repeated parameters (400)."""
+
+    def filter_queryset(self, request, queryset, view):
+        check_query_params(request, allowed_params(self.get_filterset_class(view, queryset)))
+        return super().filter_queryset(request, queryset, view)

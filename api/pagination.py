@@ -1,0 +1,266 @@
+"""Keyset (cursor) pagination over a total order: the user's sort key, then the primary key.
+
+DRF's ``CursorPagination`` keys on one field position only, which skips or repeats rows where that
+field ties (many claims share a day) and cannot step over NULLs. Here a page is found by a
+comparison on every sort key, e.g. for ``-stated_on``::
+
+    key <= K AND (key < K OR id < I)       -- key = COALESCE(stated_on, '0001-01-01')
+
+which an index on ``(key DESC, id DESC)`` answers by seeking, so a page deep in the table costs what
+the first page costs; no request counts the table. Unknown dates sort as the earliest date (see
+``factbase.models.base.date_sort_key``), so there is no NULL to compare.
+
+A cursor is an opaque, URL-safe token naming the ordering it belongs to, the direction, and the sort
+key values of the row it starts after (or before). ``next`` and ``previous`` are links, ``null`` when
+there is no such page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timezone as dt_timezone
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from factbase.selectors import SortKey
+
+MAX_BIGINT = 2**63 - 1
+CURSOR_PARAM = "cursor"
+PAGE_SIZE_PARAM = "page_size"
+ORDERING_PARAM = "ordering"
+
+
+def default_page_size() -> int:
+    return settings.API_PAGE_SIZE
+
+
+def max_page_size() -> int:
+    return settings.API_MAX_PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class Cursor:
+    ordering: str
+    values: list
+    reverse: bool = False  # False: the rows after ``values``; True: the rows before them
+    inclusive: bool = False  # whether the row at ``values`` itself is included
+
+
+def _encode_value(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def _decode_value(kind: str, value):
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int) or not -MAX_BIGINT <= value <= MAX_BIGINT:
+            raise ValueError
+        return value
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ValueError
+        return float(value)
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError
+    if kind == "date":
+        return date.fromisoformat(value)
+    if kind == "datetime":
+        parsed = datetime.fromisoformat(value)
+        return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=dt_timezone.utc)
+    return value
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    payload = {"o": cursor.ordering, "v": [_encode_value(v) for v in cursor.values]}
+    if cursor.reverse:
+        payload["r"] = 1
+    if cursor.inclusive:
+        payload["i"] = 1
+    raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(token: str, ordering: str, keys: list[SortKey]) -> Cursor:
+    invalid = ValidationError({CURSOR_PARAM: ["This cursor is not valid: use the next and previous links as given."]})
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        payload = json.loads(raw.decode())
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise invalid from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("v"), list) or len(payload["v"]) != len(keys):
+        raise invalid
+    if payload.get("o") != ordering:
+        raise ValidationError({CURSOR_PARAM: [
+            f"This cursor belongs to another ordering ({str(payload.get('o'))[:50]!r}); "
+            f"repeat the ordering it was made with, or start again without a cursor."
+        ]})
+    try:
+        values = [_decode_value(key.kind, value) for key, value in zip(keys, payload["v"])]
+    except (TypeError, ValueError, OverflowError):
+        raise invalid from None
+    if payload.get("r", 0) not in (0, 1) or payload.get("i", 0) not in (0, 1):
+        raise invalid
+    return Cursor(ordering, values, reverse=bool(payload.get("r")), inclusive=bool(payload.get("i")))
+
+
+def _keyset_condition(keys: list[SortKey], values: list, *, reverse: bool, inclusive: bool) -> Q:
+    """The rows that come after ``values`` in the order of ``keys`` (before them when ``reverse``).
+
+    Written as ``k0 <= v0 AND (k0 < v0 OR (k1 < v1 ...))`` (directions adjusted), whose first term
+    an index on the keys answers with a seek.
+    """
+    def op(key: SortKey, strict: bool) -> str:
+        descending = key.descending != reverse
+        return ("lt" if descending else "gt") + ("" if strict else "e")
+
+    last = len(keys) - 1
+    condition = Q(**{f"{keys[last].name}__{op(keys[last], strict=not inclusive)}": values[last]})
+    for i in range(last - 1, -1, -1):
+        key, value = keys[i], values[i]
+        condition = Q(**{f"{key.name}__{op(key, strict=True)}": value}) | (Q(**{key.name: value}) & condition)
+    first = keys[0]
+    return Q(**{f"{first.name}__{op(first, strict=False)}": values[0]}) & condition
+
+
+class KeysetPagination(BasePagination):
+    """Keyset pagination; the view names its orderings with ``get_orderings()`` (name -> sort keys)."""
+
+    def get_page_size(self, request) -> int:
+        values = request.query_params.getlist(PAGE_SIZE_PARAM)
+        if not values:
+            return default_page_size()
+        value = values[-1].strip()
+        if not value.isdigit() or not 1 <= int(value) <= max_page_size():
+            raise ValidationError({PAGE_SIZE_PARAM: [
+                f"Give a whole number from 1 to {max_page_size()} (the default is {default_page_size()})."
+            ]})
+        return int(value)
+
+    def get_ordering(self, request, view) -> tuple[str, list[SortKey]]:
+        orderings = view.get_orderings()
+        names = request.query_params.getlist(ORDERING_PARAM)
+        name = names[-1] if names else next(iter(orderings))
+        if name not in orderings:
+            raise ValidationError({ORDERING_PARAM: [
+                f"“{name[:50]}” is not an ordering here. Choose one of: {', '.join(orderings)}."
+            ]})
+        return name, view.resolve_ordering(name, orderings[name])
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        page_size = self.get_page_size(request)
+        ordering, keys = self.get_ordering(request, view)
+        token = request.query_params.get(CURSOR_PARAM)
+        cursor = decode_cursor(token, ordering, keys) if token else None
+        reverse = bool(cursor and cursor.reverse)
+
+        present = set(queryset.query.annotations)
+        queryset = queryset.annotate(**{k.name: k.expression for k in keys if k.name not in present})
+        if cursor is not None:
+            queryset = queryset.filter(
+                _keyset_condition(keys, cursor.values, reverse=reverse, inclusive=cursor.inclusive)
+            )
+        order = [F(k.name).desc() if k.descending != reverse else F(k.name).asc() for k in keys]
+        rows = list(queryset.order_by(*order)[: page_size + 1])
+        has_more = len(rows) > page_size
+        rows = rows[:page_size]
+        if reverse:
+            rows.reverse()
+
+        def position(row):
+            return [getattr(row, k.name) for k in keys]
+
+        self.next_cursor = self.previous_cursor = None
+        if rows:
+            first, last = Cursor(ordering, position(rows[0]), reverse=True), Cursor(ordering, position(rows[-1]))
+            if reverse:
+                self.previous_cursor = first if has_more else None
+                self.next_cursor = last
+            else:
+                self.next_cursor = last if has_more else None
+                self.previous_cursor = first if cursor is not None else None
+        elif cursor is not None:
+            # An empty page (the rows were deleted meanwhile): lead back to where the cursor pointed.
+            self.previous_cursor = Cursor(ordering, cursor.values, reverse=True, inclusive=True) if not reverse else None
+            self.next_cursor = Cursor(ordering, cursor.values, inclusive=True) if reverse else None
+        return rows
+
+    def _link(self, cursor: Cursor | None):
+        if cursor is None:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, CURSOR_PARAM, encode_cursor(cursor))
+
+    def get_paginated_response(self, data):
+        return Response({
+            "next": self._link(self.next_cursor),
+            "previous": self._link(self.previous_cursor),
+            "results": data,
+        })
+
+    def get_first_page_link(self):
+        return remove_query_param(self.request.build_absolute_uri(), CURSOR_PARAM)
+
+    # --- OpenAPI -------------------------------------------------------------------------------
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {
+                "next": {
+                    "type": "string", "nullable": True, "format": "uri",
+                    "description": "The next page, or null on the last page.",
+                    "example": "http://127.0.0.1:8000/api/v1/claims/?cursor=eyJvIjoiLXN0YXRlZF9vbiIsInYiOlsiMjAyMi0wMS0wNyIsMTJdfQ",
+                },
+                "previous": {
+                    "type": "string", "nullable": True, "format": "uri",
+                    "description": "The previous page, or null on the first page.",
+                    "example": None,
+                },
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        orderings = list(view.get_orderings())
+        ordering_description = (
+            f"Sort order; the default is `{orderings[0]}`. Rows that tie are ordered by id in the same direction, "
+            f"so pages never skip or repeat a row."
+        )
+        extra = getattr(view, "ordering_description", "")
+        if extra:
+            ordering_description += " " + extra
+        return [
+            {
+                "name": CURSOR_PARAM, "in": "query", "required": False,
+                "description": "Where the page starts: copy it from a response's `next` or `previous` link. "
+                               "A cursor only works with the ordering it was made with.",
+                "schema": {"type": "string"},
+                "example": "eyJvIjoiLXN0YXRlZF9vbiIsInYiOlsiMjAyMi0wMS0wNyIsMTJdfQ",
+            },
+            {
+                "name": PAGE_SIZE_PARAM, "in": "query", "required": False,
+                "description": f"How many rows a page holds: 1 to {max_page_size()} (default {default_page_size()}). "
+                               f"A larger value is refused with 400, not reduced.",
+                "schema": {"type": "integer", "minimum": 1, "maximum": max_page_size()},
+                "example": 20,
+            },
+            {
+                "name": ORDERING_PARAM, "in": "query", "required": False,
+                "description": ordering_description,
+                "schema": {"type": "string", "enum": orderings},
+                "example": orderings[0],
+            },
+        ]

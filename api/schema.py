@@ -1,0 +1,301 @@
+"""The OpenAPI description (drf-spectacular), shared by every API version.
+
+``AutoSchema`` gives every operation a summary and a description from its resource and action,
+documents its error responses (400, 401, 403, 404, 406, 409, 412, 415, 429) with their bodies and
+headers, its conditional-request headers, and an example for each parameter.
+"""
+
+from __future__ import annotations
+
+import json
+
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import build_array_type, build_basic_type
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter
+from rest_framework import serializers
+
+API_DESCRIPTION = """
+Factbase is a database of **sourced claims**: who said what, when, and in which outlet, each tied to
+the document (source) that reports it, with the exact passage where we hold the source's text.
+
+**Reading** is open to everyone. **Writing** needs a token (`Authorization: Token <key>`, made in
+the admin) or a session, and the model permission for the change (add, change, delete); setting a
+claim's curation status needs the *verify claim* permission.
+
+**Related records** are read as a brief object (`id`, `url`, the name — or `title` for a source,
+never empty — and `kind` where there is one) and written as their id.
+
+**Lists** are paged by cursor (keyset): follow `next` and `previous`; `page_size` is 1 to 500.
+Rows that tie on the sort key are ordered by id, so a walk through the pages visits every row once.
+An unknown date sorts as earlier than any date.
+
+**Conditional requests**: a single record carries an `ETag`; `If-None-Match` answers 304 when it has
+not changed; `PUT`, `PATCH` and `DELETE` with `If-Match` answer 412 when it has.
+
+**Errors** are JSON: `{"detail": "..."}`, or for invalid input an object naming each field (or
+query parameter) with its problems, `non_field_errors` for the record as a whole.
+
+| status | when |
+| --- | --- |
+| 400 | invalid input: a body field, a filter value, an unknown query parameter, a bad cursor or page size |
+| 401 | a write without credentials, or with a wrong token (`WWW-Authenticate: Token`) |
+| 403 | the user lacks the permission for this write |
+| 404 | no such record, route or API version |
+| 405 | the method is not allowed on this route (e.g. `DELETE` on a list) |
+| 406 | the `Accept` header asks for a format the API does not serve |
+| 409 | a delete blocked by records that point to this one; a write that conflicts with another record |
+| 412 | `If-Match` does not match the record's current `ETag` |
+| 415 | a request body that is not `application/json` |
+| 429 | too many requests; `Retry-After` says how many seconds to wait |
+""".strip()
+
+
+# --- bodies of the error responses ----------------------------------------------------------------
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What went wrong.")
+
+
+class DeleteBlockedSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="Why the record cannot be deleted, and what to do.")
+    blocking = serializers.DictField(child=serializers.IntegerField(), required=False,
+                                     help_text="The kinds of records that point to this one, with how many of each.")
+
+
+VALIDATION_ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Each invalid field or query parameter with its problems; `non_field_errors` for the "
+                   "record as a whole; `detail` for a body that is not valid JSON.",
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "string"},
+            {"type": "object", "additionalProperties": {}},
+        ],
+    },
+    "example": {"stated_on": ["With month precision, enter the first day of the month; with year precision, January 1."]},
+}
+
+ERROR_DESCRIPTIONS = {
+    "400": "Invalid input; the body names each field or parameter and its problem.",
+    "401": "No credentials, or wrong ones.",
+    "403": "The user lacks the permission for this.",
+    "404": "No such record.",
+    "406": "The Accept header asks for a format the API does not serve.",
+    "409": "A delete blocked by records that point to this one, or a write that conflicts with another record.",
+    "412": "If-Match does not match the record's current ETag: it changed since it was read.",
+    "415": "The request body is not application/json.",
+    "429": "Too many requests: wait as many seconds as Retry-After says.",
+}
+
+ETAG_HEADER = {"schema": {"type": "string"}, "description": "The record's entity tag, for If-None-Match and If-Match.",
+               "example": '"3f2a9c0e1b7d4a6f8e5c2b1a0d9e8f7c6b5a4d3e"'}
+HEADERS_FOR = {
+    "401": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "How to authenticate: `Token`.",
+                                 "example": "Token"}},
+    "429": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying.",
+                            "example": 30}},
+}
+
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+ACTION_TEXT = {
+    # action: (summary, description); {one} / {many} are the resource's names.
+    "list": ("List {many}", "A page of {many}, filtered and sorted as the query parameters say. "
+                            "Follow `next` and `previous` for the other pages."),
+    "retrieve": ("Read a {one}", "One {one}. The response carries an `ETag`; send it back in `If-None-Match` "
+                                 "to get 304 Not Modified while the {one} has not changed."),
+    "create": ("Create a {one}", "Create a {one}. Related records are given by id. Needs the *add* permission. "
+                                 "The response carries the new {one}, its `Location` and its `ETag`."),
+    "update": ("Replace a {one}", "Change a {one}, giving every required field. Needs the *change* permission. "
+                                  "With `If-Match`, the change is refused (412) if the {one} changed since it was read."),
+    "partial_update": ("Update part of a {one}", "Change some fields of a {one}. Needs the *change* permission. "
+                                                 "With `If-Match`, the change is refused (412) if the {one} changed since it was read."),
+    "destroy": ("Delete a {one}", "Delete a {one}. Needs the *delete* permission. Refused with 409 while other "
+                                  "records point to it. With `If-Match`, refused (412) if it changed since it was read."),
+    "history": ("Read a {one}'s history", "Every recorded change of a {one}, newest first: when, by whom, why, and "
+                                          "which fields changed from what to what (related records and tags as ids). "
+                                          "A deleted {one}'s history can still be read."),
+}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    def _is_list_view(self, serializer=None):
+        if getattr(self.view, "action", None) == "history":
+            return True  # a paged list of versions, though its path names one record
+        return super()._is_list_view(serializer)
+
+    def get_auth(self):
+        auths = super().get_auth()
+        if self.method.upper() in ("GET", "HEAD") and {} not in auths:
+            auths.append({})  # reading needs no credentials
+        return auths
+
+    def _names(self):
+        model = getattr(getattr(self.view, "queryset", None), "model", None)
+        if model is None and hasattr(self.view, "get_queryset"):
+            try:
+                model = self.view.get_queryset().model
+            except Exception:  # noqa: BLE001 - a view without a queryset (root, schema)
+                model = None
+        if model is None:
+            return None
+        return str(model._meta.verbose_name), str(model._meta.verbose_name_plural)
+
+    def _action(self):
+        return getattr(self.view, "action", None)
+
+    def get_summary(self):
+        summary = super().get_summary()
+        names, action = self._names(), self._action()
+        if summary or not names or action not in ACTION_TEXT:
+            return summary
+        return ACTION_TEXT[action][0].format(one=names[0], many=names[1])
+
+    def get_description(self):
+        names, action = self._names(), self._action()
+        own = super().get_description()
+        if not names or action not in ACTION_TEXT:
+            return own
+        text = ACTION_TEXT[action][1].format(one=names[0], many=names[1])
+        view_doc = (self.view.__class__.__doc__ or "").strip()
+        if action != "history" and view_doc:
+            text += "\n\n" + " ".join(view_doc.split())
+        return text
+
+    def _is_detail(self):
+        return "{id}" in self.path
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self._is_detail():
+            names = self._names()
+            parameters.append(OpenApiParameter(
+                "id", OpenApiTypes.INT, OpenApiParameter.PATH,
+                description=f"The {names[0] if names else 'record'}'s id.",
+                examples=[OpenApiExample("An id", value=1)],
+            ))
+        action = self._action()
+        if action == "retrieve":
+            parameters.append(OpenApiParameter(
+                "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+                description="The ETag of the copy you hold: 304 Not Modified while the record has not changed.",
+                examples=[OpenApiExample("An ETag", value='"3f2a9c0e1b7d4a6f8e5c2b1a0d9e8f7c6b5a4d3e"')],
+            ))
+        if action in ("update", "partial_update", "destroy"):
+            parameters.append(OpenApiParameter(
+                "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+                description="The ETag of the copy you read: the write is refused (412) if the record changed since.",
+                examples=[OpenApiExample("An ETag", value='"3f2a9c0e1b7d4a6f8e5c2b1a0d9e8f7c6b5a4d3e"')],
+            ))
+        return parameters
+
+    def _error_codes(self):
+        method, action = self.method.upper(), self._action()
+        codes = {"406", "429"}
+        if method == "GET":
+            if action in ("list", "history") or not self._is_detail():
+                codes.add("400")
+            if self._is_detail():
+                codes.add("404")
+        if method in WRITE_METHODS:
+            codes |= {"401", "403", "409"}
+            if method != "DELETE":
+                codes |= {"400", "415"}
+            if self._is_detail():
+                codes.add("404")
+            if action in ("update", "partial_update", "destroy"):
+                codes.add("412")
+        if getattr(self.view, "schema_error_codes", None) is not None:
+            codes &= set(self.view.schema_error_codes)
+        return sorted(codes)
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        action = self._action()
+        if direction != "response":
+            return responses
+        for code in self._error_codes():
+            if code in responses:
+                continue
+            if code == "400":
+                body = {"application/json": {"schema": VALIDATION_ERROR_SCHEMA}}
+            else:
+                serializer = DeleteBlockedSerializer if code == "409" else ErrorSerializer
+                body = self._get_response_for_code(serializer, code, direction=direction)["content"]
+            responses[code] = {"description": ERROR_DESCRIPTIONS[code], "content": body}
+            if code in HEADERS_FOR:
+                responses[code]["headers"] = HEADERS_FOR[code]
+        if action == "retrieve":
+            responses.setdefault("200", {}).setdefault("headers", {})["ETag"] = ETAG_HEADER
+            responses["304"] = {"description": "Not modified: the copy named by If-None-Match is current.",
+                                "headers": {"ETag": ETAG_HEADER}}
+        elif action in ("update", "partial_update"):
+            responses.setdefault("200", {}).setdefault("headers", {})["ETag"] = ETAG_HEADER
+        elif action == "create":
+            headers = responses.setdefault("201", {}).setdefault("headers", {})
+            headers["ETag"] = ETAG_HEADER
+            headers["Location"] = {"schema": {"type": "string", "format": "uri"},
+                                   "description": "The new record's URL."}
+        return responses
+
+
+# --- extensions --------------------------------------------------------------------------------------
+
+class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
+    """A related record is read as its brief object and written as its id."""
+
+    target_class = "api.fields.BriefRelatedField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "request":
+            return {**build_basic_type(OpenApiTypes.INT), "minimum": 1,
+                    "description": f"The id of the {self.target.queryset.model._meta.verbose_name}."}
+        component = auto_schema.resolve_serializer(self.target.brief_serializer, direction)
+        return component.ref
+
+
+class FilterExtension(DjangoFilterExtension):
+    """django-filter's parameters, with an example each and repeatable id filters as arrays."""
+
+    target_class = "api.filters.FilterBackend"
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        from api.filters import MultipleIdFilter
+
+        if isinstance(filter_field, MultipleIdFilter):
+            parameters = [{
+                "in": "query", "name": field_name, "required": False,
+                "description": filter_field.extra.get("help_text", ""),
+                "schema": build_array_type({"type": "integer", "minimum": 1}),
+                "style": "form", "explode": True,
+            }]
+        else:
+            parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        example = getattr(filterset_class, "examples", {}).get(field_name)
+        for parameter in parameters:
+            if example is not None:
+                parameter["example"] = example
+            max_length = filter_field.extra.get("max_length")
+            if max_length and parameter["schema"].get("type") == "string":
+                parameter["schema"]["maxLength"] = max_length
+        return parameters
+
+
+def postprocess_schema(result, generator, request, public):
+    """Last touches on the whole schema: the API's description."""
+    result["info"]["description"] = API_DESCRIPTION
+    # Drop components nothing refers to (e.g. the request form of a read-only nested serializer).
+    schemas = result.get("components", {}).get("schemas", {})
+    while True:
+        text = json.dumps(result, default=str)
+        unused = [name for name in schemas if f'"#/components/schemas/{name}"' not in text]
+        if not unused:
+            break
+        for name in unused:
+            del schemas[name]
+    return result

@@ -1,0 +1,25 @@
+"""Routes of API version 1, mounted at /api/v1/ in the ``v1`` namespace (see api/urls.py)."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from api.v1 import views
+
+router = SimpleRouter()
+router.register("claims", views.ClaimViewSet, basename="claim")
+router.register("actors", views.ActorViewSet, basename="actor")
+router.register("outlets", views.OutletViewSet, basename="outlet")
+router.register("sources", views.SourceViewSet, basename="source")
+router.register("reviews", views.ReviewViewSet, basename="review")
+router.register("tags", views.TagViewSet, basename="tag")
+
+urlpatterns = [
+    path("", views.ApiRootView.as_view(), name="api-root"),
+    *router.urls,
+    # The schema view must be told its version: with every endpoint in a version namespace, a schema
+    # made without one comes out empty.
+    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"), name="redoc"),
+]

@@ -1,0 +1,187 @@
+"""The one base class of every resource's viewset, shared by every API version (NetBox style).
+
+A resource's viewset only names its selector, filterset, serializer and service prefix. This class:
+
+- reads through ``factbase.selectors`` (joins and prefetches made there) and pages with keyset
+  pagination over the orderings that ``selectors.ORDERINGS`` gives the resource;
+- writes through ``factbase.services`` (``<prefix>_create``, ``<prefix>_update``, ``<prefix>_delete``),
+  each request's write in one transaction, the service's ``ValidationError`` reported by API field
+  names (400), ``DeleteProtected`` as 409;
+- answers conditional requests: ``ETag`` on every single-record response, 304 for a matching
+  ``If-None-Match``, 412 for a stale ``If-Match`` on ``PUT``, ``PATCH`` and ``DELETE``;
+- serves ``GET <resource>/{id}/history/``: every recorded change, who made it and what it changed.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.http import Http404
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from api.conditional import check_if_match, etag_for, not_modified
+from api.exceptions import validation_error_from_django
+from api.filters import allowed_params, check_query_params
+from factbase import selectors, services
+
+MAX_BIGINT = 2**63 - 1
+
+
+class FactbaseViewSet(viewsets.ModelViewSet):
+    #: the selector giving the resource's queryset (``factbase.selectors.<name>_list``)
+    selector = None
+    #: the name of the record in the services: ``services.<service_prefix>_create`` etc.
+    service_prefix: str = ""
+    #: the key of the resource's orderings in ``selectors.ORDERINGS``
+    orderings_key: str = ""
+    #: a sentence added to the ``ordering`` parameter's description in the schema
+    ordering_description: str = ""
+    #: the serializer of one version of a record in ``history/`` (the API version's)
+    history_serializer_class = None
+    #: the serializer of a record in a list, when it differs from ``serializer_class``
+    list_serializer_class = None
+
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    # --- reading -----------------------------------------------------------------------------------
+
+    def get_queryset(self):
+        return type(self).selector()
+
+    def get_serializer_class(self):
+        action = getattr(self, "action", None)
+        if action == "history":
+            return self.history_serializer_class
+        if action == "list" and self.list_serializer_class is not None:
+            return self.list_serializer_class
+        return self.serializer_class
+
+    def get_orderings(self):
+        if getattr(self, "action", None) == "history":
+            return selectors.HISTORY_ORDERINGS
+        return selectors.ORDERINGS[self.orderings_key]
+
+    def resolve_ordering(self, name, keys):
+        """The sort keys for ordering ``name`` (a view may refuse it, or substitute another)."""
+        return keys
+
+    def filter_queryset(self, queryset):
+        # Filters belong to lists; a single record is found by its id alone.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def _lookup_pk(self):
+        value = str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, ""))
+        if not value.isdigit() or not 1 <= int(value) <= MAX_BIGINT:
+            raise Http404
+        return int(value)
+
+    def get_object(self):
+        queryset = self.get_queryset()
+        if self.request.method not in ("GET", "HEAD", "OPTIONS"):
+            # Writes lock the row from the If-Match check to the service's save (PostgreSQL).
+            queryset = queryset.select_for_update(of=("self",))
+        try:
+            instance = queryset.get(pk=self._lookup_pk())
+        except queryset.model.DoesNotExist:
+            raise Http404 from None
+        self.check_object_permissions(self.request, instance)
+        return instance
+
+    def representation(self, instance):
+        return self.get_serializer(instance).data
+
+    def reload(self, instance):
+        """The record as the selector reads it (with its joins), after a service wrote it."""
+        return self.get_queryset().get(pk=instance.pk)
+
+    def retrieve(self, request, *args, **kwargs):
+        data = self.representation(self.get_object())
+        etag = etag_for(data)
+        if not_modified(request, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        return Response(data, headers={"ETag": etag})
+
+    # --- writing -----------------------------------------------------------------------------------
+
+    def service(self, verb: str):
+        return getattr(services, f"{self.service_prefix}_{verb}")
+
+    def field_names(self, serializer) -> dict[str, str]:
+        """Model field -> API field, for the fields that the API names differently (``url`` -> ...)."""
+        return {field.source: name for name, field in serializer.fields.items()
+                if not field.read_only and field.source and field.source != name and field.source != "*"}
+
+    def call_service(self, serializer, verb: str, **kwargs):
+        try:
+            return self.service(verb)(user=self.request.user, **kwargs)
+        except DjangoValidationError as exc:
+            raise validation_error_from_django(exc, self.field_names(serializer)) from None
+
+    def service_data(self, serializer) -> dict:
+        return dict(serializer.validated_data)
+
+    def perform_create(self, serializer):
+        serializer.instance = self.call_service(serializer, "create", **self.service_data(serializer))
+
+    def perform_update(self, serializer):
+        serializer.instance = self.call_service(
+            serializer, "update", **{self.service_prefix: serializer.instance}, data=self.service_data(serializer)
+        )
+
+    def perform_destroy(self, instance):
+        self.service("delete")(**{self.service_prefix: instance}, user=self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            self.perform_create(serializer)
+        data = self.representation(self.reload(serializer.instance))
+        return Response(data, status=status.HTTP_201_CREATED,
+                        headers={"ETag": etag_for(data), "Location": str(data["url"])})
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        with transaction.atomic():
+            instance = self.get_object()
+            check_if_match(request, etag_for(self.representation(instance)))
+            serializer = self.get_serializer(instance, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            self.perform_update(serializer)
+        data = self.representation(self.reload(serializer.instance))
+        return Response(data, headers={"ETag": etag_for(data)})
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            instance = self.get_object()
+            check_if_match(request, etag_for(self.representation(instance)))
+            self.perform_destroy(instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    # --- history -----------------------------------------------------------------------------------
+
+    @action(detail=True, methods=["get"], filterset_class=None, filter_backends=[])
+    def history(self, request, *args, **kwargs):
+        check_query_params(request, allowed_params(None))
+        pk = self._lookup_pk()
+        model = self.get_queryset().model
+        records = self.paginate_queryset(selectors.history_list(model, pk))
+        if not records and not request.query_params.get("cursor"):
+            raise Http404  # no such record, and none ever was
+        previous = selectors.history_previous(records)
+        data = [
+            {
+                "history_id": record.history_id,
+                "type": selectors.HISTORY_TYPES.get(record.history_type, record.history_type),
+                "date": record.history_date,
+                "user": record.history_user.get_username() if record.history_user else None,
+                "reason": record.history_change_reason or "",
+                "changes": selectors.history_changes(record, previous.get(record.history_id)),
+            }
+            for record in records
+        ]
+        return self.get_paginated_response(self.get_serializer(data, many=True).data)

@@ -1,0 +1,702 @@
+"""Curation: the Django admin for editors.
+
+Every write goes through ``factbase.services`` (creates, updates, status changes, deletes, and the
+reviews edited inline on a claim), so a record entered here obeys the same rules as one entered
+through the API. Every admin is a ``SimpleHistoryAdmin``: each record's history (who changed what,
+and which fields) is one click away.
+
+When a service refuses a change (``ValidationError`` by field, ``PermissionDenied``), the admin
+shows the refusal as a form error on the page it came from and saves nothing: the request runs in
+one transaction, the refusal rolls it back, and the page is rendered again from the submitted data
+with the service's errors attached to the forms they belong to (see ``ServiceModelAdmin``).
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.admin.utils import lookup_spawns_duplicates
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import IntegrityError, models, router, transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator, smart_split, unescape_string_literal
+from django.utils.translation import gettext_lazy, ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from factbase import selectors, services
+from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
+
+admin.site.site_header = "Factbase curation"
+admin.site.site_title = "Factbase curation"
+admin.site.index_title = "Curation"
+
+# How much of the source text to show on each side of a claim's span.
+SOURCE_CONTEXT_CHARS = 300
+
+
+# --- form pieces ---------------------------------------------------------------------------------
+
+class LinesField(forms.Field):
+    """A list of names edited as text, one name a line; blank lines are ignored.
+
+    For JSON lists of strings (``Actor.aliases``, ``Source.authors``): editors type names, not JSON.
+    """
+
+    def __init__(self, *, rows=4, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": rows, "cols": 60}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, (list, tuple)):
+            return "\n".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return []
+        lines = value if isinstance(value, (list, tuple)) else str(value).splitlines()
+        return [line.strip() for line in map(str, lines) if line.strip()]
+
+    def has_changed(self, initial, data):
+        if self.disabled:
+            return False
+        return self.to_python(initial) != self.to_python(data)
+
+
+class ServiceModelForm(forms.ModelForm):
+    """A model form that can carry the errors a service raised when this same data was saved.
+
+    ``service_refusal`` is set on the per-request form class (``get_form``/``get_formset`` make a new
+    class for every request) when the first attempt to save was refused; the form then reports the
+    refusal's errors that belong to it (by form prefix) and is invalid, so nothing is saved.
+    """
+
+    service_refusal = None
+
+    def full_clean(self):
+        super().full_clean()
+        refusal = type(self).service_refusal
+        if refusal is None or not self.is_bound or not hasattr(self, "cleaned_data"):
+            return
+        error = refusal.errors.get(self.prefix)
+        if error is not None:
+            self._add_service_error(error)
+
+    def _add_service_error(self, error: ValidationError):
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, errors in error.error_dict.items():
+            if field in self.fields and field != NON_FIELD_ERRORS:
+                self.add_error(field, errors)
+            else:
+                # A field that is not on the form (read-only, computed): name it in the message.
+                label = _field_label(self._meta.model, field)
+                messages_ = [m for e in errors for m in e.messages]
+                self.add_error(None, [f"{label}: {m}" if label else m for m in messages_])
+
+
+def _field_label(model, name):
+    if name in (None, NON_FIELD_ERRORS):
+        return ""
+    try:
+        return str(model._meta.get_field(name).verbose_name).capitalize()
+    except FieldDoesNotExist:
+        return name.replace("_", " ").capitalize()
+
+
+class _Refused(Exception):
+    """A service refused a save; ``errors`` maps a form prefix (None: the main form) to its error."""
+
+    def __init__(self, errors: dict[str | None, ValidationError]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+class _DeleteRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@contextmanager
+def _refusals_as_form_errors(prefix=None):
+    """Turn a service's refusal into a ``_Refused`` for the form with this prefix."""
+    try:
+        yield
+    except ValidationError as exc:
+        raise _Refused({prefix: exc}) from exc
+    except PermissionDenied as exc:
+        raise _Refused({prefix: ValidationError(str(exc) or "You may not make this change.")}) from exc
+    except IntegrityError as exc:
+        # A concurrent change won a race the validation had checked: say so rather than fail.
+        raise _Refused({prefix: ValidationError(
+            "The database refused the change (another change may have been saved meanwhile). "
+            "Check the record and try again."
+        )}) from exc
+
+
+def _copy_into(target: models.Model, saved: models.Model) -> None:
+    """Make ``target`` (the admin's object) the record a service saved."""
+    if target is saved:
+        return
+    for field in saved._meta.concrete_fields:
+        setattr(target, field.attname, getattr(saved, field.attname))
+    target._state.adding = False
+    target._state.db = saved._state.db
+
+
+def _model_data(form, model, *, skip=()) -> dict:
+    """The cleaned values of the model's own fields (many-to-many included) from a form."""
+    names = {f.name for f in model._meta.concrete_fields if not f.primary_key}
+    names |= {f.name for f in model._meta.many_to_many}
+    return {name: value for name, value in form.cleaned_data.items() if name in names and name not in skip}
+
+
+def _count_of(model, field):
+    """The number of ``model`` rows whose ``field`` points to the outer row, as a subquery (no join, no N+1)."""
+    rows = (model._default_manager.filter(**{field: OuterRef("pk")}).order_by()
+            .values(field).annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(rows, output_field=models.IntegerField()), 0)
+
+
+# Which service family saves the records of each inline model.
+INLINE_SERVICES = {Review: "review"}
+
+
+class DeferringChangeList(ChangeList):
+    """A change list that leaves unread the columns its admin's ``changelist_defer`` names (long texts)."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        deferred = getattr(self.model_admin, "changelist_defer", ())
+        return queryset.defer(*deferred) if deferred else queryset
+
+
+# --- the base admin: every save and delete through the services -----------------------------------
+
+class ServiceModelAdmin(SimpleHistoryAdmin):
+    """An admin whose saves and deletes go through ``services.<service_name>_create/_update/_delete``."""
+
+    service_name: str = ""
+    form = ServiceModelForm
+    actions = ["delete_selected"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    changelist_defer: tuple[str, ...] = ()
+
+    def get_changelist(self, request, **kwargs):
+        return DeferringChangeList
+
+    def _service(self, action):
+        return getattr(services, f"{self.service_name}_{action}")
+
+    def get_search_results(self, request, queryset, search_term):
+        """Django's search (every word must match one of ``search_fields``; "quoted phrases" kept whole),
+        with the case-insensitive match of ``selectors.text_contains``, so that on SQLite too
+        ``токаев`` finds ``Токаев`` as it does on PostgreSQL. ``search_fields`` are plain field paths.
+        """
+        search_fields = self.get_search_fields(request)
+        if not search_fields or not search_term:
+            return queryset, False
+        terms = []
+        for bit in smart_split(search_term):
+            if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+                bit = unescape_string_literal(bit)
+            if bit:
+                any_field = models.Q()
+                for field in search_fields:
+                    any_field |= selectors.text_contains(field, bit)
+                terms.append(any_field)
+        queryset = queryset.filter(*terms)
+        return queryset, any(lookup_spawns_duplicates(self.opts, field) for field in search_fields)
+
+    # Saving ---------------------------------------------------------------------------------------
+
+    def changed_fields(self, request, form, obj) -> list[str]:
+        """The fields this save changes.
+
+        On the change page, what the user changed in the form. When a historical version is being
+        restored (simple_history's revert page), every field whose value differs from the record as
+        it is now: the form there starts from the old version, not from the current record.
+        """
+        if not getattr(request, "_factbase_revert", False):
+            return list(form.changed_data)
+        current = type(obj)._default_manager.get(pk=obj.pk)
+        changed = []
+        for name, value in form.cleaned_data.items():
+            try:
+                field = current._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if field.many_to_many:
+                now = set(getattr(current, name).values_list("pk", flat=True))
+                if now != {item.pk for item in value}:
+                    changed.append(name)
+            elif field.is_relation:
+                if getattr(current, field.attname) != (value.pk if value is not None else None):
+                    changed.append(name)
+            elif getattr(current, name) != value:
+                changed.append(name)
+        return changed
+
+    def save_model(self, request, obj, form, change):
+        with _refusals_as_form_errors():
+            if change:
+                data = {name: form.cleaned_data[name] for name in self.changed_fields(request, form, obj)}
+                saved = obj
+                if data:
+                    saved = self._service("update")(**{self.service_name: obj}, user=request.user, data=data)
+            else:
+                saved = self._service("create")(user=request.user, **_model_data(form, self.model))
+        _copy_into(obj, saved)
+        # Many-to-many fields went through the service too; the admin must not save them again.
+        form.save_m2m = lambda: None
+
+    def save_related(self, request, form, formsets, change):
+        # Not ``form.save_m2m()``: the service in ``save_model`` saved the many-to-many fields.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        """Save an inline formset through the services of its model, row by row."""
+        name = INLINE_SERVICES.get(formset.model)
+        if name is None:
+            raise NotImplementedError(f"No service saves {formset.model.__name__} rows edited inline.")
+        create, update, delete = (getattr(services, f"{name}_{action}") for action in ("create", "update", "delete"))
+        # Django sorts the rows into new, changed and deleted ones; nothing is written with commit=False.
+        formset.save(commit=False)
+        form_of = {id(f.instance): f for f in formset.forms}
+        fk_name = formset.fk.name
+        for obj in formset.deleted_objects:
+            with _refusals_as_form_errors(form_of[id(obj)].prefix):
+                delete(**{name: obj}, user=request.user)
+        for obj, changed in formset.changed_objects:
+            row = form_of[id(obj)]
+            fields = _model_data(row, formset.model, skip={fk_name})
+            data = {f: fields[f] for f in changed if f in fields}
+            if data:
+                with _refusals_as_form_errors(row.prefix):
+                    _copy_into(obj, update(**{name: obj}, user=request.user, data=data))
+        for obj in formset.new_objects:
+            row = form_of[id(obj)]
+            data = _model_data(row, formset.model, skip={fk_name})
+            with _refusals_as_form_errors(row.prefix):
+                _copy_into(obj, create(user=request.user, **data, **{fk_name: formset.instance}))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.service_refusal = getattr(request, "_factbase_refusal", None)
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _Refused as refused:
+            # The transaction of the first attempt was rolled back. Render the page again from the
+            # submitted data, this time with the service's errors on the forms: nothing is saved.
+            return self._retry_with_errors(
+                request, refused, lambda: super(ServiceModelAdmin, self).changeform_view(
+                    request, object_id, form_url, extra_context),
+            )
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """simple_history's page to view (and revert to) an old version; a revert goes through the services."""
+        if request.method != "POST":
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        obj = self.get_object(request, object_id)
+        # simple_history only asks for the view permission here; changing a record needs more.
+        if obj is None or not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        request._factbase_revert = True
+
+        def attempt():
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super(ServiceModelAdmin, self).history_form_view(request, object_id, version_id, extra_context)
+
+        try:
+            return attempt()
+        except _Refused as refused:
+            return self._retry_with_errors(request, refused, attempt)
+
+    def _retry_with_errors(self, request, refused, view):
+        if getattr(request, "_factbase_refusal", None) is not None:
+            # Refused twice: the errors could not be put on a form. Do not lose them.
+            for error in refused.errors.values():
+                for message in error.messages:
+                    self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        request._factbase_refusal = refused
+        try:
+            return view()
+        except _Refused as again:
+            return self._retry_with_errors(request, again, view)
+
+    # Deleting -------------------------------------------------------------------------------------
+
+    def delete_model(self, request, obj):
+        try:
+            self._service("delete")(**{self.service_name: obj}, user=request.user)
+        except services.DeleteProtected as exc:
+            raise _DeleteRefused(exc.message) from exc
+
+    def delete_queryset(self, request, queryset):
+        """Delete every selected record through the service, or none of them."""
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            for obj in queryset.order_by("pk"):
+                try:
+                    self._service("delete")(**{self.service_name: obj}, user=request.user)
+                except services.DeleteProtected as exc:
+                    raise _DeleteRefused(f"“{obj}”: {exc.message} Nothing was deleted.") from exc
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except _DeleteRefused as refused:
+            # The deletion (and its log entry) was rolled back with the view's transaction.
+            self.message_user(request, refused.message, messages.ERROR)
+            url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[object_id],
+                          current_app=self.admin_site.name)
+            return HttpResponseRedirect(url)
+
+    @admin.action(permissions=["delete"], description=gettext_lazy("Delete selected %(verbose_name_plural)s"))
+    def delete_selected(self, request, queryset):
+        """Django's own action (its confirmation page lists protected records), made all or nothing."""
+        try:
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return django_delete_selected(self, request, queryset)
+        except _DeleteRefused as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return None
+
+
+class ServiceInline:
+    """An inline whose forms can show the errors of the services that save them."""
+
+    form = ServiceModelForm
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.service_refusal = getattr(request, "_factbase_refusal", None)
+        return formset
+
+
+# --- actors --------------------------------------------------------------------------------------
+
+class ActorForm(ServiceModelForm):
+    aliases = LinesField(label="Aliases", help_text="Other names the actor goes by, one name a line, "
+                                                    "e.g. a surname alone or another spelling.")
+
+    class Meta:
+        model = Actor
+        fields = ["aliases"]  # the admin's fields add the others
+
+
+@admin.register(Actor)
+class ActorAdmin(ServiceModelAdmin):
+    service_name = "actor"
+    form = ActorForm
+    list_display = ["name", "kind", "wikidata_id", "claim_count"]
+    list_filter = ["kind"]
+    search_fields = ["name", "aliases"]
+    search_help_text = "Search names and aliases."
+    fields = ["name", "kind", "aliases", "description", "wikidata_id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(claim_count=_count_of(Claim, "speaker"))
+
+    @admin.display(description="Claims", ordering="claim_count")
+    def claim_count(self, obj):
+        return obj.claim_count
+
+
+# --- outlets -------------------------------------------------------------------------------------
+
+@admin.register(Outlet)
+class OutletAdmin(ServiceModelAdmin):
+    service_name = "outlet"
+    list_display = ["name", "kind", "url", "claim_count", "source_count"]
+    list_filter = ["kind"]
+    search_fields = ["name", "url", "description"]
+    fields = ["name", "kind", "url", "description"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            claim_count=_count_of(Claim, "outlet"), source_count=_count_of(Source, "outlet"))
+
+    @admin.display(description="Claims", ordering="claim_count")
+    def claim_count(self, obj):
+        return obj.claim_count
+
+    @admin.display(description="Sources", ordering="source_count")
+    def source_count(self, obj):
+        return obj.source_count
+
+
+# --- tags ----------------------------------------------------------------------------------------
+
+@admin.register(Tag)
+class TagAdmin(ServiceModelAdmin):
+    service_name = "tag"
+    list_display = ["name", "slug", "claim_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    fields = ["name", "slug", "description"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(claim_count=_count_of(Claim.tags.through, "tag"))
+
+    @admin.display(description="Claims", ordering="claim_count")
+    def claim_count(self, obj):
+        return obj.claim_count
+
+
+# --- sources -------------------------------------------------------------------------------------
+
+class SourceForm(ServiceModelForm):
+    authors = LinesField(label="Authors", rows=3, help_text="The authors the document names, one a line.")
+
+    class Meta:
+        model = Source
+        fields = ["authors", "text"]  # the admin's fieldsets add the others
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 30, "cols": 100, "class": "vLargeTextField factbase-source-text"}),
+        }
+
+
+@admin.register(Source)
+class SourceAdmin(ServiceModelAdmin):
+    service_name = "source"
+    form = SourceForm
+    list_display = ["display_title", "outlet", "published_on", "language", "claim_count"]
+    list_filter = ["language", "outlet"]
+    list_select_related = ["outlet"]
+    search_fields = ["title", "url", "text"]
+    search_help_text = "Search titles, URLs and texts."
+    autocomplete_fields = ["outlet"]
+    date_hierarchy = "published_on"
+    changelist_defer = ("text",)
+    fields = ["title", "url", "outlet", "authors", "published_on", "language", "text"]
+
+    class Media:
+        css = {"all": ["factbase/admin.css"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(claim_count=_count_of(Claim, "source"))
+
+    @admin.display(description="Source", ordering="title")
+    def display_title(self, obj):
+        return obj.display_title
+
+    @admin.display(description="Claims", ordering="claim_count")
+    def claim_count(self, obj):
+        return obj.claim_count
+
+
+# --- reviews -------------------------------------------------------------------------------------
+
+class ReviewInline(ServiceInline, admin.StackedInline):
+    model = Review
+    fk_name = "claim"
+    extra = 0
+    autocomplete_fields = ["reviewer", "source"]
+    fields = [("rating", "rating_text"), ("reviewer", "source", "reviewed_on"), "summary"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 80})}}
+
+
+@admin.register(Review)
+class ReviewAdmin(ServiceModelAdmin):
+    service_name = "review"
+    list_display = ["claim_text", "rating", "rating_text", "reviewer", "source", "reviewed_on"]
+    list_filter = ["rating", "reviewed_on"]
+    list_select_related = ["claim", "reviewer", "source"]
+    changelist_defer = ("source__text",)
+    search_fields = ["claim__text", "reviewer__name", "rating_text", "summary"]
+    autocomplete_fields = ["claim", "reviewer", "source"]
+    fields = ["claim", "rating", "rating_text", "reviewer", "source", "reviewed_on", "summary"]
+
+    @admin.display(description="Claim", ordering="claim__text")
+    def claim_text(self, obj):
+        return Truncator(obj.claim.text).chars(80)
+
+
+# --- claims --------------------------------------------------------------------------------------
+
+def _word_start(text: str, lo: int, limit: int) -> int:
+    """Move the start of a cut forward to the next word, when a space is near (30 characters)."""
+    m = re.search(r"\s", text[lo:min(lo + 30, limit)])
+    return lo + m.end() if m else lo
+
+
+def _word_end(text: str, hi: int, limit: int) -> int:
+    """Move the end of a cut back to the end of a word, when a space is near (30 characters)."""
+    window = max(limit, hi - 30)
+    spaces = [m.start() for m in re.finditer(r"\s", text[window:hi])]
+    return window + spaces[-1] if spaces else hi
+
+
+@admin.register(Claim)
+class ClaimAdmin(ServiceModelAdmin):
+    service_name = "claim"
+    STATUS_FIELDS = ("status", "status_note")
+
+    list_display = ["short_text", "speaker", "kind", "status", "stated", "outlet", "source"]
+    list_select_related = ["speaker", "outlet", "source"]
+    changelist_defer = ("source__text",)  # a whole article a row, and the list shows only its title
+    list_filter = ["status", "kind", "outlet", "stated_on", "tags"]
+    search_fields = ["text", "speaker__name", "speaker__aliases"]
+    search_help_text = "Search the claim text, and the speaker's name and aliases."
+    date_hierarchy = "stated_on"
+    autocomplete_fields = ["speaker", "outlet", "source", "tags"]
+    show_full_result_count = False
+    inlines = [ReviewInline]
+    actions = ["delete_selected", "mark_verified", "mark_disputed", "mark_rejected"]
+    fieldsets = [
+        (None, {"fields": ["speaker", "speaker_role", "kind", "text", ("stated_on", "stated_on_precision"),
+                           "outlet", "source", "tags"]}),
+        ("Where it is in the source", {"fields": ["source_context", "span_exact", ("span_start", "span_end")]}),
+        ("Attribution status", {
+            "fields": ["status", "status_note", ("verified_by", "verified_at")],
+            "description": "Did this speaker really say this, as recorded, according to the source? "
+                           "Changing what a verified claim says, who said it or when sends it back to unverified.",
+        }),
+    ]
+
+    class Media:
+        css = {"all": ["factbase/admin.css"]}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "speaker_role":
+            kwargs["widget"] = forms.TextInput(attrs={"class": "vTextField factbase-wide"})
+        if db_field.name in ("text", "span_exact", "status_note"):
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 3 if db_field.name != "status_note" else 2,
+                                                     "cols": 80, "class": "vLargeTextField"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["source_context", "span_start", "span_end", "verified_by", "verified_at"]
+        # A new claim is unverified; only users who may verify claims change the status afterwards.
+        if obj is None or not services.can_set_claim_status(request.user):
+            readonly += list(self.STATUS_FIELDS)
+        return readonly
+
+    # Columns --------------------------------------------------------------------------------------
+
+    @admin.display(description="Text", ordering="text")
+    def short_text(self, obj):
+        return Truncator(obj.text).chars(90)
+
+    @admin.display(description="Stated on", ordering="stated_on")
+    def stated(self, obj):
+        if obj.stated_on is None:
+            return None
+        if obj.stated_on_precision == Claim.Precision.YEAR:
+            return f"{obj.stated_on:%Y} (year)"
+        if obj.stated_on_precision == Claim.Precision.MONTH:
+            return f"{obj.stated_on:%Y-%m} (month)"
+        return obj.stated_on.isoformat()
+
+    @admin.display(description="Source text")
+    def source_context(self, obj):
+        """The source text around the claim's span, the span highlighted. The text is escaped."""
+        if obj is None or obj.pk is None:
+            return "Shown once the claim is saved."
+        text = obj.source.text
+        if not text:
+            return "The source's text is not held, so the claim cannot be shown in it."
+        if obj.span_start is None:
+            if obj.kind == Claim.Kind.PARAPHRASE:
+                return ("This paraphrase points to no passage of the source text. "
+                        "Enter the passage that reports it to locate it.")
+            return "No passage of the source text is recorded for this claim."
+        start, end = obj.span_start, obj.span_end
+        if text[start:end] != obj.span_exact:
+            return "The recorded passage no longer matches the source text: save the claim again to locate it."
+        lo = max(0, start - SOURCE_CONTEXT_CHARS)
+        hi = min(len(text), end + SOURCE_CONTEXT_CHARS)
+        if lo > 0:
+            lo = _word_start(text, lo, start)
+        if hi < len(text):
+            hi = _word_end(text, hi, end)
+        return format_html(
+            '<div class="factbase-source-context">{}{}<mark class="factbase-span">{}</mark>{}{}</div>'
+            '<div class="factbase-span-position">Characters {} to {} of {}.</div>',
+            "…" if lo > 0 else "", text[lo:start], text[start:end], text[end:hi], "…" if hi < len(text) else "",
+            start, end, len(text),
+        )
+
+    # Saving ---------------------------------------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        user = request.user
+        with _refusals_as_form_errors():
+            if not change:
+                saved = services.claim_create(user=user, **_model_data(form, Claim, skip=self.STATUS_FIELDS))
+            else:
+                changed = self.changed_fields(request, form, obj)
+                data = {f: form.cleaned_data[f] for f in changed if f not in self.STATUS_FIELDS}
+                saved = obj
+                if data:
+                    # The service sends a verified claim back to unverified when its attribution changes.
+                    saved = services.claim_update(claim=obj, user=user, data=data)
+                if set(changed) & set(self.STATUS_FIELDS):
+                    # The note explains this change; an old note left in the field does not.
+                    note = form.cleaned_data.get("status_note", "") if "status_note" in changed else ""
+                    saved = services.claim_set_status(
+                        claim=saved, user=user, status=form.cleaned_data.get("status", saved.status), note=note)
+        _copy_into(obj, saved)
+        form.save_m2m = lambda: None
+
+    # Status actions -------------------------------------------------------------------------------
+
+    def _mark(self, request, queryset, status):
+        label = Claim.Status(status).label.lower()
+        if not services.can_set_claim_status(request.user):
+            self.message_user(
+                request,
+                f"You may not mark claims as {label}: that needs the “verify claim” permission "
+                f"(the Editors group has it). Nothing was changed.",
+                messages.ERROR,
+            )
+            return
+        marked = already = 0
+        claim = None
+        try:
+            with transaction.atomic(using=router.db_for_write(Claim)):
+                for claim in queryset.order_by("pk"):
+                    if claim.status == status:
+                        already += 1
+                        continue
+                    services.claim_set_status(claim=claim, user=request.user, status=status)
+                    marked += 1
+        except (ValidationError, PermissionDenied) as exc:
+            detail = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            self.message_user(request, f"Could not mark “{claim}” as {label}: {detail} Nothing was changed.",
+                              messages.ERROR)
+            return
+        message = ngettext("%(count)d claim was marked as %(status)s.", "%(count)d claims were marked as %(status)s.",
+                           marked) % {"count": marked, "status": label}
+        if already:
+            message += " " + ngettext("%(count)d already was.", "%(count)d already were.", already) % {"count": already}
+        self.message_user(request, message, messages.SUCCESS)
+
+    @admin.action(permissions=["change"], description="Mark selected claims as verified")
+    def mark_verified(self, request, queryset):
+        self._mark(request, queryset, Claim.Status.VERIFIED)
+
+    @admin.action(permissions=["change"], description="Mark selected claims as disputed")
+    def mark_disputed(self, request, queryset):
+        self._mark(request, queryset, Claim.Status.DISPUTED)
+
+    @admin.action(permissions=["change"], description="Mark selected claims as rejected")
+    def mark_rejected(self, request, queryset):
+        self._mark(request, queryset, Claim.Status.REJECTED)

@@ -1,0 +1,150 @@
+"""Fill the database with synthetic claims in realistic proportions (see factbase/synthetic.py).
+
+    python manage.py generate_claims --claims 1000000 --seed 1
+
+On PostgreSQL rows go in with COPY; on SQLite in batches. New rows are added after what is there.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from tqdm import tqdm
+
+from factbase.models import Actor, Claim, Outlet, Source, Tag
+from factbase.synthetic import Generator, Sizes
+
+ACTOR_COLUMNS = ["id", "name", "kind", "aliases", "description", "wikidata_id", "created_at", "updated_at"]
+OUTLET_COLUMNS = ["id", "name", "kind", "url", "description", "created_at", "updated_at"]
+TAG_COLUMNS = ["id", "name", "slug", "description", "created_at", "updated_at"]
+SOURCE_COLUMNS = ["id", "title", "url", "outlet_id", "authors", "published_on", "language", "text",
+                  "created_at", "updated_at"]
+CLAIM_COLUMNS = ["id", "speaker_id", "speaker_role", "text", "kind", "stated_on", "stated_on_precision",
+                 "outlet_id", "source_id", "span_start", "span_end", "span_exact", "status", "status_note",
+                 "verified_by_id", "verified_at", "created_at", "updated_at"]
+CLAIM_TAG_COLUMNS = ["claim_id", "tag_id"]
+BATCH = 5000
+
+
+class Command(BaseCommand):
+    help = "Generate synthetic claims (with actors, outlets, sources and tags in proportion) for benchmarks."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--claims", type=int, required=True, help="How many claims to add.")
+        parser.add_argument("--seed", type=int, default=0, help="Random seed: the same seed gives the same data.")
+        parser.add_argument("--progress", choices=["auto", "yes", "no"], default="auto",
+                            help="Show a progress bar (default: when writing to a terminal).")
+
+    def handle(self, *args, claims, seed, progress, **options):
+        if claims < 1:
+            raise CommandError("--claims must be at least 1.")
+        show = progress == "yes" or (progress == "auto" and sys.stderr.isatty())
+        sizes = Sizes.for_claims(claims)
+        generator = Generator(sizes, seed=seed)
+        now = datetime.now(timezone.utc)
+        writer = _PostgresWriter() if connection.vendor == "postgresql" else _BatchWriter()
+        started = time.monotonic()
+
+        with transaction.atomic():
+            first = {model: _next_id(model) for model in (Actor, Outlet, Tag, Source, Claim)}
+            actor_ids = range(first[Actor], first[Actor] + sizes.actors)
+            outlet_ids = range(first[Outlet], first[Outlet] + sizes.outlets)
+            tag_ids = range(first[Tag], first[Tag] + sizes.tags)
+            source_ids = range(first[Source], first[Source] + sizes.sources)
+
+            stamped = lambda rows: (row + (now, now) for row in rows)  # noqa: E731
+            with self._bar(show, sizes.actors + sizes.outlets + sizes.tags + sizes.sources, "related rows") as bar:
+                writer.write(Actor, ACTOR_COLUMNS, _counting(stamped(generator.actors(first[Actor])), bar))
+                writer.write(Outlet, OUTLET_COLUMNS, _counting(stamped(generator.outlets(first[Outlet])), bar))
+                writer.write(Tag, TAG_COLUMNS, _counting(stamped(generator.tags(first[Tag])), bar))
+                writer.write(Source, SOURCE_COLUMNS,
+                             _counting(stamped(generator.sources(first[Source], outlet_ids)), bar))
+
+            claim_tags: list[tuple[int, int]] = []
+
+            def claim_rows(bar):
+                for row, tags in generator.claims(first[Claim], actor_ids, outlet_ids, source_ids,
+                                                  list(tag_ids), None):
+                    claim_tags.extend((row[0], tag) for tag in tags)
+                    bar.update(1)
+                    yield row
+
+            with self._bar(show, sizes.claims, "claims") as bar:
+                writer.write(Claim, CLAIM_COLUMNS, claim_rows(bar))
+            writer.write(Claim.tags.through, CLAIM_TAG_COLUMNS, iter(claim_tags))
+            writer.finish([Actor, Outlet, Tag, Source, Claim, Claim.tags.through])
+
+        elapsed = time.monotonic() - started
+        self.stdout.write(self.style.SUCCESS(
+            f"Added {sizes.claims:,} claims, {sizes.actors:,} actors, {sizes.outlets:,} outlets, "
+            f"{sizes.sources:,} sources, {sizes.tags} tags and {len(claim_tags):,} claim tags "
+            f"in {elapsed:.1f} s ({sizes.claims / elapsed:,.0f} claims/s) on {connection.vendor}."
+        ))
+
+    @contextmanager
+    def _bar(self, show, total, unit):
+        bar = tqdm(total=total, unit=" " + unit, unit_scale=True, disable=not show, file=sys.stderr,
+                   mininterval=0.5, smoothing=0.1)
+        try:
+            yield bar
+        finally:
+            bar.close()
+
+
+def _counting(rows, bar):
+    for row in rows:
+        bar.update(1)
+        yield row
+
+
+def _next_id(model) -> int:
+    last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return (last or 0) + 1
+
+
+class _PostgresWriter:
+    """COPY ... FROM STDIN: the fastest way rows go into PostgreSQL."""
+
+    def write(self, model, columns, rows):
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            raw = cursor.cursor  # psycopg's own cursor, for copy()
+            with raw.copy(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+    def finish(self, models):
+        with connection.cursor() as cursor:
+            for model in models:
+                table = model._meta.db_table
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT max(id) FROM \"{table}\"))", [table]
+                )
+            for model in models:
+                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+
+
+class _BatchWriter:
+    """Batched INSERTs, for SQLite."""
+
+    def write(self, model, columns, rows):
+        table = model._meta.db_table
+        sql = f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({", ".join(["%s"] * len(columns))})'
+        batch = []
+        with connection.cursor() as cursor:
+            for row in rows:
+                batch.append(row)
+                if len(batch) >= BATCH:
+                    cursor.executemany(sql, batch)
+                    batch.clear()
+            if batch:
+                cursor.executemany(sql, batch)
+
+    def finish(self, models):
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")

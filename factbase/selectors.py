@@ -1,0 +1,301 @@
+"""Reads: the querysets the API (and anyone else who lists records) starts from.
+
+Each ``*_list`` selector gives a queryset with the joins and prefetches that its brief and full
+representations need, so that listing a page costs the same few queries whatever its size.
+
+Search and sorting live here too, because they must behave alike on both databases:
+
+- ``claim_search``: on PostgreSQL, real full-text search (English stemming) over a stored
+  ``tsvector`` of the claim's text and its speaker's name and aliases (see migration 0004), queried
+  with ``websearch_to_tsquery`` and ranked with ``ts_rank``. On SQLite, the same query syntax
+  (words, "quoted phrases", ``-excluded``, ``or``) is matched as case-insensitive substrings of the
+  claim's text or speaker's name or aliases: every word must occur; there is no stemming or ranking.
+- ``text_contains``: a case-insensitive substring test that folds non-ASCII case too on SQLite,
+  whose own ``LIKE`` only folds ASCII.
+- ``ORDERINGS``: for each resource, the keyset orderings the API offers, as sort keys ending in the
+  primary key (a total order), built on ``date_sort_key`` where a date may be unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import F, FloatField, Func, Prefetch, Q, QuerySet, TextField
+from django.db.models.functions import Cast
+from django.db.models.expressions import RawSQL
+from django.db.models.lookups import Contains
+
+from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
+from factbase.models.base import date_sort_key
+
+SEARCH_CONFIG = "english"  # the text search configuration of migration 0004's stored vector
+SQLITE_CASEFOLD = "factbase_casefold"  # a SQL function registered on every SQLite connection
+
+
+# --- the querysets -------------------------------------------------------------------------------
+
+def actor_list() -> QuerySet[Actor]:
+    return Actor.objects.all()
+
+
+def outlet_list() -> QuerySet[Outlet]:
+    return Outlet.objects.all()
+
+
+def tag_list() -> QuerySet[Tag]:
+    return Tag.objects.all()
+
+
+def source_list(*, with_text: bool = True) -> QuerySet[Source]:
+    """Sources with their outlet; ``with_text=False`` leaves the (possibly long) full text unread."""
+    queryset = Source.objects.select_related("outlet")
+    return queryset if with_text else queryset.defer("text")
+
+
+def claim_list() -> QuerySet[Claim]:
+    """Claims with their speaker, outlet, source (without its full text) and tags: two queries a page."""
+    return (
+        Claim.objects.select_related("speaker", "outlet", "source")
+        .defer("source__text")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name", "id")))
+    )
+
+
+def review_list() -> QuerySet[Review]:
+    """Reviews with their claim, reviewer and source (without its full text): one query a page."""
+    return Review.objects.select_related("claim", "reviewer", "source").defer("source__text")
+
+
+# --- text matching -------------------------------------------------------------------------------
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def register_sqlite_functions(sender, connection, **kwargs) -> None:
+    """``connection_created`` receiver: Unicode case folding for SQLite (see ``text_contains``)."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            SQLITE_CASEFOLD, 1, lambda value: None if value is None else str(value).casefold(), deterministic=True
+        )
+
+
+def text_contains(field: str, value: str) -> Q:
+    """``field`` contains ``value``, ignoring case (all of Unicode, on both databases).
+
+    On PostgreSQL ``icontains`` compares ``UPPER()`` forms, which the server does for all of Unicode.
+    SQLite's ``LIKE`` only folds ASCII, so there both sides are case-folded first.
+    """
+    if is_postgresql():
+        return Q(**{f"{field}__icontains": value})
+    folded = Func(F(field), function=SQLITE_CASEFOLD, output_field=TextField())
+    return Q(Contains(folded, value.casefold()))
+
+
+def actor_name_matches(value: str, prefix: str = "") -> Q:
+    """An actor whose name or one of whose aliases contains ``value``, ignoring case."""
+    return text_contains(f"{prefix}name", value) | text_contains(f"{prefix}aliases", value)
+
+
+# --- claim search --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SearchTerm:
+    text: str
+    negated: bool = False
+
+
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+def parse_search_query(query: str) -> list[list[SearchTerm]]:
+    """Read web search syntax as ``websearch_to_tsquery`` does: groups joined by ``or``, each a
+    conjunction of words and "quoted phrases", a leading ``-`` excluding one.
+
+    Words are split on anything that is not a letter or digit (as the text search parser does), so
+    ``deadly-force`` needs both words. Returns the groups; an empty list matches nothing.
+    """
+    groups: list[list[SearchTerm]] = [[]]
+    for match in _TOKEN.finditer(query):
+        negated, phrase, bare = match.group(1) == "-", match.group(2), match.group(3)
+        if bare is not None:
+            if bare.lower() == "or":
+                if groups[-1]:
+                    groups.append([])
+                continue
+            negated = bare.startswith("-")
+            words = re.findall(r"\w+", bare)
+            groups[-1].extend(SearchTerm(word, negated) for word in words)
+        else:
+            words = re.findall(r"\w+", phrase or "")
+            if words:
+                groups[-1].append(SearchTerm(" ".join(words), negated))
+    return [group for group in groups if any(not term.negated for term in group)]
+
+
+def _claim_term_matches(term: str) -> Q:
+    return text_contains("text", term) | actor_name_matches(term, prefix="speaker__")
+
+
+def claim_search(queryset: QuerySet[Claim], query: str) -> QuerySet[Claim]:
+    """Claims matching ``query`` in their text or their speaker's name or aliases.
+
+    On PostgreSQL the result is annotated with ``search_rank`` (``ts_rank`` of the stored vector),
+    which the ``relevance`` ordering sorts by. On SQLite there is no rank (``supports_ranking()``).
+    """
+    if is_postgresql():
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+
+        vector = RawSQL(f'"{Claim._meta.db_table}"."search_vector"', [], output_field=SearchVectorField())
+        search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        # As double precision: ts_rank's real would come back rounded in its text form, and a cursor
+        # holding the rounded value would never compare equal to the row it came from.
+        return queryset.alias(search_vector=vector).filter(search_vector=search).annotate(
+            search_rank=Cast(SearchRank(F("search_vector"), search), FloatField())
+        )
+    groups = parse_search_query(query)
+    if not groups:
+        return queryset.none()
+    condition = Q()
+    for group in groups:
+        conjunction = Q()
+        for term in group:
+            matches = _claim_term_matches(term.text)
+            conjunction &= ~matches if term.negated else matches
+        condition |= conjunction
+    return queryset.filter(condition)
+
+
+def supports_ranking() -> bool:
+    """Whether ``claim_search`` ranks its results (PostgreSQL) or only filters them (SQLite)."""
+    return is_postgresql()
+
+
+# --- orderings -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SortKey:
+    """One key of a keyset ordering: an annotation name, its expression, its direction and type."""
+
+    name: str
+    expression: object
+    descending: bool
+    kind: str  # "date", "datetime", "int", "float" or "str": how a cursor stores the value
+
+
+def _id(descending: bool) -> SortKey:
+    return SortKey("_key_id", F("id"), descending, "int")
+
+
+def _ordering(field: str, expression, kind: str) -> dict[str, list[SortKey]]:
+    return {
+        field: [SortKey(f"_key_{field}", expression, False, kind), _id(False)],
+        f"-{field}": [SortKey(f"_key_{field}", expression, True, kind), _id(True)],
+    }
+
+
+def _by_date(field: str) -> dict[str, list[SortKey]]:
+    return _ordering(field, date_sort_key(field), "date")
+
+
+def _by_created() -> dict[str, list[SortKey]]:
+    return _ordering("created_at", F("created_at"), "datetime")
+
+
+def _by_name() -> dict[str, list[SortKey]]:
+    return _ordering("name", F("name"), "str")
+
+
+RELEVANCE = "relevance"
+RELEVANCE_KEYS = [SortKey("search_rank", F("search_rank"), True, "float"), _id(True)]
+
+# name -> keys; the first entry of each is the resource's default ordering.
+ORDERINGS: dict[str, dict[str, list[SortKey]]] = {
+    "claim": {**{"-stated_on": _by_date("stated_on")["-stated_on"]}, **_by_date("stated_on"), **_by_created()},
+    "actor": _by_name(),
+    "outlet": _by_name(),
+    "tag": _by_name(),
+    "source": {**{"-published_on": _by_date("published_on")["-published_on"]}, **_by_date("published_on")},
+    "review": {**{"-reviewed_on": _by_date("reviewed_on")["-reviewed_on"]}, **_by_date("reviewed_on")},
+}
+
+
+# --- history -------------------------------------------------------------------------------------
+
+HISTORY_ORDERINGS: dict[str, list[SortKey]] = {
+    "-date": [SortKey("_key_date", F("history_date"), True, "datetime"),
+              SortKey("_key_history_id", F("history_id"), True, "int")],
+}
+HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+_NOT_DIFFED = {"created_at", "updated_at"}
+
+
+def history_list(model, pk) -> QuerySet:
+    """Every recorded version of one record (it may since have been deleted), with its author."""
+    return model.history.filter(id=pk).select_related("history_user")
+
+
+def _plain(value, owner: str):
+    """A value from a historical record as JSON: dates as ISO text, a many-to-many as sorted ids."""
+    if isinstance(value, (list, tuple)):
+        if value and all(isinstance(row, dict) for row in value):
+            return sorted(v for row in value for k, v in row.items() if k != owner)
+        return [_plain(item, owner) for item in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (str, int, float, bool, dict)) or value is None:
+        return value
+    return str(value)
+
+
+def history_changes(record, previous) -> list[dict]:
+    """Which fields ``record`` changed from ``previous`` (None for the first version): field, old, new.
+
+    Foreign keys are given as ids, many-to-many fields (a claim's tags) as sorted lists of ids; the
+    automatic ``id``, ``created_at`` and ``updated_at`` are left out.
+    """
+    if record.history_type == "-":
+        return []
+    owner = record.instance_type._meta.model_name
+    m2m = sorted(field.name for field in getattr(record, "_history_m2m_fields", []))
+    columns = [f for f in record.tracked_fields if f.name not in _NOT_DIFFED and f.name != "id"]
+    changes = []
+    for field in columns:
+        new = _plain(getattr(record, field.attname), owner)
+        old = None if previous is None else _plain(getattr(previous, field.attname), owner)
+        if previous is None and new in (None, "", []):
+            continue
+        if old != new:
+            changes.append({"field": field.name, "old": old, "new": new})
+    if m2m:
+        if previous is None:
+            for name in m2m:
+                manager = getattr(record, name)
+                through = [f.name for f in manager.model._meta.fields
+                           if f.editable and f.name not in ("id", "m2m_history_id", "history")]
+                value = _plain(list(manager.values(*through)), owner)
+                if value:
+                    changes.append({"field": name, "old": None, "new": value})
+        else:
+            delta = record.diff_against(previous, included_fields=m2m)
+            changes += [{"field": c.field, "old": _plain(c.old, owner), "new": _plain(c.new, owner)}
+                        for c in delta.changes]
+    return sorted(changes, key=lambda change: change["field"])
+
+
+def history_previous(records: list) -> dict:
+    """For each record (newest first, all of one object), the version before it: one extra query."""
+    previous = {}
+    for newer, older in zip(records, records[1:]):
+        previous[newer.history_id] = older
+    if records:
+        oldest = records[-1]
+        previous[oldest.history_id] = (
+            type(oldest).objects.filter(id=oldest.id)
+            .filter(Q(history_date__lt=oldest.history_date)
+                    | Q(history_date=oldest.history_date, history_id__lt=oldest.history_id))
+            .order_by("-history_date", "-history_id").first()
+        )
+    return previous

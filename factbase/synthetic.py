@@ -1,0 +1,178 @@
+"""Synthetic data at scale, for benchmarks: realistic proportions, repeatable from a seed.
+
+For N claims: about N/50 actors (a few very prolific, most with a handful of claims), N/500
+outlets, N/5 sources, and a few dozen tags. Claim texts are sentences of 15 to 40 words drawn from a
+vocabulary of a few thousand made-up words with a Zipf-like frequency, so that full-text search
+behaves as on real text (a few words are everywhere, most are rare). Dates spread over 25 years;
+kinds, statuses and precisions are mixed.
+
+Rows are produced as plain tuples; ``factbase/management/commands/generate_claims.py`` writes them
+with PostgreSQL's COPY, or in batches on SQLite. Synthetic rows are written directly, not through the
+services, and carry no history: they exist to measure the read path.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from bisect import bisect
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+CONSONANTS = "bcdfghjklmnprstvz"
+VOWELS = "aeiou"
+FIRST_DAY = date(2001, 1, 1)
+DAYS = 25 * 365  # 25 years of statements
+LANGUAGES = [("en", 60), ("ru", 10), ("de", 8), ("fr", 8), ("es", 7), ("kk", 4), ("uk", 3)]
+OUTLET_KINDS = [("newspaper", 30), ("broadcaster", 20), ("website", 20), ("social_network", 5),
+                ("news_agency", 10), ("magazine", 8), ("press_conference", 4), ("event", 3)]
+STATUSES = [("unverified", 70), ("verified", 20), ("disputed", 6), ("rejected", 4)]
+ROLES = ["President", "Prime Minister", "Minister of Foreign Affairs", "spokesperson", "senator",
+         "analyst", "professor", "journalist", "ambassador", "mayor", "police chief", "chairman",
+         "member of parliament", "governor", "chief executive", "researcher", "editor", "general"]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    claims: int
+    actors: int
+    outlets: int
+    sources: int
+    tags: int
+
+    @classmethod
+    def for_claims(cls, claims: int) -> "Sizes":
+        return cls(
+            claims=claims,
+            actors=max(10, claims // 50),
+            outlets=max(5, claims // 500),
+            sources=max(10, claims // 5),
+            tags=40,
+        )
+
+
+def _weighted(pairs):
+    values = [v for v, _ in pairs]
+    cum = list(itertools.accumulate(w for _, w in pairs))
+    return values, cum
+
+
+class Generator:
+    """Deterministic for a given seed: the same seed and sizes give the same rows."""
+
+    def __init__(self, sizes: Sizes, seed: int = 0, now: datetime | None = None):
+        self.sizes = sizes
+        self.random = random.Random(seed)
+        self.now = now or datetime(2026, 1, 1, tzinfo=timezone.utc)
+        self.vocabulary = self._vocabulary(4000)
+        # Zipf-like: the word of rank r is drawn with weight 1 / r.
+        self.word_cum = list(itertools.accumulate(1.0 / r for r in range(1, len(self.vocabulary) + 1)))
+        # Speakers: a few very prolific, a long tail with a handful of claims each (weight 1 / r^0.9).
+        self.actor_cum = list(itertools.accumulate(1.0 / (r ** 0.9) for r in range(1, sizes.actors + 1)))
+
+    # --- vocabulary and names ---------------------------------------------------------------------
+
+    def _syllable(self):
+        r = self.random
+        return r.choice(CONSONANTS) + r.choice(VOWELS) + (r.choice(CONSONANTS) if r.random() < 0.4 else "")
+
+    def _vocabulary(self, size: int) -> list[str]:
+        words: list[str] = []
+        seen = set()
+        while len(words) < size:
+            n = 1 + min(3, int(self.random.expovariate(0.9)))
+            word = "".join(self._syllable() for _ in range(n))
+            if len(word) >= 2 and word not in seen:
+                seen.add(word)
+                words.append(word)
+        return words
+
+    def _name(self, parts: int = 2) -> str:
+        return " ".join("".join(self._syllable() for _ in range(self.random.randint(2, 3))).capitalize()
+                        for _ in range(parts))
+
+    def sentence(self, low: int = 15, high: int = 40) -> str:
+        r = self.random
+        count = r.randint(low, high)
+        words = [self.vocabulary[bisect(self.word_cum, r.random() * self.word_cum[-1])] for _ in range(count)]
+        words[0] = words[0].capitalize()
+        return " ".join(words) + "."
+
+    # --- rows -------------------------------------------------------------------------------------
+
+    def actors(self, first_id: int):
+        """(id, name, kind, aliases_json, description, wikidata_id)."""
+        r = self.random
+        for i in range(self.sizes.actors):
+            person = r.random() < 0.8
+            name = f"{self._name(2 if person else 3)} {first_id + i}"  # the id keeps (name, kind) unique
+            surname = name.split()[-2]
+            aliases = f'["{surname}"]' if person and r.random() < 0.5 else "[]"
+            yield (first_id + i, name, "person" if person else "organization", aliases,
+                   r.choice(ROLES) if person else "organization", "")
+
+    def outlets(self, first_id: int):
+        """(id, name, kind, url, description)."""
+        kinds, cum = _weighted(OUTLET_KINDS)
+        for i in range(self.sizes.outlets):
+            kind = kinds[bisect(cum, self.random.random() * cum[-1])]
+            name = f"{self._name(2)} {kind.replace('_', ' ').title()} {first_id + i}"
+            yield (first_id + i, name, kind, f"https://outlet-{first_id + i}.example.org/", "")
+
+    def tags(self, first_id: int):
+        """(id, name, slug, description)."""
+        for i in range(self.sizes.tags):
+            word = self.vocabulary[200 + i]
+            yield (first_id + i, f"{word.capitalize()} topic {i}", f"{word}-topic-{i}", "")
+
+    def sources(self, first_id: int, outlet_ids: range):
+        """(id, title, url, outlet_id, authors_json, published_on, language, text)."""
+        r = self.random
+        languages, cum = _weighted(LANGUAGES)
+        for i in range(self.sizes.sources):
+            sid = first_id + i
+            yield (
+                sid, self.sentence(4, 10)[:-1], f"https://source-{sid}.example.org/article",
+                r.choice(outlet_ids), f'["{self._name(2)}"]' if r.random() < 0.7 else "[]",
+                FIRST_DAY + timedelta(days=r.randrange(DAYS)),
+                languages[bisect(cum, r.random() * cum[-1])], "",
+            )
+
+    def claims(self, first_id: int, actor_ids: range, outlet_ids: range, source_ids: range, tag_ids: range,
+               verifier_id: int | None):
+        """Yields (claim_row, [tag_id, ...]).
+
+        claim_row: (id, speaker_id, speaker_role, text, kind, stated_on, stated_on_precision, outlet_id,
+        source_id, span_start, span_end, span_exact, status, status_note, verified_by_id, verified_at,
+        created_at, updated_at).
+        """
+        r = self.random
+        statuses, status_cum = _weighted(STATUSES)
+        actor_cum, actor_total = self.actor_cum, self.actor_cum[-1]
+        for i in range(self.sizes.claims):
+            cid = first_id + i
+            speaker = actor_ids[bisect(actor_cum, r.random() * actor_total)]
+            roll = r.random()
+            if roll < 0.05:
+                stated_on, precision = None, ""
+            else:
+                stated_on = FIRST_DAY + timedelta(days=r.randrange(DAYS))
+                if roll < 0.08:
+                    stated_on, precision = stated_on.replace(month=1, day=1), "year"
+                elif roll < 0.15:
+                    stated_on, precision = stated_on.replace(day=1), "month"
+                else:
+                    precision = "day"
+            status = statuses[bisect(status_cum, r.random() * status_cum[-1])]
+            created = self.now - timedelta(seconds=r.randrange(3 * 365 * 86400))
+            verified = status == "verified"
+            row = (
+                cid, speaker, r.choice(ROLES) if r.random() < 0.7 else "", self.sentence(),
+                "direct_quote" if r.random() < 0.45 else "paraphrase", stated_on, precision,
+                r.choice(outlet_ids) if r.random() < 0.7 else None, r.choice(source_ids),
+                None, None, "", status, "",
+                verifier_id if verified else None, created + timedelta(hours=1) if verified else None,
+                created, created + timedelta(hours=1) if verified else created,
+            )
+            tags = r.sample(tag_ids, k=r.choice((0, 0, 1, 1, 2, 3))) if tag_ids else []
+            yield row, tags

@@ -1,0 +1,126 @@
+"""q: full-text search over the claim's text and speaker; ordering=relevance."""
+
+import pytest
+from django.db import connection
+
+from factbase import selectors, services
+from factbase.models import Actor, Claim
+
+from .helpers import ids, postgres_only, sqlite_only, url
+
+
+def search(client, q, **params):
+    return ids(client.get(url("claims"), {"q": q, "page_size": 500, **params}))
+
+
+def texts(pks):
+    return {Claim.objects.get(pk=pk).text for pk in pks}
+
+
+def test_every_word_must_occur_in_any_case(anon_client, seed):
+    found = search(anon_client, "DEADLY force")
+    assert texts(found) == {"he had authorized the use of deadly force against protesters"}
+
+
+def test_the_speakers_name_and_aliases_are_searched_too(anon_client, seed):
+    tokayev = Actor.objects.get(name="Kassym-Yomart Tokayev")
+    by_name = set(tokayev.claims.values_list("id", flat=True))
+    in_text = {c.pk for c in Claim.objects.all() if "tokayev" in c.text.lower()}
+    assert set(search(anon_client, "tokayev")) == by_name | in_text
+    assert by_name - in_text  # some are found by the speaker's name alone
+    # a word from the name and a word from the text
+    assert texts(search(anon_client, "tokayev deadly")) == {
+        "he had authorized the use of deadly force against protesters"}
+
+
+def test_quoted_phrases_exclusions_and_or(anon_client, seed):
+    assert texts(search(anon_client, '"deadly force"')) == {"he had authorized the use of deadly force against protesters"}
+    assert search(anon_client, '"force deadly"') == []
+    with_force = set(search(anon_client, "force"))
+    assert set(search(anon_client, "force -deadly")) == with_force - set(search(anon_client, "deadly"))
+    assert set(search(anon_client, "deadly or restore")) == set(search(anon_client, "deadly")) | set(
+        search(anon_client, "restore"))
+
+
+def test_no_match_is_an_empty_page(anon_client, seed):
+    assert search(anon_client, "zyzzyva") == []
+
+
+def test_punctuation_only_finds_nothing_on_both_databases(anon_client, seed):
+    assert search(anon_client, "!!!") == []
+
+
+def test_search_combines_with_filters(anon_client, seed):
+    tokayev = Actor.objects.get(name="Kassym-Yomart Tokayev")
+    found = search(anon_client, "protesters", speaker=tokayev.pk)
+    assert found and all(Claim.objects.get(pk=pk).speaker_id == tokayev.pk for pk in found)
+
+
+def test_a_new_claim_and_a_renamed_speaker_are_found(anon_client, actor, source):
+    claim = services.claim_create(speaker=actor, source=source, text="We will not raise fuel prices this winter.")
+    assert search(anon_client, "winter") == [claim.pk]
+    services.actor_update(actor=actor, data={"name": "Joan Ministerova"})
+    assert search(anon_client, "ministerova") == [claim.pk]
+    assert search(anon_client, "jane") == []
+
+
+def test_relevance_needs_q(anon_client, seed):
+    response = anon_client.get(url("claims"), {"ordering": "relevance"})
+    assert response.status_code == 400 and "ordering" in response.json()
+
+
+def test_relevance_pages_visit_every_match_once(anon_client, seed):
+    from .helpers import walk
+
+    expected = set(search(anon_client, "kazakhstan"))
+    assert len(expected) > 3
+    forward, backward, _ = walk(anon_client, f"{url('claims')}?q=kazakhstan&ordering=relevance&page_size=2")
+    assert sorted(forward) == sorted(expected) and backward == forward
+
+
+@postgres_only
+def test_postgresql_stems_words(anon_client, seed):
+    assert texts(search(anon_client, "protest")) >= {"he had authorized the use of deadly force against protesters"}
+    assert search(anon_client, "authorizing") == search(anon_client, "authorized")
+
+
+@postgres_only
+def test_postgresql_ranks_by_relevance(anon_client, actor, source):
+    once = services.claim_create(speaker=actor, source=source, kind="paraphrase", text="prices once",
+                                 stated_on="2022-01-08", stated_on_precision="day")
+    often = services.claim_create(speaker=actor, source=source, kind="paraphrase",
+                                  text="prices, prices and prices again", stated_on="2020-01-01",
+                                  stated_on_precision="day")
+    assert search(anon_client, "prices") == [once.pk, often.pk]  # newest first
+    assert search(anon_client, "prices", ordering="relevance") == [often.pk, once.pk]
+    assert selectors.supports_ranking()
+
+
+@sqlite_only
+def test_sqlite_orders_relevance_as_the_documented_fallback(anon_client, seed):
+    assert not selectors.supports_ranking()
+    assert search(anon_client, "kazakhstan", ordering="relevance") == search(anon_client, "kazakhstan")
+
+
+@sqlite_only
+def test_sqlite_matches_non_ascii_in_any_case(anon_client, actor, source):
+    claim = services.claim_create(speaker=actor, source=source, kind="paraphrase", text="Ölpreise bleiben ÉGAUX")
+    assert search(anon_client, "ölpreise égaux") == [claim.pk]
+
+
+@pytest.mark.parametrize("query,groups", [
+    ("deadly force", [["deadly", "force"]]),
+    ('"deadly  force" -police', [["deadly force", "-police"]]),
+    ("a or b", [["a"], ["b"]]),
+    ("deadly-force", [["deadly", "force"]]),
+    ("!!!", []),
+    ("-only", []),
+    ('"unclosed phrase', [["unclosed phrase"]]),
+])
+def test_the_sqlite_query_parser(query, groups):
+    parsed = [[("-" if t.negated else "") + t.text for t in group] for group in selectors.parse_search_query(query)]
+    assert parsed == groups
+
+
+def test_the_database_is_what_the_tests_think(db):
+    assert connection.vendor in ("sqlite", "postgresql")
