@@ -101,6 +101,7 @@ HEADERS_FOR = {
 }
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+IF_MATCH_ACTIONS = ("update", "partial_update", "destroy", "set_status")
 
 ACTION_TEXT = {
     # action: (summary, description); {one} / {many} are the resource's names.
@@ -185,7 +186,7 @@ class AutoSchema(SpectacularAutoSchema):
                 description="The ETag of the copy you hold: 304 Not Modified while the record has not changed.",
                 examples=[OpenApiExample("An ETag", value='"3f2a9c0e1b7d4a6f8e5c2b1a0d9e8f7c6b5a4d3e"')],
             ))
-        if action in ("update", "partial_update", "destroy"):
+        if action in IF_MATCH_ACTIONS:
             parameters.append(OpenApiParameter(
                 "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
                 description="The ETag of the copy you read: the write is refused (412) if the record changed since.",
@@ -207,7 +208,7 @@ class AutoSchema(SpectacularAutoSchema):
                 codes |= {"400", "415"}
             if self._is_detail():
                 codes.add("404")
-            if action in ("update", "partial_update", "destroy"):
+            if action in IF_MATCH_ACTIONS:
                 codes.add("412")
         if getattr(self.view, "schema_error_codes", None) is not None:
             codes &= set(self.view.schema_error_codes)
@@ -233,7 +234,7 @@ class AutoSchema(SpectacularAutoSchema):
             responses.setdefault("200", {}).setdefault("headers", {})["ETag"] = ETAG_HEADER
             responses["304"] = {"description": "Not modified: the copy named by If-None-Match is current.",
                                 "headers": {"ETag": ETAG_HEADER}}
-        elif action in ("update", "partial_update"):
+        elif action in ("update", "partial_update", "set_status"):
             responses.setdefault("200", {}).setdefault("headers", {})["ETag"] = ETAG_HEADER
         elif action == "create":
             headers = responses.setdefault("201", {}).setdefault("headers", {})

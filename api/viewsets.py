@@ -79,10 +79,11 @@ class FactbaseViewSet(viewsets.ModelViewSet):
             raise Http404
         return int(value)
 
-    def get_object(self):
+    def get_object(self, *, lock: bool = False):
+        """The record named in the URL; ``lock`` (inside a write's transaction) holds its row until the
+        write commits, so that nobody changes it between the If-Match check and the service's save."""
         queryset = self.get_queryset()
-        if self.request.method not in ("GET", "HEAD", "OPTIONS"):
-            # Writes lock the row from the If-Match check to the service's save (PostgreSQL).
+        if lock:
             queryset = queryset.select_for_update(of=("self",))
         try:
             instance = queryset.get(pk=self._lookup_pk())
@@ -147,7 +148,7 @@ class FactbaseViewSet(viewsets.ModelViewSet):
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         with transaction.atomic():
-            instance = self.get_object()
+            instance = self.get_object(lock=True)
             check_if_match(request, etag_for(self.representation(instance)))
             serializer = self.get_serializer(instance, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
@@ -157,7 +158,7 @@ class FactbaseViewSet(viewsets.ModelViewSet):
 
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():
-            instance = self.get_object()
+            instance = self.get_object(lock=True)
             check_if_match(request, etag_for(self.representation(instance)))
             self.perform_destroy(instance)
         return Response(status=status.HTTP_204_NO_CONTENT)

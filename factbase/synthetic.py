@@ -174,5 +174,5 @@ class Generator:
                 verifier_id if verified else None, created + timedelta(hours=1) if verified else None,
                 created, created + timedelta(hours=1) if verified else created,
             )
-            tags = r.sample(tag_ids, k=r.choice((0, 0, 1, 1, 2, 3))) if tag_ids else []
+            tags = r.sample(tag_ids, k=min(len(tag_ids), r.choice((0, 0, 1, 1, 2, 3))))
             yield row, tags

@@ -82,7 +82,7 @@ class ClaimViewSet(V1ViewSet):
         serializer = v1.ClaimStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
-            claim = self.get_object()
+            claim = self.get_object(lock=True)
             check_if_match(request, etag_for(self.get_serializer(claim).data))
             try:
                 claim = services.claim_set_status(claim=claim, user=request.user, **serializer.validated_data)

@@ -87,3 +87,10 @@ def test_a_failed_write_leaves_nothing_half_written(editor_client, actor, source
                                                   "tags": [424242]})
     assert response.status_code == 400
     assert not actor.claims.exists()
+
+
+@pytest.mark.parametrize("path", ["claims/", "claims/{pk}/", "claims/{pk}/status/", "claims/{pk}/history/", ""])
+def test_options_describes_a_route(editor_client, claim, path):
+    response = editor_client.options("/api/v1/" + path.format(pk=claim.pk))
+    assert response.status_code == 200
+    assert response.json()["name"]
