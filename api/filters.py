@@ -83,9 +83,9 @@ class ClaimFilterSet(FilterSet):
     tag = filters.CharFilter(field_name="tags__slug", max_length=100, validators=[validate_slug],
                              help_text="A tag's slug: claims with that tag.")
     language = _language_filter("source__language", "The language code of the claim's source, e.g. en.")
-    stated_after = filters.DateFilter(field_name="stated_on", lookup_expr="gte",
+    stated_after = filters.DateFilter(method="filter_stated", lookup_expr="gte",
                                       help_text="Stated on or after this date (ISO 8601); undated claims are left out.")
-    stated_before = filters.DateFilter(field_name="stated_on", lookup_expr="lte",
+    stated_before = filters.DateFilter(method="filter_stated", lookup_expr="lte",
                                        help_text="Stated on or before this date (ISO 8601); undated claims are left out.")
     q = filters.CharFilter(
         method="filter_q", max_length=500,
@@ -108,7 +108,11 @@ class ClaimFilterSet(FilterSet):
         fields = []
 
     def filter_speaker_name(self, queryset, name, value):
-        return queryset.filter(selectors.actor_name_matches(value, prefix="speaker__"))
+        return selectors.claims_by_speaker_name(queryset, value)
+
+    def filter_stated(self, queryset, name, value):
+        lookup = self.filters[name].lookup_expr
+        return selectors.claims_stated(queryset, **{"after" if lookup == "gte" else "before": value})
 
     def filter_q(self, queryset, name, value):
         return selectors.claim_search(queryset, value)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import connection
 from django.db.models import F, FloatField, Func, Prefetch, Q, QuerySet, TextField
@@ -28,8 +29,9 @@ from django.db.models.expressions import RawSQL
 from django.db.models.lookups import Contains
 
 from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
-from factbase.models.base import date_sort_key
+from factbase.models.base import UNDATED_SORTS_AS, date_sort_key
 
+UNDATED = date.fromisoformat(UNDATED_SORTS_AS)
 SEARCH_CONFIG = "english"  # the text search configuration of migration 0004's stored vector
 SQLITE_CASEFOLD = "factbase_casefold"  # a SQL function registered on every SQLite connection
 
@@ -97,6 +99,40 @@ def text_contains(field: str, value: str) -> Q:
 def actor_name_matches(value: str, prefix: str = "") -> Q:
     """An actor whose name or one of whose aliases contains ``value``, ignoring case."""
     return text_contains(f"{prefix}name", value) | text_contains(f"{prefix}aliases", value)
+
+
+SPEAKER_NAME_ID_LIMIT = 500
+
+
+def claims_by_speaker_name(queryset: QuerySet[Claim], value: str) -> QuerySet[Claim]:
+    """Claims whose speaker's name or an alias contains ``value``, any case.
+
+    The matching actors are looked up first (one query on the small actors table), and their ids
+    given to the claims query: the planner then reads their claims through the ``(speaker, date,
+    id)`` index. Given only a subquery, PostgreSQL cannot know that a name matches one actor, and
+    walks all claims in date order testing each speaker (seconds at a million claims). A name so
+    common that it matches more than ``SPEAKER_NAME_ID_LIMIT`` actors stays a subquery: for such a
+    name the walk in date order finds a page quickly.
+    """
+    actors = Actor.objects.filter(actor_name_matches(value)).values_list("id", flat=True)
+    ids = list(actors[: SPEAKER_NAME_ID_LIMIT + 1])
+    if len(ids) > SPEAKER_NAME_ID_LIMIT:
+        return queryset.filter(speaker_id__in=actors)
+    return queryset.filter(speaker_id__in=ids)
+
+
+def claims_stated(queryset: QuerySet[Claim], *, after=None, before=None) -> QuerySet[Claim]:
+    """Claims stated on or after / on or before a date; undated claims are left out.
+
+    The bounds are put on the same expression the date orderings sort by (``date_sort_key``), so the
+    index that serves the order serves the range too.
+    """
+    queryset = queryset.alias(_stated_key=date_sort_key("stated_on")).filter(stated_on__isnull=False)
+    if after is not None:
+        queryset = queryset.filter(_stated_key__gte=after)
+    if before is not None:
+        queryset = queryset.filter(_stated_key__lte=before, _stated_key__gt=UNDATED)
+    return queryset
 
 
 # --- claim search --------------------------------------------------------------------------------

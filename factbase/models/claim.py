@@ -49,7 +49,8 @@ class Claim(TimeStampedModel):
     ATTRIBUTION_FIELDS = ("text", "kind", "speaker", "speaker_role", "stated_on", "stated_on_precision", "source")
 
 
-    speaker = models.ForeignKey("factbase.Actor", on_delete=models.PROTECT, related_name="claims")
+    # The FKs' own indexes are the leading columns of the (speaker|outlet|source, date, id) indexes.
+    speaker = models.ForeignKey("factbase.Actor", on_delete=models.PROTECT, related_name="claims", db_index=False)
     speaker_role = models.CharField(
         max_length=300, blank=True,
         help_text="The speaker's role at the time of the statement, as the source gives it.",
@@ -65,11 +66,11 @@ class Claim(TimeStampedModel):
         help_text="How precisely the source dates the statement. Empty when the date is unknown.",
     )
     outlet = models.ForeignKey(
-        "factbase.Outlet", on_delete=models.PROTECT, null=True, blank=True, related_name="claims",
+        "factbase.Outlet", on_delete=models.PROTECT, null=True, blank=True, related_name="claims", db_index=False,
         help_text="Where the statement was made: a broadcaster, a social network, an event.",
     )
     source = models.ForeignKey(
-        "factbase.Source", on_delete=models.PROTECT, related_name="claims",
+        "factbase.Source", on_delete=models.PROTECT, related_name="claims", db_index=False,
         help_text="The document that reports the claim.",
     )
     span_start = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -96,12 +97,19 @@ class Claim(TimeStampedModel):
         ordering = ["-stated_on", "-id"]
         permissions = [("verify_claim", "Can verify, dispute or reject claims")]
         indexes = [
-            models.Index(fields=["-stated_on", "-id"], name="claim_stated_on_id"),
-            models.Index(fields=["-created_at", "-id"], name="claim_created_at_id"),
-            models.Index(fields=["speaker", "-stated_on", "-id"], name="claim_speaker_stated_on"),
-            models.Index(fields=["status", "-stated_on", "-id"], name="claim_status_stated_on"),
-            # The API's keyset orderings: by date (an unknown date sorts as the earliest) and id.
+            # Each list ordering and each selective filter of the API has an index whose order is the
+            # API's keyset order (a date, an unknown date sorting as the earliest, then id), so a page
+            # is read straight from the index wherever it is in the table.
             models.Index(date_sort_key("stated_on").desc(), F("id").desc(), name="claim_stated_key_id"),
+            models.Index(fields=["-created_at", "-id"], name="claim_created_at_id"),
+            models.Index(F("speaker"), date_sort_key("stated_on").desc(), F("id").desc(),
+                         name="claim_speaker_stated_key"),
+            models.Index(F("outlet"), date_sort_key("stated_on").desc(), F("id").desc(),
+                         name="claim_outlet_stated_key"),
+            models.Index(F("source"), date_sort_key("stated_on").desc(), F("id").desc(),
+                         name="claim_source_stated_key"),
+            models.Index(F("status"), date_sort_key("stated_on").desc(), F("id").desc(),
+                         name="claim_status_stated_key"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=ClaimKind.values), name="claim_kind_valid"),
