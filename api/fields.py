@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import get_script_prefix
 from rest_framework import serializers
 
 MAX_BIGINT = 2**63 - 1
@@ -27,7 +28,12 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
         return False
 
     def to_representation(self, value):
-        return self.brief_serializer(value, context=self.context).data
+        # One brief serializer for the whole response, not one built (and its fields deep-copied) for
+        # every related record of every row: that construction was most of a list's time.
+        brief = self.__dict__.get("_brief")
+        if brief is None:
+            brief = self.__dict__["_brief"] = self.brief_serializer(context=self.context)
+        return brief.to_representation(value)
 
     def to_internal_value(self, data):
         if isinstance(data, str) and data.strip().isdigit():
@@ -55,3 +61,33 @@ class NameListField(serializers.ListField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", 100)
         super().__init__(**kwargs)
+
+
+class DetailURLField(serializers.HyperlinkedIdentityField):
+    """A record's API URL, as ``HyperlinkedIdentityField`` gives it, without a ``reverse()`` a record.
+
+    The URL of record 0 is reversed once for each view, API version, scheme, host and script prefix
+    (and kept for the process); every other record's URL is that with its own id. The result is the
+    same string that ``reverse()`` gives.
+    """
+
+    PLACEHOLDER = 0
+    _prefixes: dict[tuple, str] = {}
+    _MAX_PREFIXES = 1000  # a bound, should clients send many different Host headers
+
+    def to_representation(self, value):
+        request = self.context.get("request")
+        if request is None or self.context.get("format") or self.lookup_field != "pk" or self.lookup_url_kwarg != "pk":
+            return super().to_representation(value)
+        key = (self.view_name, getattr(request, "version", None), request.scheme, request.get_host(),
+               get_script_prefix())
+        prefix = self._prefixes.get(key)
+        if prefix is None:
+            placeholder_url = self.reverse(self.view_name, kwargs={"pk": self.PLACEHOLDER}, request=request)
+            head, _, tail = placeholder_url.rpartition(f"/{self.PLACEHOLDER}/")
+            if tail or not head:  # an unexpected URL shape: reverse each URL as usual
+                return super().to_representation(value)
+            if len(self._prefixes) >= self._MAX_PREFIXES:
+                self._prefixes.clear()
+            prefix = self._prefixes[key] = head + "/"
+        return serializers.Hyperlink(f"{prefix}{value.pk}/", value)

@@ -178,8 +178,10 @@ def _claim_term_matches(term: str) -> Q:
 def claim_search(queryset: QuerySet[Claim], query: str) -> QuerySet[Claim]:
     """Claims matching ``query`` in their text or their speaker's name or aliases.
 
-    On PostgreSQL the result is annotated with ``search_rank`` (``ts_rank`` of the stored vector),
-    which the ``relevance`` ordering sorts by. On SQLite there is no rank (``supports_ranking()``).
+    On PostgreSQL the result has the alias ``search_rank`` (``ts_rank`` of the stored vector), which
+    the ``relevance`` ordering sorts by; as an alias rather than an annotation it is computed only
+    when a query orders by it, not for every match of every search. On SQLite there is no rank
+    (``supports_ranking()``).
     """
     if is_postgresql():
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
@@ -188,7 +190,7 @@ def claim_search(queryset: QuerySet[Claim], query: str) -> QuerySet[Claim]:
         search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
         # As double precision: ts_rank's real would come back rounded in its text form, and a cursor
         # holding the rounded value would never compare equal to the row it came from.
-        return queryset.alias(search_vector=vector).filter(search_vector=search).annotate(
+        return queryset.alias(search_vector=vector).filter(search_vector=search).alias(
             search_rank=Cast(SearchRank(F("search_vector"), search), FloatField())
         )
     groups = parse_search_query(query)
@@ -245,7 +247,7 @@ def _by_name() -> dict[str, list[SortKey]]:
 
 
 RELEVANCE = "relevance"
-RELEVANCE_KEYS = [SortKey("search_rank", F("search_rank"), True, "float"), _id(True)]
+RELEVANCE_KEYS = [SortKey("_key_search_rank", F("search_rank"), True, "float"), _id(True)]
 
 # name -> keys; the first entry of each is the resource's default ordering.
 ORDERINGS: dict[str, dict[str, list[SortKey]]] = {

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from api.fields import BriefRelatedField, NameListField
+from api.fields import BriefRelatedField, DetailURLField, NameListField
 from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
 
 
@@ -46,7 +46,7 @@ class FactbaseSerializer(serializers.ModelSerializer):
 # --- brief forms ---------------------------------------------------------------------------------
 
 class BriefActorSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="actor-detail")
+    url = DetailURLField(view_name="actor-detail")
 
     class Meta:
         model = Actor
@@ -55,7 +55,7 @@ class BriefActorSerializer(serializers.ModelSerializer):
 
 
 class BriefOutletSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="outlet-detail")
+    url = DetailURLField(view_name="outlet-detail")
 
     class Meta:
         model = Outlet
@@ -64,7 +64,7 @@ class BriefOutletSerializer(serializers.ModelSerializer):
 
 
 class BriefSourceSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="source-detail")
+    url = DetailURLField(view_name="source-detail")
     title = serializers.CharField(
         source="display_title", read_only=True,
         help_text="The source's title; for a source without one, its URL or date (never empty).",
@@ -77,7 +77,7 @@ class BriefSourceSerializer(serializers.ModelSerializer):
 
 
 class BriefTagSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="tag-detail")
+    url = DetailURLField(view_name="tag-detail")
 
     class Meta:
         model = Tag
@@ -86,7 +86,7 @@ class BriefTagSerializer(serializers.ModelSerializer):
 
 
 class BriefClaimSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="claim-detail")
+    url = DetailURLField(view_name="claim-detail")
 
     class Meta:
         model = Claim
@@ -100,7 +100,7 @@ TIMESTAMPS = ["created_at", "updated_at"]
 
 
 class ActorSerializer(FactbaseSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="actor-detail")
+    url = DetailURLField(view_name="actor-detail")
     aliases = NameListField(help_text="Other names the actor goes by, e.g. a surname alone or another spelling.")
 
     class Meta:
@@ -110,7 +110,7 @@ class ActorSerializer(FactbaseSerializer):
 
 
 class OutletSerializer(FactbaseSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="outlet-detail")
+    url = DetailURLField(view_name="outlet-detail")
     website = serializers.URLField(source="url", max_length=2000, required=False, allow_blank=True,
                                    help_text="The outlet's own website, when it has one.")
 
@@ -121,7 +121,7 @@ class OutletSerializer(FactbaseSerializer):
 
 
 class TagSerializer(FactbaseSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="tag-detail")
+    url = DetailURLField(view_name="tag-detail")
 
     class Meta:
         model = Tag
@@ -130,7 +130,7 @@ class TagSerializer(FactbaseSerializer):
 
 
 class SourceSerializer(FactbaseSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="source-detail")
+    url = DetailURLField(view_name="source-detail")
     display_title = serializers.CharField(
         read_only=True, help_text="The title, or for a source without one its URL or date: never empty.",
     )
@@ -161,7 +161,7 @@ class SpanSerializer(serializers.Serializer):
 
 
 class ClaimSerializer(FactbaseSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="claim-detail")
+    url = DetailURLField(view_name="claim-detail")
     speaker = BriefRelatedField(BriefActorSerializer, queryset=Actor.objects.all(), help_text="Who made the claim.")
     outlet = BriefRelatedField(
         BriefOutletSerializer, queryset=Outlet.objects.all(), allow_null=True, required=False,
@@ -231,7 +231,7 @@ class ClaimStatusSerializer(serializers.Serializer):
 
 
 class ReviewSerializer(FactbaseSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="review-detail")
+    url = DetailURLField(view_name="review-detail")
     claim = BriefRelatedField(BriefClaimSerializer, queryset=Claim.objects.all(), help_text="The reviewed claim.")
     reviewer = BriefRelatedField(
         BriefActorSerializer, queryset=Actor.objects.all(), allow_null=True, required=False,
