@@ -7,11 +7,12 @@ PORT ?= 8000
 # `make run` always uses the embedded SQLite database (db.sqlite3 next to manage.py).
 RUN_DATABASE_URL ?= sqlite:///$(CURDIR)/db.sqlite3
 
-.PHONY: help venv dev-deps run createsuperuser test test-sqlite test-postgres clean
+.PHONY: help venv dev-deps run createsuperuser test test-sqlite test-postgres clean bench
 
 help:
 	@echo "make run    set up .venv, migrate the SQLite database, load the seed, serve on http://$(HOST):$(PORT)/"
 	@echo "make test   install the dev requirements and run the tests on SQLite, then on PostgreSQL if DATABASE_URL names one"
+	@echo "make serve  the production configuration under gunicorn: migrate, collectstatic, serve on http://$(HOST):$(PORT)/"
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
@@ -46,7 +47,37 @@ run: venv
 createsuperuser: venv
 	DATABASE_URL=$(RUN_DATABASE_URL) $(BIN)/python manage.py createsuperuser
 
+# --- `make serve`: the production configuration, locally, under gunicorn (deploy/) -------------------
+# DATABASE_URL when set, else the SQLite database of `make run`. Migrations and collectstatic run first
+# (deploy/entrypoint.sh), then gunicorn (deploy/gunicorn.conf.py: workers from the CPU count, timeouts,
+# JSON access log). Plain HTTP on this machine: the HTTPS redirect and secure cookies are off unless
+# the environment turns them on. A random secret key unless DJANGO_SECRET_KEY is set.
+SERVE_DATABASE_URL ?= $(if $(DATABASE_URL),$(DATABASE_URL),$(RUN_DATABASE_URL))
+SERVE_SECRET_KEY := $(if $(DJANGO_SECRET_KEY),$(DJANGO_SECRET_KEY),$(shell python3 -c 'import secrets; print(secrets.token_urlsafe(50))' 2>/dev/null))
+
+.PHONY: serve docker-lint
+
+# Passed in the environment (not on the command line, where `ps` would show the key).
+serve: export DATABASE_URL := $(SERVE_DATABASE_URL)
+serve: export DJANGO_DEBUG = 0
+serve: export DJANGO_SECRET_KEY := $(SERVE_SECRET_KEY)
+serve: export DJANGO_ALLOWED_HOSTS ?= $(HOST),127.0.0.1,localhost
+serve: export DJANGO_SECURE_SSL_REDIRECT ?= 0
+serve: export DJANGO_SECURE_COOKIES ?= 0
+serve: export DJANGO_CONN_MAX_AGE ?= 60
+serve: export DJANGO_COLLECTSTATIC = 1
+serve: export GUNICORN_BIND := $(HOST):$(PORT)
+serve: export PYTHON := $(CURDIR)/$(BIN)/python
+serve: venv
+	@echo "Factbase (production settings, gunicorn) on http://$(HOST):$(PORT)/  health: http://$(HOST):$(PORT)/healthz"
+	deploy/entrypoint.sh
+
+# Lints the Dockerfile (the tests do too): hadolint from requirements-dev.txt.
+docker-lint: dev-deps
+	$(BIN)/hadolint --failure-threshold style Dockerfile
+
 test: dev-deps
+	@test -x "$${FACTBASE_CHROMIUM:-/usr/bin/chromium}" || echo "Chromium not installed at $${FACTBASE_CHROMIUM:-/usr/bin/chromium}: browser tests skipped (apt-get install -y chromium to run them)"
 	@$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "DATABASE_URL is not set: the PostgreSQL run was not made (only SQLite ran)."; fi
@@ -62,3 +93,32 @@ test-postgres: dev-deps
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+
+# --- `make bench`: 1,000,000 claims in PostgreSQL, the API under gunicorn, wrk and pgbench (bench/README.md) ---
+# `make bench BENCH_CLAIMS=20000` measures a small dataset (in its own database) for a quick run.
+BENCH_CLAIMS ?= 1000000
+BENCH_SEED ?= 1
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(if $(filter 1000000,$(BENCH_CLAIMS)),factbase_bench,factbase_bench_$(BENCH_CLAIMS))
+BENCH_CONNECTIONS ?= 32
+BENCH_THREADS ?= 2
+BENCH_DURATION ?= 15
+BENCH_WARMUP ?= 5
+BENCH_WORKERS ?= 2
+BENCH_WORKER_CLASS ?= sync
+BENCH_GUNICORN_THREADS ?= 1
+BENCH_ONLY ?=
+BENCH_PROFILE ?= 0
+BENCH_RELOAD ?= 0
+BENCH_QUIET_WAIT ?= 30
+BENCH_ENV = BENCH_CLAIMS=$(BENCH_CLAIMS) BENCH_SEED=$(BENCH_SEED) BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" \
+	BENCH_CONNECTIONS=$(BENCH_CONNECTIONS) BENCH_THREADS=$(BENCH_THREADS) BENCH_DURATION=$(BENCH_DURATION) \
+	BENCH_WARMUP=$(BENCH_WARMUP) BENCH_WORKERS=$(BENCH_WORKERS) BENCH_WORKER_CLASS=$(BENCH_WORKER_CLASS) \
+	BENCH_GUNICORN_THREADS=$(BENCH_GUNICORN_THREADS) BENCH_ONLY="$(BENCH_ONLY)" BENCH_PROFILE=$(BENCH_PROFILE) \
+	BENCH_RELOAD=$(BENCH_RELOAD) BENCH_QUIET_WAIT=$(BENCH_QUIET_WAIT)
+
+$(VENV)/.requirements-bench: requirements.txt requirements-bench.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	@touch $@ $(VENV)/.requirements
+
+bench: $(VENV)/.requirements-bench
+	$(BENCH_ENV) $(BIN)/python bench/run.py

@@ -6,6 +6,8 @@
 - ``services.DeleteProtected``: 409, with what blocks the delete;
 - ``IntegrityError`` (a concurrent write won a uniqueness race): 409;
 - ``PreconditionFailed`` (``If-Match`` no longer matches): 412;
+- a lost database or cache (``OperationalError``, ``InterfaceError``, Redis's connection errors): 503
+  with ``Retry-After``; the next request connects again by itself;
 - the rest of DRF's exceptions (404, 405, 415, 429 with ``Retry-After``, ...) as DRF answers them.
 
 Every body is JSON: ``{"detail": "..."}`` or ``{"field": ["problem", ...]}``.
@@ -21,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from factbase.middleware import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE_DETAIL, UNAVAILABLE_ERRORS, log_unavailable
 from factbase.services import DeleteProtected
 
 
@@ -54,6 +57,10 @@ def exception_handler(exc, context):
     elif isinstance(exc, DeleteProtected):
         blocking = {str(name): count for name, count in exc.blocking.items()}
         return Response({"detail": str(exc.message), "blocking": blocking}, status=status.HTTP_409_CONFLICT)
+    elif isinstance(exc, UNAVAILABLE_ERRORS):
+        log_unavailable(context["request"], exc)
+        return Response({"detail": SERVICE_UNAVAILABLE_DETAIL}, status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"})
     elif isinstance(exc, IntegrityError):
         exc = Conflict("The change conflicts with another record (a uniqueness or reference rule); "
                        "read the records again and retry.")

@@ -207,7 +207,14 @@ class KeysetPagination(BasePagination):
             "next": self._link(self.next_cursor),
             "previous": self._link(self.previous_cursor),
             "results": data,
-        })
+        }, headers=self.get_link_header())
+
+    def get_link_header(self) -> dict[str, str]:
+        """The next and previous pages as a ``Link`` header (RFC 8288), for the formats (CSV, JSON-LD)
+        whose body has no room for them; JSON lists carry it too."""
+        links = [f'<{url}>; rel="{rel}"' for rel, url in (("next", self._link(self.next_cursor)),
+                                                          ("prev", self._link(self.previous_cursor))) if url]
+        return {"Link": ", ".join(links)} if links else {}
 
     def get_first_page_link(self):
         return remove_query_param(self.request.build_absolute_uri(), CURSOR_PARAM)

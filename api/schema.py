@@ -21,9 +21,10 @@ API_DESCRIPTION = """
 Factbase is a database of **sourced claims**: who said what, when, and in which outlet, each tied to
 the document (source) that reports it, with the exact passage where we hold the source's text.
 
-**Reading** is open to everyone. **Writing** needs a token (`Authorization: Token <key>`, made in
-the admin) or a session, and the model permission for the change (add, change, delete); setting a
-claim's curation status needs the *verify claim* permission.
+**Reading** is open to everyone. **Writing** needs a token (`Authorization: Token <key>`: get yours
+with your username and password from `POST /api/v1/auth/token/`, revoke it with
+`DELETE /api/v1/auth/token/`) or a session, and the model permission for the change (add, change,
+delete); setting a claim's curation status needs the *verify claim* permission.
 
 **Related records** are read as a brief object (`id`, `url`, the name — or `title` for a source,
 never empty — and `kind` where there is one) and written as their id.
@@ -48,8 +49,13 @@ query parameter) with its problems, `non_field_errors` for the record as a whole
 | 406 | the `Accept` header asks for a format the API does not serve |
 | 409 | a delete blocked by records that point to this one; a write that conflicts with another record |
 | 412 | `If-Match` does not match the record's current `ETag` |
+| 413 | a request body larger than the server accepts |
 | 415 | a request body that is not `application/json` |
-| 429 | too many requests; `Retry-After` says how many seconds to wait |
+| 429 | too many requests (or failed logins); `Retry-After` says how many seconds to wait |
+| 503 | the database cannot be reached for now; `Retry-After` says when to try again |
+
+Every response carries an `X-Request-ID` header (the one the request sent, when it is plain, or a
+new one); quote it when reporting a problem.
 """.strip()
 
 
@@ -87,8 +93,10 @@ ERROR_DESCRIPTIONS = {
     "406": "The Accept header asks for a format the API does not serve.",
     "409": "A delete blocked by records that point to this one, or a write that conflicts with another record.",
     "412": "If-Match does not match the record's current ETag: it changed since it was read.",
+    "413": "The request body is larger than the server accepts.",
     "415": "The request body is not application/json.",
     "429": "Too many requests: wait as many seconds as Retry-After says.",
+    "503": "The database cannot be reached for now: retry after as many seconds as Retry-After says.",
 }
 
 ETAG_HEADER = {"schema": {"type": "string"}, "description": "The record's entity tag, for If-None-Match and If-Match.",
@@ -98,7 +106,14 @@ HEADERS_FOR = {
                                  "example": "Token"}},
     "429": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying.",
                             "example": 30}},
+    "503": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying.",
+                            "example": 5}},
 }
+
+LINK_HEADER = {"schema": {"type": "string"},
+               "description": "The next and previous pages (RFC 8288), as in the body's `next` and `previous`; "
+                              "the only place they are for CSV and JSON-LD.",
+               "example": '<http://127.0.0.1:8000/api/v1/claims/?cursor=eyJvIjoiLXN0YXRlZF9vbiJ9>; rel="next"'}
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 IF_MATCH_ACTIONS = ("update", "partial_update", "destroy", "set_status")
@@ -170,6 +185,15 @@ class AutoSchema(SpectacularAutoSchema):
     def _is_detail(self):
         return "{id}" in self.path
 
+    # Download formats (CSV, JSON-LD: ``api.renderers``, ``data_format = True``) are documented apart from
+    # the JSON bodies: a `format` parameter, and their own content in a GET's 200 (an error stays JSON).
+    def map_renderers(self, attribute):
+        data_types = {getattr(r, attribute).split(";")[0] for r in self._data_renderers()}
+        return [value for value in super().map_renderers(attribute) if value not in data_types]
+
+    def _data_renderers(self):
+        return [r for r in self.view.get_renderers() if getattr(r, "data_format", False)]
+
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
         if self._is_detail():
@@ -186,6 +210,14 @@ class AutoSchema(SpectacularAutoSchema):
                 description="The ETag of the copy you hold: 304 Not Modified while the record has not changed.",
                 examples=[OpenApiExample("An ETag", value='"3f2a9c0e1b7d4a6f8e5c2b1a0d9e8f7c6b5a4d3e"')],
             ))
+        data_formats = [r.format for r in self._data_renderers()]
+        if data_formats and self.method.upper() == "GET":
+            parameters.append(OpenApiParameter(
+                "format", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, enum=["json", *data_formats],
+                description="The format of the response: `json` (the default), " + ", ".join(
+                    f"`{f}`" for f in data_formats) + " (also chosen with the `Accept` header). An error is JSON.",
+                examples=[OpenApiExample("CSV", value=data_formats[0])],
+            ))
         if action in IF_MATCH_ACTIONS:
             parameters.append(OpenApiParameter(
                 "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
@@ -196,7 +228,7 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _error_codes(self):
         method, action = self.method.upper(), self._action()
-        codes = {"406", "429"}
+        codes = {"406", "429", "503"}
         if method == "GET":
             if action in ("list", "history") or not self._is_detail():
                 codes.add("400")
@@ -205,7 +237,7 @@ class AutoSchema(SpectacularAutoSchema):
         if method in WRITE_METHODS:
             codes |= {"401", "403", "409"}
             if method != "DELETE":
-                codes |= {"400", "415"}
+                codes |= {"400", "413", "415"}
             if self._is_detail():
                 codes.add("404")
             if action in IF_MATCH_ACTIONS:
@@ -230,6 +262,11 @@ class AutoSchema(SpectacularAutoSchema):
             responses[code] = {"description": ERROR_DESCRIPTIONS[code], "content": body}
             if code in HEADERS_FOR:
                 responses[code]["headers"] = HEADERS_FOR[code]
+        if self.method.upper() == "GET" and "200" in responses:
+            for renderer in self._data_renderers():
+                responses["200"].setdefault("content", {})[renderer.media_type] = renderer.openapi_content(action)
+            if action in ("list", "history"):
+                responses["200"].setdefault("headers", {})["Link"] = LINK_HEADER
         if action == "retrieve":
             responses.setdefault("200", {}).setdefault("headers", {})["ETag"] = ETAG_HEADER
             responses["304"] = {"description": "Not modified: the copy named by If-None-Match is current.",

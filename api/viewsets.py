@@ -9,7 +9,9 @@ A resource's viewset only names its selector, filterset, serializer and service 
   names (400), ``DeleteProtected`` as 409;
 - answers conditional requests: ``ETag`` on every single-record response, 304 for a matching
   ``If-None-Match``, 412 for a stale ``If-Match`` on ``PUT``, ``PATCH`` and ``DELETE``;
-- serves ``GET <resource>/{id}/history/``: every recorded change, who made it and what it changed.
+- serves ``GET <resource>/{id}/history/``: every recorded change, who made it and what it changed;
+- renders lists and records as CSV too (``?format=csv`` or ``Accept: text/csv``): a list as its page
+  (the next page in the ``Link`` header), in the columns ``csv_table`` gives; an error stays JSON.
 """
 
 from __future__ import annotations
@@ -17,13 +19,16 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
+from django.utils.cache import patch_vary_headers
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from api.conditional import check_if_match, etag_for, not_modified
 from api.exceptions import validation_error_from_django
 from api.filters import allowed_params, check_query_params
+from api.renderers import CSVRenderer, CSVTable, flat_table
 from factbase import selectors, services
 
 MAX_BIGINT = 2**63 - 1
@@ -44,6 +49,7 @@ class FactbaseViewSet(viewsets.ModelViewSet):
     list_serializer_class = None
 
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]
 
     # --- reading -----------------------------------------------------------------------------------
 
@@ -94,6 +100,35 @@ class FactbaseViewSet(viewsets.ModelViewSet):
 
     def representation(self, instance):
         return self.get_serializer(instance).data
+
+    # --- other formats than JSON -------------------------------------------------------------------
+
+    def data_format(self) -> str | None:
+        """The format of the response's body when it is a download format (``csv``, ``jsonld``), else None."""
+        renderer = getattr(self.request, "accepted_renderer", None)
+        return renderer.format if getattr(renderer, "data_format", False) else None
+
+    def csv_table(self, rows) -> CSVTable:
+        """A page of records as CSV: the serializer's fields, a related record's as ``field.subfield``."""
+        serializer = self.get_serializer(rows, many=True)
+        return flat_table(serializer.data, columns=csv_columns(serializer.child))
+
+    def list(self, request, *args, **kwargs):
+        if self.data_format() == "csv":
+            rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+            return Response(self.csv_table(rows), headers=self.paginator.get_link_header())
+        return super().list(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        renderer = getattr(response, "accepted_renderer", None)
+        if response.status_code >= 400 and getattr(renderer, "data_format", False):
+            # An error is JSON whatever format was asked for: a client must be able to read it.
+            json_renderer = self.get_renderers()[0]
+            response.accepted_renderer, response.accepted_media_type = json_renderer, json_renderer.media_type
+        if len(self.renderer_classes) > 2:
+            patch_vary_headers(response, ["Accept"])
+        return response
 
     def reload(self, instance):
         """The record as the selector reads it (with its joins), after a service wrote it."""
@@ -186,3 +221,22 @@ class FactbaseViewSet(viewsets.ModelViewSet):
             for record in records
         ]
         return self.get_paginated_response(self.get_serializer(data, many=True).data)
+
+
+def csv_columns(serializer, prefix: str = "") -> list[str]:
+    """The CSV columns of a serializer's records (as ``api.renderers.flatten`` makes them)."""
+    from rest_framework import serializers as drf_serializers
+
+    from api.fields import BriefRelatedField
+
+    columns = []
+    for name, field in serializer.fields.items():
+        if field.write_only:
+            continue
+        if isinstance(field, BriefRelatedField):
+            columns += csv_columns(field.brief_serializer(), f"{prefix}{name}.")
+        elif isinstance(field, drf_serializers.Serializer):
+            columns += csv_columns(field, f"{prefix}{name}.")
+        else:
+            columns.append(f"{prefix}{name}")
+    return columns

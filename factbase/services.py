@@ -16,10 +16,10 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from factbase import provenance
+from factbase import bulk, provenance
 from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
 
 VERIFY_PERMISSION = "factbase.verify_claim"
@@ -225,6 +225,17 @@ def _claim_tags(tags: Iterable[Tag] | None):
     return None if tags is None else list(tags)
 
 
+def _new_claim(*, speaker, text, source, kind=Claim.Kind.DIRECT_QUOTE, speaker_role="", stated_on=None,
+               stated_on_precision="", outlet=None, span_exact="", span_hint=None, **extra) -> Claim:
+    """An unsaved claim as ``claim_create`` and ``claim_create_many`` make it (``span_hint`` is where its
+    span is looked for first, kept in ``span_start`` until ``clean()`` finds the span)."""
+    return Claim(
+        speaker=speaker, text=text, source=source, kind=kind, speaker_role=speaker_role,
+        stated_on=stated_on, stated_on_precision=stated_on_precision or "", outlet=outlet,
+        span_exact=span_exact or "", span_start=span_hint, **extra,
+    )
+
+
 @transaction.atomic
 def claim_create(
     *,
@@ -247,10 +258,10 @@ def claim_create(
     stored (``span_hint``, an offset, picks among several occurrences). A paraphrase may name the
     passage that reports it in ``span_exact``.
     """
-    claim = Claim(
+    claim = _new_claim(
         speaker=speaker, text=text, source=source, kind=kind, speaker_role=speaker_role,
-        stated_on=stated_on, stated_on_precision=stated_on_precision or "", outlet=outlet,
-        span_exact=span_exact or "", span_start=span_hint,
+        stated_on=stated_on, stated_on_precision=stated_on_precision, outlet=outlet,
+        span_exact=span_exact, span_hint=span_hint,
     )
     _save(claim, user=user)
     tags = _claim_tags(tags)
@@ -350,6 +361,159 @@ def review_delete(*, review: Review, user=None) -> None:
     review.delete()
 
 
+# --- many records at once (imports) --------------------------------------------------------------
+#
+# An import of a hundred thousand claims cannot afford ``_save``'s queries for every row:
+# ``full_clean()`` asks the database whether each related record exists, whether each unique value is
+# free, and evaluates each check constraint with a query of its own, then the row, its history and its
+# tags are written one by one. The ``*_create_many`` services below keep the rules of one-by-one
+# creation and change how they are checked:
+#
+# - each record is validated in memory as ``_save`` does it: its fields, and ``clean()`` (for a claim:
+#   its date and precision, and its quote or passage found in the source's text, the span stored);
+# - what needs the database (related records exist, unique values are free, check constraints hold) is
+#   enforced by the database itself when the batch is inserted; if the batch is refused, each record
+#   of it is checked again in full (``full_clean()`` with its queries) and saved alone, so that a
+#   refused record is named with the model's own message, exactly as the admin or the API would say it;
+# - history is written for every record (type "created", the user, a reason), and for claims the
+#   tags they are created with.
+#
+# Each returns ``(records, errors)``: ``records[i]`` is the saved record for ``items[i]`` or None, and
+# ``errors[i]`` the ``ValidationError`` that refused it. Nothing is written for a refused record.
+
+BULK_BATCH_SIZE = 1000
+
+
+def _clean_in_memory(instance: models.Model) -> None:
+    """``full_clean()`` less its per-row queries (see above); a missing required relation is still refused."""
+    relations = [f for f in instance._meta.concrete_fields if f.is_relation]
+    errors = {f.name: [f.error_messages["null"]] for f in relations
+              if not f.null and getattr(instance, f.attname) is None}
+    try:
+        instance.full_clean(exclude=[f.name for f in relations], validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _insert_many(model: type[models.Model], instances: list, errors: dict[int, ValidationError]) -> list:
+    """Insert the instances not already refused in ``errors``; returns the list with None where refused."""
+    candidates = [(i, instance) for i, instance in enumerate(instances) if i not in errors]
+    try:
+        with transaction.atomic():
+            bulk.insert_instances(model, [instance for _, instance in candidates])
+    except IntegrityError:
+        for i, instance in candidates:
+            instance.pk = None
+            instance._state.adding = True
+            try:
+                instance.full_clean()
+                pass
+                with transaction.atomic():
+                    instance.save(force_insert=True)
+            except ValidationError as exc:
+                errors[i] = exc
+            except IntegrityError:
+                errors[i] = ValidationError(
+                    f"This {model._meta.verbose_name} conflicts with another one (a uniqueness or reference rule)."
+                )
+            finally:
+                instance.__dict__.pop("skip_history_when_saving", None)
+    return [None if i in errors else instance for i, instance in enumerate(instances)]
+
+
+def _history_many(model: type[models.Model], instances: list, *, user, reason: str, keys: bool = False):
+    """A "created" history record of each saved instance (with ``keys``, their ids, in order)."""
+    saved = [instance for instance in instances if instance is not None]
+    return bulk.insert_history(model, saved, user=_history_user(user), reason=reason, keys=keys)
+
+
+def _create_many(model: type[models.Model], items: list[dict[str, Any]], *, user, reason: str):
+    instances, errors = [], {}
+    for i, data in enumerate(items):
+        instance = model(**data)
+        try:
+            _clean_in_memory(instance)
+        except ValidationError as exc:
+            errors[i] = exc
+        instances.append(instance)
+    created = _insert_many(model, instances, errors)
+    _history_many(model, created, user=user, reason=reason)
+    return created, errors
+
+
+@transaction.atomic
+def actor_create_many(*, user=None, items: list[dict[str, Any]], reason: str = ""):
+    return _create_many(Actor, items, user=user, reason=reason)
+
+
+@transaction.atomic
+def outlet_create_many(*, user=None, items: list[dict[str, Any]], reason: str = ""):
+    return _create_many(Outlet, items, user=user, reason=reason)
+
+
+@transaction.atomic
+def tag_create_many(*, user=None, items: list[dict[str, Any]], reason: str = ""):
+    return _create_many(Tag, items, user=user, reason=reason)
+
+
+@transaction.atomic
+def source_create_many(*, user=None, items: list[dict[str, Any]], reason: str = ""):
+    return _create_many(Source, items, user=user, reason=reason)
+
+
+@transaction.atomic
+def review_create_many(*, user=None, items: list[dict[str, Any]], reason: str = ""):
+    return _create_many(Review, items, user=user, reason=reason)
+
+
+@transaction.atomic
+def claim_create_many(*, user=None, items: list[dict[str, Any]], reason: str = ""):
+    """Create many claims, each as ``claim_create`` would (same arguments, ``tags`` included), and
+    optionally with its curation ``status`` and ``status_note`` as ``claim_set_status`` would set them:
+    a status other than unverified needs the ``verify_claim`` permission (refused per claim otherwise);
+    verifying records the user and the time. An item may give the claim's ``uid``.
+    """
+    may_set_status = can_set_claim_status(user)
+    now = timezone.now()
+    instances, tag_lists, errors = [], [], {}
+    for i, data in enumerate(items):
+        data = dict(data)
+        tags = list(data.pop("tags", None) or [])
+        status = data.pop("status", None) or Claim.Status.UNVERIFIED
+        note = data.pop("status_note", "") or ""
+        claim = _new_claim(**data)
+        claim.status, claim.status_note = status, note
+        try:
+            if status != Claim.Status.UNVERIFIED and not may_set_status:
+                raise ValidationError({"status": "Changing a claim's status needs the “verify claim” permission "
+                                                 "(the Editors group has it)."})
+            if status == Claim.Status.VERIFIED:
+                claim.verified_by, claim.verified_at = user, now
+            _clean_in_memory(claim)
+        except ValidationError as exc:
+            errors[i] = exc
+        instances.append(claim)
+        tag_lists.append(tags)
+    created = _insert_many(Claim, instances, errors)
+
+    through = Claim.tags.through
+    links = [[claim.pk, tag.pk] for claim, tags in zip(created, tag_lists) if claim is not None for tag in tags]
+    link_ids = bulk.insert_rows(through, [through._meta.get_field("claim"), through._meta.get_field("tag")], links)
+    history_ids = _history_many(Claim, created, user=user, reason=reason, keys=True)
+    # The tags each claim was created with, in the history of its tags (as simple-history records them).
+    history_of = dict(zip((claim.pk for claim in created if claim is not None), history_ids))
+    tag_history = Claim.history.model.tags.model
+    bulk.insert_rows(
+        tag_history, [tag_history._meta.get_field(name) for name in ("id", "claim", "tag", "history")],
+        [[link_id, claim_id, tag_id, history_of[claim_id]] for link_id, (claim_id, tag_id) in zip(link_ids, links)],
+        keys=False,
+    )
+    return created, errors
+
+
 __all__ = [
     "DeleteProtected", "VERIFY_PERMISSION", "can_set_claim_status",
     "actor_create", "actor_update", "actor_delete",
@@ -358,4 +522,6 @@ __all__ = [
     "source_create", "source_update", "source_delete",
     "claim_create", "claim_update", "claim_set_status", "claim_delete",
     "review_create", "review_update", "review_delete",
+    "actor_create_many", "outlet_create_many", "tag_create_many", "source_create_many", "review_create_many",
+    "claim_create_many",
 ]

@@ -6,6 +6,7 @@ them all with their defaults. The defaults are safe for a developer's machine: S
 refuses to start without ``DJANGO_SECRET_KEY`` and ``DJANGO_ALLOWED_HOSTS``.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -44,14 +45,22 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    # Admin (and token) logins: too many failures lock the username from that address for a while.
+    "axes",
     "factbase",
     "api",
 ]
 
 MIDDLEWARE = [
+    # X-Request-ID on every response and log line; /healthz before host checks, redirects and throttles.
+    "factbase.middleware.RequestIDMiddleware",
+    "factbase.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves the admin's and the API docs' static files, in development and production alike.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # 413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE; reads of safe requests to the replica, if any.
+    "factbase.middleware.RequestSizeLimitMiddleware",
+    "factbase.middleware.ReplicaRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -60,6 +69,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the request's user on every historical record written during the request.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A lost database (or Redis) answers 503 with a JSON body and Retry-After, not a stack trace.
+    "factbase.middleware.ServiceUnavailableMiddleware",
+    # Turns django-axes' lockout of a login into a 429 answer (last, as axes asks).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "factbase.urls"
@@ -85,16 +98,81 @@ ASGI_APPLICATION = "factbase.asgi.application"
 # Database: SQLite next to manage.py unless DATABASE_URL names another database,
 # e.g. postgres://postgres@127.0.0.1:5432/factbase
 DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
+
+
+def _database(url: str) -> dict:
+    """One entry of DATABASES from a URL, with the connection settings every alias shares."""
+    config = env.db_url_config(url)
+    config["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
+    # A kept connection is checked before each request reuses it: a database that went away and came
+    # back costs one failed request at most, never a worker stuck with a dead connection.
+    config["CONN_HEALTH_CHECKS"] = True
+    config["ATOMIC_REQUESTS"] = False
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        options = config.setdefault("OPTIONS", {})
+        # Fail fast (then 503) rather than hang when the server cannot be reached.
+        options.setdefault("connect_timeout", env.int("DJANGO_DB_CONNECT_TIMEOUT", default=5))
+        if env.bool("DJANGO_DB_POOL", default=False):
+            # psycopg's connection pool, one per process (Django 5.1+); it replaces persistent
+            # connections, so CONN_MAX_AGE must be 0.
+            config["CONN_MAX_AGE"] = 0
+            options["pool"] = {
+                "min_size": env.int("DJANGO_DB_POOL_MIN_SIZE", default=1),
+                "max_size": env.int("DJANGO_DB_POOL_MAX_SIZE", default=4),
+                "timeout": env.float("DJANGO_DB_POOL_TIMEOUT", default=10.0),
+            }
+        # Behind PgBouncer in transaction mode: no server-side cursors (they outlive a transaction).
+        config["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DJANGO_DB_DISABLE_SERVER_SIDE_CURSORS", default=False)
+    return config
+
+
+DATABASES = {"default": _database(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str(
         "DJANGO_TEST_DATABASE_NAME", default=f"test_{DATABASES['default']['NAME']}"
     )
 
+# Reads from a PostgreSQL replica (factbase/db_router.py): with DATABASE_REPLICA_URL set, safe requests
+# read from the "replica" alias, writes (and the reads of a request after it wrote) use the primary.
+# In tests the replica is the test database itself (a TEST MIRROR of default).
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_ALIAS = None
+if DATABASE_REPLICA_URL:
+    DATABASE_REPLICA_ALIAS = "replica"
+    DATABASES["replica"] = _database(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["factbase.db_router.PrimaryReplicaRouter"]
+# Seconds a client that wrote keeps reading from the primary (a cookie), so it sees its own writes
+# whatever the replica's lag.
+DATABASE_REPLICA_PIN_SECONDS = env.int("DJANGO_REPLICA_PIN_SECONDS", default=10)
+
+# The cache (and so the API's throttle counts): Redis when REDIS_URL is set, shared by every app
+# server; else memory local to each process (fine for one process, wrong for several).
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("DJANGO_CACHE_KEY_PREFIX", default="factbase"),
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        },
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "KEY_PREFIX": env.str("DJANGO_CACHE_KEY_PREFIX", default="factbase"),
+        },
+    }
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out login before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -119,12 +197,61 @@ STORAGES = {
     },
 }
 
+# Logs go to standard error: JSON, one object a line, in production (DJANGO_LOG_FORMAT=json), readable
+# text on a developer's machine. Every line written during a request carries its X-Request-ID.
+LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="text" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("DJANGO_LOG_FORMAT must be json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "factbase.logs.RequestIDFilter"}},
+    "formatters": {
+        "json": {"()": "factbase.logs.JSONFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # SQL with its parameters (a token's key, say) is never logged, whatever DJANGO_LOG_LEVEL says.
+        "django.db.backends": {"level": "INFO"},
+    },
 }
+
+# --- Production: HTTPS behind a proxy, and what `manage.py check --deploy` asks for ------------------
+# The app sits behind a load balancer or proxy that terminates TLS and sets X-Forwarded-Proto (and
+# strips any the client sent). Every default below is the secure one when DJANGO_DEBUG=0.
+_proxy_ssl_header = env.str("DJANGO_SECURE_PROXY_SSL_HEADER", default="" if DEBUG else "HTTP_X_FORWARDED_PROTO")
+SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header, "https") if _proxy_ssl_header.lower() not in ("", "none") else None
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+# Load balancers and Docker probe /healthz over plain HTTP (it is answered before the redirect anyway).
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+# Request bodies larger than this (bytes) are refused with 413 before they are read ("none": no limit).
+_max_body = env.str("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=str(2_621_440)).strip()
+DATA_UPLOAD_MAX_MEMORY_SIZE = None if _max_body.lower() in ("", "none") else int(_max_body)
+
+# How many proxies (load balancer, ...) stand in front of the app: the client's address is then the
+# one they put in X-Forwarded-For, for the API's throttles and the login lockout. 0: REMOTE_ADDR.
+NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=0)
+
+# django-axes: after DJANGO_LOGIN_FAILURE_LIMIT failed logins (admin or API token) for one username from
+# one address, that pair is locked out for DJANGO_LOGIN_COOLOFF_MINUTES; the answer is 429.
+AXES_ENABLED = env.bool("DJANGO_LOGIN_LOCKOUT", default=True)
+AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("DJANGO_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "factbase.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "factbase.security.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False  # no banner on every management command
 
 # Django REST framework: the API (api/). Every endpoint lives under a version namespace (/api/v1/).
 # Request rates: "<number>/<second|minute|hour|day>", or "none" to switch a throttle off.
@@ -153,6 +280,7 @@ REST_FRAMEWORK = {
         "user": _throttle_rate("DJANGO_THROTTLE_USER", "1200/minute"),
     },
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -9,3 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
 ]
+
+# An unexpected error is never a stack trace: a lost database is a 503 JSON, the API's errors are JSON.
+# (GET /healthz is answered by factbase.middleware.HealthCheckMiddleware, before any URL is resolved.)
+handler500 = "factbase.views.server_error"

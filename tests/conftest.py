@@ -67,3 +67,18 @@ def source(db):
 def claim(actor, source):
     return services.claim_create(speaker=actor, source=source, text="We will not raise fuel prices this winter.",
                                  speaker_role="Minister of Energy", stated_on="2022-01-07", stated_on_precision="day")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A second database alias, ``replica``, as DATABASE_REPLICA_URL makes in production; in the tests a
+    TEST MIRROR of ``default`` (the same test database through another connection). Reads go there only
+    in tests that set ``DATABASE_REPLICA_ALIAS`` (tests/factbase/test_db_router.py)."""
+    import copy
+
+    from django.conf import settings
+
+    if "replica" not in settings.DATABASES:
+        replica = copy.deepcopy(settings.DATABASES["default"])
+        replica["TEST"] = {**replica.get("TEST", {}), "MIRROR": "default", "NAME": None}
+        settings.DATABASES["replica"] = replica

@@ -191,14 +191,16 @@ class ClaimSerializer(FactbaseSerializer):
     class Meta:
         model = Claim
         fields = [
-            "id", "url", "text", "kind", "speaker", "speaker_role", "stated_on", "stated_on_precision", "outlet",
+            "id", "uid", "url", "text", "kind", "speaker", "speaker_role", "stated_on", "stated_on_precision", "outlet",
             "source", "span", "passage", "span_hint", "status", "status_note", "verified_at", "tags", *TIMESTAMPS,
         ]
-        read_only_fields = ["status", "status_note", "verified_at", *TIMESTAMPS]
+        read_only_fields = ["uid", "status", "status_note", "verified_at", *TIMESTAMPS]
         extra_kwargs = {
             "text": {"trim_whitespace": False},
             "status": {"help_text": "Curation status: did the speaker really say this, as recorded? "
                                     "Set it with POST /claims/{id}/status/."},
+            "uid": {"help_text": "The claim's identity across databases, as exports and imports give it (the "
+                                 "`uid` of the interchange format)."},
         }
 
     def validate(self, attrs):

@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from api.v1 import views
+from api.v1 import auth, exports, views
 
 router = SimpleRouter()
 router.register("claims", views.ClaimViewSet, basename="claim")
@@ -17,9 +17,15 @@ router.register("tags", views.TagViewSet, basename="tag")
 urlpatterns = [
     path("", views.ApiRootView.as_view(), name="api-root"),
     *router.urls,
+    # Streaming exports (api/v1/exports.py): every record that matches the list's filters, without pages.
+    path("claims/export.ndjson", exports.ClaimExportNDJSONView.as_view(), name="claim-export-ndjson"),
+    path("claims/export.json", exports.ClaimExportJSONView.as_view(), name="claim-export-json"),
+    path("claims/export.csv", exports.ClaimExportCSVView.as_view(), name="claim-export-csv"),
+    path("reviews/claimreview.jsonld", exports.ClaimReviewFeedView.as_view(), name="review-claimreview-feed"),
+    path("auth/token/", auth.AuthTokenView.as_view(), name="auth-token"),
     # The schema view must be told its version: with every endpoint in a version namespace, a schema
     # made without one comes out empty.
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema", template_name="api/swagger_ui.html"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"), name="redoc"),
 ]

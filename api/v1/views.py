@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from api import filters
 from api.conditional import check_if_match, etag_for
 from api.exceptions import validation_error_from_django
+from api.formats import ClaimCSVMixin, ClaimReviewMixin
 from api.permissions import CanSetClaimStatus
 from api.v1 import serializers as v1
 from api.viewsets import FactbaseViewSet
@@ -32,7 +33,7 @@ class V1ViewSet(FactbaseViewSet):
     history_serializer_class = v1.HistoryRecordSerializer
 
 
-class ClaimViewSet(V1ViewSet):
+class ClaimViewSet(ClaimCSVMixin, V1ViewSet):
     """A claim is one attributed statement: who said what, when, where, according to which source.
     `kind` says whether `text` is a direct quote (looked for in the source's text, and its `span`
     stored) or a paraphrase (whose `passage` in the source may be given). `status` is the curation
@@ -136,7 +137,7 @@ class SourceViewSet(V1ViewSet):
         return selectors.source_list(with_text=self.action != "list")
 
 
-class ReviewViewSet(V1ViewSet):
+class ReviewViewSet(ClaimReviewMixin, V1ViewSet):
     """A review is a verdict on whether a claim is true (after schema.org's ClaimReview): who reviewed
     it, where it was published, a rating from a fixed scale and the reviewer's own wording of it
     (`rating_text`), a summary and a date. This is veracity, kept apart from a claim's curation status."""

@@ -66,3 +66,23 @@ def date_sort_key(field: str):
     """
     return Coalesce(models.F(field), RawSQL(f"'{UNDATED_SORTS_AS}'", (), output_field=models.DateField()),
                     output_field=models.DateField())
+
+
+class RandomUUID(models.Func):
+    """A random (version 4) UUID made by the database: the default of a column that rows written
+    without the ORM (``COPY``, raw ``INSERT``) still fill. PostgreSQL has ``gen_random_uuid()``;
+    SQLite gets one from ``randomblob()``, as the 32 hex digits Django stores a UUID as there."""
+
+    template = "gen_random_uuid()"
+    output_field = models.UUIDField()
+
+    def __init__(self):
+        super().__init__()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return (
+            "(lower(hex(randomblob(4)) || hex(randomblob(2)) || '4' || substr(hex(randomblob(2)), 2)"
+            " || substr('89ab', 1 + (abs(random()) %% 4), 1) || substr(hex(randomblob(2)), 2)"
+            " || hex(randomblob(6))))",
+            [],
+        )

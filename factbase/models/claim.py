@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -8,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from factbase import provenance
 
-from .base import TimeStampedModel, date_sort_key
+from .base import RandomUUID, TimeStampedModel, date_sort_key
 
 
 def _day_of(field):
@@ -48,6 +50,11 @@ class Claim(TimeStampedModel):
     # Changing any of these on a verified claim changes what was verified: it goes back to unverified.
     ATTRIBUTION_FIELDS = ("text", "kind", "speaker", "speaker_role", "stated_on", "stated_on_precision", "source")
 
+
+    # A claim's identity across databases: exports carry it, and an import that meets it again updates
+    # that claim instead of adding another (see factbase/interchange.py). Never changes.
+    uid = models.UUIDField("UID", default=uuid.uuid4, db_default=RandomUUID(), unique=True, editable=False,
+                           error_messages={"unique": "Another claim has this UID."})
 
     # The FKs' own indexes are the leading columns of the (speaker|outlet|source, date, id) indexes.
     speaker = models.ForeignKey("factbase.Actor", on_delete=models.PROTECT, related_name="claims", db_index=False)
@@ -91,7 +98,7 @@ class Claim(TimeStampedModel):
     verified_at = models.DateTimeField(null=True, blank=True, editable=False)
     tags = models.ManyToManyField("factbase.Tag", blank=True, related_name="claims")
 
-    history = HistoricalRecords(m2m_fields=[tags])
+    history = HistoricalRecords(m2m_fields=[tags], excluded_fields=["uid"])
 
     class Meta:
         ordering = ["-stated_on", "-id"]

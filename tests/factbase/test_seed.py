@@ -63,13 +63,30 @@ def all_row_counts():
 
 # --- what the file says ---------------------------------------------------------------------------
 
+def _named(records, key):
+    """The distinct related records the claims name, by natural key (the seed names each the same way)."""
+    return {key(record) for record in records if record}
+
+
 def test_the_seed_file_has_the_expected_numbers_of_records():
-    assert len(SEED_DOC["claims"]) == 18
-    assert len(SEED_DOC["actors"]) == 10
-    assert len(SEED_DOC["outlets"]) == 5
-    assert len(SEED_DOC["sources"]) == 1
-    assert len(SEED_DOC["tags"]) == 1
-    assert sum(len(c.get("reviews", [])) for c in SEED_DOC["claims"]) == 1
+    # The seed is in the interchange format: each claim names and describes its related records.
+    claims = SEED_DOC["claims"]
+    reviews = [review for c in claims for review in c.get("reviews", [])]
+    assert len(claims) == 18
+    actors = [c["speaker"] for c in claims] + [r["reviewer"] for r in reviews]
+    assert len(_named(actors, lambda a: (a["name"], a["kind"]))) == 10
+    outlets = [c["outlet"] for c in claims] + [c["source"]["outlet"] for c in claims]
+    assert len(_named(outlets, lambda o: o["name"])) == 5
+    sources = [c["source"] for c in claims] + [r["source"] for r in reviews]
+    assert len(_named(sources, lambda s: (s["url"], s["title"], s["published_on"]))) == 1
+    assert len(_named([t for c in claims for t in c.get("tags", [])], lambda t: t["slug"])) == 1
+    assert len(reviews) == 1
+    # every description of one related record is the same wherever the file gives it
+    for records, key in ((actors, lambda a: (a["name"], a["kind"])), (outlets, lambda o: o["name"]),
+                         (sources, lambda s: s["published_on"])):
+        described = {}
+        for record in filter(None, records):
+            assert described.setdefault(key(record), record) == record
 
 
 # --- what is loaded -------------------------------------------------------------------------------
@@ -89,7 +106,7 @@ def test_counts(seed):
 
 def test_every_claim_points_at_the_words_that_report_it(seed):
     source = Source.objects.get()
-    passages = {(row["speaker"], row["text"]): row.get("passage", "") for row in SEED_DOC["claims"]}
+    passages = {(row["speaker"]["name"], row["text"]): row.get("passage", "") for row in SEED_DOC["claims"]}
     for claim in Claim.objects.select_related("speaker"):
         assert claim.span is not None, f"{claim} has no span"
         assert claim.span_exact == source.text[claim.span_start:claim.span_end], claim

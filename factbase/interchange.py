@@ -1,0 +1,1100 @@
+"""The interchange format of claims: reading, checking and writing records, with no database.
+
+One **record** is one claim with everything it carries. Related records are named by natural keys
+and described in place, so a record stands on its own:
+
+- an actor (``speaker``, a review's ``reviewer``) by its ``name`` and ``kind``, or by its
+  ``wikidata_id``; also ``aliases``, ``description``;
+- an outlet by its ``name``; also ``kind``, ``url``, ``description``;
+- a source by its ``url``, or, when it has none, by its ``title`` and ``published_on`` together;
+  also ``language``, ``authors``, ``outlet`` (an outlet as above) and its full ``text``;
+- a tag by its ``slug``; also ``name``, ``description``.
+
+An example (one line of an NDJSON file; spread out here)::
+
+    {"uid": "0d5f4a1e-2b8c-4e7a-9f61-3c2d1b0a9e87",
+     "text": "I think the question is, did Tokayev not trust the army?", "kind": "direct_quote",
+     "speaker": {"name": "Jennifer Brick Murtazashvili", "kind": "person", "aliases": ["Murtazashvili"],
+                 "description": "...", "wikidata_id": ""},
+     "speaker_role": "Central and South Asia expert at the University of Pittsburgh",
+     "stated_on": null, "stated_on_precision": "", "outlet": null,
+     "source": {"url": "", "title": "", "published_on": "2022-01-08", "language": "en", "authors": [],
+                "outlet": null, "text": "..."},
+     "span": {"start": 4012, "end": 4068, "exact": "I think the question is, did Tokayev not trust the army?"},
+     "status": "unverified", "status_note": "",
+     "tags": [{"slug": "kazakhstan-unrest-2022", "name": "Kazakhstan unrest, January 2022", "description": "..."}],
+     "reviews": []}
+
+What a key *absent* from a related record means differs from an empty value: absent is "not said
+here" (the record in the database keeps what it has), empty is "empty". So a source's long ``text``
+need only be given once in a file (exports give it with the first claim of each source), and a
+hand-written file may describe an actor once and name it by key elsewhere. Two records of one file
+that say different things of the same related record are refused.
+
+On a claim, an absent ``status`` leaves the status as it is (a new claim is unverified); absent
+``tags`` or ``reviews`` leave those as they are; the claim's other fields take their defaults.
+
+Import-only conveniences, never written by an export: ``stated`` (the date as the source words it,
+"Friday", "in March 2019", resolved against the source's publication date), ``passage`` (for a
+paraphrase, the passage of the source that reports it, instead of ``span``), a source's
+``text_file`` (its text read from a file beside the imported one), and ``note`` (a comment for the
+file's readers, not imported).
+
+Three containers: NDJSON (one record a line), JSON (an array of records, or an object with
+``"claims"`` and an optional ``"about"``) and CSV (one row a claim, see ``CSV_COLUMNS``: the claim and
+the keys of its related records, lists joined with ``|``; no reviews, no source text).
+
+The curation history of a claim (who verified it, when) is not carried: it belongs to the database
+the claim is in. ``claim_review_jsonld`` gives a review as schema.org ClaimReview (JSON-LD).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import orjson
+
+# The vocabularies (kept in step with the models by tests/factbase/test_interchange.py).
+CLAIM_KINDS = ("direct_quote", "paraphrase")
+PRECISIONS = ("day", "month", "year")
+STATUSES = ("unverified", "verified", "disputed", "rejected")
+ACTOR_KINDS = ("person", "organization")
+OUTLET_KINDS = ("newspaper", "magazine", "broadcaster", "news_agency", "website", "social_network",
+                "press_conference", "event", "other")
+RATINGS = ("false", "mostly_false", "mixed", "mostly_true", "true", "unsupported", "misleading")
+
+FORMATS = ("ndjson", "json", "csv")
+MEDIA_TYPES = {"ndjson": "application/x-ndjson", "json": "application/json", "csv": "text/csv"}
+EXTENSIONS = {".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "json", ".csv": "csv"}
+
+# Keys in the order an export writes them.
+CLAIM_KEYS = ("uid", "text", "kind", "speaker", "speaker_role", "stated_on", "stated_on_precision", "outlet",
+              "source", "span", "status", "status_note", "tags", "reviews")
+CLAIM_IMPORT_KEYS = ("stated", "passage", "note")
+ACTOR_KEYS = ("name", "kind", "aliases", "description", "wikidata_id")
+OUTLET_KEYS = ("name", "kind", "url", "description")
+SOURCE_KEYS = ("url", "title", "published_on", "language", "authors", "outlet", "text")
+SOURCE_IMPORT_KEYS = ("text_file",)
+TAG_KEYS = ("slug", "name", "description")
+REVIEW_KEYS = ("rating", "rating_text", "summary", "reviewed_on", "reviewer", "source")
+SPAN_KEYS = ("start", "end", "exact")
+
+CSV_COLUMNS = (
+    "uid", "text", "kind",
+    "speaker", "speaker_kind", "speaker_aliases", "speaker_description", "speaker_wikidata_id",
+    "speaker_role", "stated_on", "stated_on_precision",
+    "outlet", "outlet_kind",
+    "source_url", "source_title", "source_published_on", "source_language", "source_authors", "source_outlet",
+    "span_start", "span_end", "span_exact",
+    "status", "status_note", "tags",
+)
+CSV_REQUIRED = ("text", "speaker", "speaker_kind")
+LIST_SEPARATOR = "|"
+
+WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*\Z")
+SLUG = re.compile(r"[-a-zA-Z0-9_]+\Z")
+
+
+# --- problems ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a record was refused: where (file and line), which field (a path such as
+    ``speaker.name`` or ``reviews[0].rating``; empty for the record as a whole), and what is wrong."""
+
+    line: int
+    field: str
+    message: str
+    file: str = ""
+
+    def __str__(self):
+        where = f"{self.file}:{self.line}" if self.file else f"line {self.line}"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class RecordError(Exception):
+    """A record that cannot be read: ``problems`` lists (field, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        super().__init__("; ".join(f"{f}: {m}" if f else m for f, m in problems))
+        self.problems = problems
+
+
+# --- parsed records ------------------------------------------------------------------------------
+
+@dataclass
+class ActorRef:
+    name: str | None
+    kind: str | None
+    stated: dict[str, Any]  # the fields the record gives (name, kind, aliases, description, wikidata_id)
+
+
+@dataclass
+class OutletRef:
+    name: str
+    stated: dict[str, Any]
+
+
+@dataclass
+class SourceRef:
+    url: str
+    title: str
+    published_on: date | None
+    stated: dict[str, Any]  # its fields as given; "outlet" as an OutletRef or None
+
+    @property
+    def key(self) -> tuple:
+        """A source with a URL is known by it; one without, by its title and publication date."""
+        return ("url", self.url) if self.url else ("title", self.title, self.published_on)
+
+    def describe(self) -> str:
+        if self.url:
+            return self.url
+        title = f"“{self.title}”" if self.title else "untitled"
+        return f"{title} of {self.published_on.isoformat()}" if self.published_on else title
+
+
+@dataclass
+class TagRef:
+    slug: str
+    stated: dict[str, Any]
+
+
+@dataclass
+class ReviewRecord:
+    rating: str
+    rating_text: str
+    summary: str
+    reviewed_on: date | None
+    reviewer: ActorRef | None
+    source: SourceRef | None
+
+
+@dataclass
+class ClaimRecord:
+    text: str
+    kind: str
+    speaker: ActorRef
+    source: SourceRef
+    uid: uuid.UUID | None = None
+    speaker_role: str = ""
+    stated_on: date | None = None
+    stated_on_precision: str = ""
+    stated: str | None = None  # a date expression, resolved against the source's date by the importer
+    outlet: OutletRef | None = None
+    passage: str = ""  # a paraphrase's passage in the source ("" for a direct quote)
+    span_hint: int | None = None  # where the span was: picks among repeated phrases
+    status: str | None = None  # None: not stated
+    status_note: str | None = None
+    tags: list[TagRef] | None = None
+    reviews: list[ReviewRecord] | None = None
+    line: int = 0
+    related_problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+# --- checking values -----------------------------------------------------------------------------
+
+class _Problems:
+    def __init__(self):
+        self.items: list[tuple[str, str]] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.items.append((path, message))
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _choices(values: Iterable[str]) -> str:
+    return ", ".join(values)
+
+
+_KNOWN: dict[tuple, frozenset] = {}
+
+
+def _object(value, path, problems, keys, *, extra=()) -> dict | None:
+    if not isinstance(value, dict):
+        problems.add(path, f"Give an object, not {_type_name(value)}.")
+        return None
+    known = _KNOWN.get((keys, extra))
+    if known is None:
+        known = _KNOWN[(keys, extra)] = frozenset((*keys, *extra))
+    if not known.issuperset(value):
+        for key in value:
+            if key not in known:
+                problems.add(_join(path, str(key)[:60]), f"Unknown field. The fields are: {_choices((*keys, *extra))}.")
+    return value
+
+
+def _type_name(value) -> str:
+    if value is None:
+        return "null"
+    return {bool: "true or false", int: "a number", float: "a number", str: "a text", list: "a list",
+            dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def _text(obj, key, path, problems, *, required=False, default: str | None = "", max_length=None) -> str | None:
+    if key not in obj or obj[key] is None:
+        if required:
+            problems.add(_join(path, key), "This field is required.")
+        return default
+    value = obj[key]
+    if not isinstance(value, str):
+        problems.add(_join(path, key), f"Give a text, not {_type_name(value)}.")
+        return default
+    if "\x00" in value:
+        problems.add(_join(path, key), "A text may not contain the NUL character.")
+        return default
+    if required and not value.strip():
+        problems.add(_join(path, key), "This field may not be empty.")
+        return default
+    if max_length is not None and len(value) > max_length:
+        problems.add(_join(path, key), f"At most {max_length} characters (this has {len(value)}).")
+        return default
+    return value
+
+
+def _choice(obj, key, path, problems, values, *, default=None, required=False) -> str | None:
+    if key not in obj or obj[key] is None:
+        if required:
+            problems.add(_join(path, key), f"This field is required: one of {_choices(values)}.")
+        return default
+    value = obj[key]
+    if value not in values:
+        shown = value if isinstance(value, str) else _type_name(value)
+        problems.add(_join(path, key), f"“{str(shown)[:60]}” is not one of: {_choices(values)}.")
+        return default
+    return value
+
+
+def parse_date(value: str) -> date:
+    """An ISO date (YYYY-MM-DD); ValueError with a reason otherwise (``2022-02-30``: no such day)."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("Give a date as YYYY-MM-DD.")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"There is no such day: {value}.") from None
+
+
+def _date(obj, key, path, problems) -> date | None:
+    value = obj.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        problems.add(_join(path, key), str(exc))
+        return None
+
+
+def _names(obj, key, path, problems) -> list[str] | None:
+    value = obj[key]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        problems.add(_join(path, key), "Give a list of texts.")
+        return None
+    return value
+
+
+# --- records -------------------------------------------------------------------------------------
+
+def parse_actor(value, path, problems) -> ActorRef | None:
+    obj = _object(value, path, problems, ACTOR_KEYS)
+    if obj is None:
+        return None
+    stated = {}
+    name = _text(obj, "name", path, problems, default=None, max_length=200)
+    kind = _choice(obj, "kind", path, problems, ACTOR_KINDS)
+    wikidata_id = _text(obj, "wikidata_id", path, problems, default=None, max_length=20)
+    if wikidata_id and not WIKIDATA_ID.match(wikidata_id):
+        problems.add(_join(path, "wikidata_id"), "A Wikidata id is Q followed by digits, e.g. Q123.")
+        wikidata_id = None
+    if name is not None and not name.strip():
+        problems.add(_join(path, "name"), "This field may not be empty.")
+        name = None
+    if not wikidata_id and (name is None or kind is None):
+        problems.add(path, "Name the actor by its name and kind (person or organization), or by its wikidata_id.")
+        return None
+    for key, val in (("name", name), ("kind", kind)):
+        if val is not None:
+            stated[key] = val
+    if "wikidata_id" in obj:
+        stated["wikidata_id"] = wikidata_id or ""
+    if "aliases" in obj:
+        aliases = _names(obj, "aliases", path, problems)
+        if aliases is not None:
+            stated["aliases"] = aliases
+    if "description" in obj:
+        stated["description"] = _text(obj, "description", path, problems, max_length=500)
+    return ActorRef(name=name, kind=kind, stated=stated)
+
+
+def parse_outlet(value, path, problems) -> OutletRef | None:
+    obj = _object(value, path, problems, OUTLET_KEYS)
+    if obj is None:
+        return None
+    name = _text(obj, "name", path, problems, required=True, default=None, max_length=200)
+    if name is None:
+        return None
+    stated = {"name": name}
+    if "kind" in obj:
+        stated["kind"] = _choice(obj, "kind", path, problems, OUTLET_KINDS, default="other")
+    for key, max_length in (("url", 2000), ("description", 500)):
+        if key in obj:
+            stated[key] = _text(obj, key, path, problems, max_length=max_length)
+    return OutletRef(name=name, stated=stated)
+
+
+def parse_source(value, path, problems) -> SourceRef | None:
+    obj = _object(value, path, problems, SOURCE_KEYS, extra=SOURCE_IMPORT_KEYS)
+    if obj is None:
+        return None
+    stated: dict[str, Any] = {}
+    url = _text(obj, "url", path, problems, max_length=2000) or ""
+    title = _text(obj, "title", path, problems, max_length=500) or ""
+    published_on = _date(obj, "published_on", path, problems)
+    if not url and not title and published_on is None:
+        problems.add(path, "Name the source by its url, or by its title and/or published_on.")
+        return None
+    for key, val in (("url", url), ("title", title), ("published_on", published_on)):
+        if key in obj:
+            stated[key] = val
+    if "language" in obj:
+        stated["language"] = _text(obj, "language", path, problems, max_length=16)
+    if "authors" in obj:
+        authors = _names(obj, "authors", path, problems)
+        if authors is not None:
+            stated["authors"] = authors
+    if "outlet" in obj:
+        stated["outlet"] = None if obj["outlet"] is None else parse_outlet(obj["outlet"], _join(path, "outlet"),
+                                                                          problems)
+    if "text" in obj and "text_file" in obj:
+        problems.add(_join(path, "text_file"), "Give the text or a text_file, not both.")
+    elif "text" in obj:
+        stated["text"] = _text(obj, "text", path, problems)
+    elif "text_file" in obj:
+        stated["text_file"] = _text(obj, "text_file", path, problems, required=True)
+    return SourceRef(url=url, title=title, published_on=published_on, stated=stated)
+
+
+def parse_tag(value, path, problems) -> TagRef | None:
+    if isinstance(value, str):
+        value = {"slug": value}
+    obj = _object(value, path, problems, TAG_KEYS)
+    if obj is None:
+        return None
+    slug = _text(obj, "slug", path, problems, required=True, default=None, max_length=100)
+    if slug is None:
+        return None
+    if not SLUG.match(slug):
+        problems.add(_join(path, "slug"), "A slug is letters, digits, hyphens and underscores.")
+        return None
+    stated = {"slug": slug}
+    if "name" in obj:
+        stated["name"] = _text(obj, "name", path, problems, required=True, max_length=100)
+    if "description" in obj:
+        stated["description"] = _text(obj, "description", path, problems, max_length=500)
+    return TagRef(slug=slug, stated=stated)
+
+
+def parse_review(value, path, problems) -> ReviewRecord | None:
+    obj = _object(value, path, problems, REVIEW_KEYS)
+    if obj is None:
+        return None
+    rating = _choice(obj, "rating", path, problems, RATINGS, required=True)
+    reviewer = None if obj.get("reviewer") is None else parse_actor(obj["reviewer"], _join(path, "reviewer"), problems)
+    source = None if obj.get("source") is None else parse_source(obj["source"], _join(path, "source"), problems)
+    if obj.get("reviewer") is None and obj.get("source") is None:
+        problems.add(path, "A review names its reviewer or the source where it was published (or both).")
+    review = ReviewRecord(
+        rating=rating, rating_text=_text(obj, "rating_text", path, problems, max_length=500),
+        summary=_text(obj, "summary", path, problems), reviewed_on=_date(obj, "reviewed_on", path, problems),
+        reviewer=reviewer, source=source,
+    )
+    return review if rating is not None else None
+
+
+def _stated_on(obj, problems) -> tuple[date | None, str]:
+    """``stated_on`` and ``stated_on_precision``. Without a precision, "2022", "2022-03" and
+    "2022-03-15" say year, month and day."""
+    value = obj.get("stated_on")
+    precision = _choice(obj, "stated_on_precision", "", problems, ("", *PRECISIONS), default="")
+    if value is None or value == "":
+        if precision:
+            problems.add("stated_on", "Give the date, or leave the precision empty.")
+        return None, ""
+    if not isinstance(value, str):
+        problems.add("stated_on", f"Give a date as YYYY-MM-DD, not {_type_name(value)}.")
+        return None, ""
+    shorthand = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", value)
+    if shorthand:
+        implied = "month" if shorthand[2] else "year"
+        if precision and precision != implied:
+            problems.add("stated_on", f"{value} is a {implied}: give the first day (YYYY-MM-DD) with precision "
+                                      f"{precision}, or precision {implied}.")
+            return None, ""
+        try:
+            return date(int(shorthand[1]), int(shorthand[2] or 1), 1), implied
+        except ValueError:
+            problems.add("stated_on", f"There is no such month: {value}.")
+            return None, ""
+    try:
+        parsed = parse_date(value)
+    except ValueError as exc:
+        problems.add("stated_on", str(exc))
+        return None, ""
+    return parsed, precision or "day"
+
+
+def _span(obj, problems) -> tuple[int | None, str | None]:
+    """The span's start (a hint) and its exact text; ``end`` must agree with them."""
+    value = obj.get("span")
+    if value is None:
+        return None, None
+    span = _object(value, "span", problems, SPAN_KEYS)
+    if span is None:
+        return None, None
+    start, end, exact = span.get("start"), span.get("end"), span.get("exact")
+    ok = True
+    for key, val in (("start", start), ("end", end)):
+        if isinstance(val, bool) or not isinstance(val, int) or val < 0:
+            problems.add(f"span.{key}", "Give an offset: a whole number from 0.")
+            ok = False
+    if not isinstance(exact, str) or not exact:
+        problems.add("span.exact", "Give the text of the source between start and end.")
+        ok = False
+    if ok and end - start != len(exact):
+        problems.add("span", f"end - start ({end - start}) is not the length of exact ({len(exact)}).")
+        ok = False
+    return (start, exact) if ok else (None, None)
+
+
+def parse_claim(value) -> ClaimRecord:
+    """A record as read from a file (a dict) checked and typed; ``RecordError`` lists every problem."""
+    problems = _Problems()
+    obj = _object(value, "", problems, CLAIM_KEYS, extra=CLAIM_IMPORT_KEYS)
+    if obj is None:
+        raise RecordError(problems.items)
+
+    uid = None
+    if obj.get("uid") not in (None, ""):
+        try:
+            uid = uuid.UUID(str(obj["uid"])) if isinstance(obj["uid"], str) else None
+        except ValueError:
+            uid = None
+        if uid is None:
+            problems.add("uid", "Give a UUID, e.g. 0d5f4a1e-2b8c-4e7a-9f61-3c2d1b0a9e87.")
+
+    text = _text(obj, "text", "", problems, required=True)
+    kind = _choice(obj, "kind", "", problems, CLAIM_KINDS, default="direct_quote")
+    if obj.get("speaker") is None:
+        problems.add("speaker", "A claim needs its speaker: an actor named by name and kind, or wikidata_id.")
+        speaker = None
+    else:
+        speaker = parse_actor(obj["speaker"], "speaker", problems)
+    if obj.get("source") is None:
+        problems.add("source", "A claim needs its source: the document that reports it.")
+        source = None
+    else:
+        source = parse_source(obj["source"], "source", problems)
+    outlet = None if obj.get("outlet") is None else parse_outlet(obj["outlet"], "outlet", problems)
+
+    stated_on, precision = _stated_on(obj, problems)
+    stated = None
+    if obj.get("stated") is not None:
+        stated = _text(obj, "stated", "", problems, default=None)
+        if obj.get("stated_on") not in (None, ""):
+            problems.add("stated", "Give stated (the date as the source words it) or stated_on, not both.")
+
+    span_hint, span_exact = _span(obj, problems)
+    passage = ""
+    if obj.get("passage") not in (None, ""):
+        passage = _text(obj, "passage", "", problems)
+        if obj.get("span") is not None:
+            problems.add("passage", "Give the passage or the span, not both.")
+    elif span_exact is not None:
+        passage = span_exact
+    if kind == "direct_quote" and obj.get("passage") not in (None, ""):
+        problems.add("passage", "A direct quote is looked for in the source by its text: leave passage out.")
+    if kind == "direct_quote":
+        passage = ""
+
+    status = _choice(obj, "status", "", problems, STATUSES) if "status" in obj else None
+    status_note = _text(obj, "status_note", "", problems) if "status_note" in obj else None
+
+    tags = None
+    if "tags" in obj:
+        if not isinstance(obj["tags"], list):
+            problems.add("tags", "Give a list of tags (objects with a slug, or slugs).")
+        else:
+            tags = [parse_tag(tag, f"tags[{i}]", problems) for i, tag in enumerate(obj["tags"])]
+            tags = [tag for tag in tags if tag is not None]
+            slugs = [tag.slug for tag in tags]
+            if len(set(slugs)) != len(slugs):
+                problems.add("tags", "A tag is listed twice.")
+    reviews = None
+    if "reviews" in obj:
+        if not isinstance(obj["reviews"], list):
+            problems.add("reviews", "Give a list of reviews.")
+        else:
+            reviews = [parse_review(review, f"reviews[{i}]", problems) for i, review in enumerate(obj["reviews"])]
+            reviews = [review for review in reviews if review is not None]
+
+    speaker_role = _text(obj, "speaker_role", "", problems, max_length=300)
+    if problems.items:
+        raise RecordError(problems.items)
+    return ClaimRecord(
+        uid=uid, text=text, kind=kind, speaker=speaker, source=source, speaker_role=speaker_role,
+        stated_on=stated_on, stated_on_precision=precision, stated=stated, outlet=outlet, passage=passage,
+        span_hint=span_hint, status=status, status_note=status_note, tags=tags, reviews=reviews,
+    )
+
+
+# --- reading files -------------------------------------------------------------------------------
+
+def format_for(path: str, given: str | None = None) -> str:
+    """The format named by ``given``, else by the file's extension; ValueError when neither says."""
+    if given:
+        if given not in FORMATS:
+            raise ValueError(f"Unknown format {given!r}: choose one of {', '.join(FORMATS)}.")
+        return given
+    lowered = str(path).lower()
+    for extension, fmt in EXTENSIONS.items():
+        if lowered.endswith(extension):
+            return fmt
+    raise ValueError(f"Cannot tell the format of {path} from its extension ({', '.join(EXTENSIONS)}): "
+                     f"give --format.")
+
+
+def read_records(stream, fmt: str) -> Iterator[tuple[int, Any]]:
+    """``(line, record)`` for each record of a text stream: a dict as read (not yet checked), or a
+    ``Problem`` when the record cannot even be read (broken JSON, a wrong CSV header or row)."""
+    if fmt == "ndjson":
+        yield from _read_ndjson(stream)
+    elif fmt == "json":
+        yield from _read_json(stream.read())
+    elif fmt == "csv":
+        yield from _read_csv(stream)
+    else:
+        raise ValueError(f"Unknown format {fmt!r}.")
+
+
+def _json_error(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"Not valid JSON: {exc.msg} (column {exc.colno})."
+    return f"Not valid JSON: {exc}."
+
+
+def _read_ndjson(stream) -> Iterator[tuple[int, Any]]:
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, orjson.loads(line)
+        except orjson.JSONDecodeError:
+            try:  # for the standard library's clearer message
+                json.loads(line)
+            except ValueError as exc:
+                yield number, Problem(number, "", _json_error(exc))
+            else:  # valid for Python but not for orjson (e.g. a lone surrogate)
+                yield number, Problem(number, "", "Not valid JSON: a text contains a lone surrogate.")
+
+
+class _Scanner:
+    """Reads a JSON array (or an object with ``"claims"``) element by element, with line numbers."""
+
+    def __init__(self, text: str):
+        self.text, self.pos, self.decoder = text, 0, json.JSONDecoder()
+        self.line, self.counted = 1, 0
+
+    def line_at(self, pos: int) -> int:
+        self.line += self.text.count("\n", self.counted, pos)
+        self.counted = pos
+        return self.line
+
+    def skip(self) -> str:
+        while self.pos < len(self.text) and self.text[self.pos] in " \t\r\n\ufeff":
+            self.pos += 1
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def expect(self, char: str) -> None:
+        if self.skip() != char:
+            raise json.JSONDecodeError(f"Expecting '{char}'", self.text, self.pos)
+        self.pos += 1
+
+    def value(self):
+        self.skip()
+        value, self.pos = self.decoder.raw_decode(self.text, self.pos)
+        return value
+
+    def elements(self) -> Iterator[tuple[int, Any]]:
+        self.expect("[")
+        if self.skip() == "]":
+            self.pos += 1
+            return
+        while True:
+            self.skip()
+            line = self.line_at(self.pos)
+            yield line, self.value()
+            char = self.skip()
+            self.pos += 1
+            if char == "]":
+                return
+            if char != ",":
+                raise json.JSONDecodeError("Expecting ',' delimiter", self.text, self.pos - 1)
+
+
+def _read_json(text: str) -> Iterator[tuple[int, Any]]:
+    scanner = _Scanner(text)
+    try:
+        first = scanner.skip()
+        if first == "[":
+            yield from scanner.elements()
+        elif first == "{":
+            scanner.pos += 1
+            found = False
+            if scanner.skip() == "}":
+                scanner.pos += 1
+            else:
+                while True:
+                    scanner.skip()
+                    key_line = scanner.line_at(scanner.pos)
+                    key = scanner.value()
+                    scanner.expect(":")
+                    if key == "claims" and scanner.skip() == "[":
+                        yield from scanner.elements()
+                        found = True
+                    elif key == "about":
+                        scanner.value()
+                    else:
+                        what = ("Give the claims as a list." if key == "claims" else
+                                "Unknown field. A JSON file is a list of claims, or an object with \"claims\" "
+                                "(a list) and \"about\" (a text).")
+                        yield key_line, Problem(key_line, str(key)[:60], what)
+                        return
+                    char = scanner.skip()
+                    scanner.pos += 1
+                    if char == "}":
+                        break
+                    if char != ",":
+                        raise json.JSONDecodeError("Expecting ',' delimiter", text, scanner.pos - 1)
+            if not found:
+                yield 1, Problem(1, "claims", "The object has no \"claims\" list.")
+                return
+        else:
+            yield 1, Problem(1, "", "A JSON file is a list of claims, or an object with \"claims\".")
+            return
+        if scanner.skip():
+            line = scanner.line_at(scanner.pos)
+            yield line, Problem(line, "", "Not valid JSON: extra data after the end of the document.")
+    except json.JSONDecodeError as exc:
+        line = scanner.line_at(min(exc.pos, len(text)))
+        yield line, Problem(line, "", _json_error(exc))
+
+
+def split_list(cell: str) -> list[str]:
+    """A CSV cell of several values: ``a|b`` is two; ``\\|`` is a ``|`` and ``\\\\`` a backslash within one."""
+    if cell == "":
+        return []
+    items, current, escaped = [], [], False
+    for char in cell:
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == LIST_SEPARATOR:
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    if escaped:
+        current.append("\\")
+    items.append("".join(current))
+    return items
+
+
+def join_list(items: Iterable[str]) -> str:
+    return LIST_SEPARATOR.join(item.replace("\\", "\\\\").replace(LIST_SEPARATOR, "\\" + LIST_SEPARATOR)
+                               for item in items)
+
+
+def _read_csv(stream) -> Iterator[tuple[int, Any]]:
+    reader = csv.reader(stream)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        yield 1, Problem(1, "", f"Not valid CSV: {exc}.")
+        return
+    if header and header[0].startswith("\ufeff"):
+        header[0] = header[0][1:]
+    unknown = [name for name in header if name not in CSV_COLUMNS]
+    missing = [name for name in CSV_REQUIRED if name not in header]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if unknown or missing or repeated:
+        parts = []
+        if unknown:
+            parts.append(f"unknown column(s): {', '.join(unknown)}")
+        if missing:
+            parts.append(f"missing column(s): {', '.join(missing)}")
+        if repeated:
+            parts.append(f"repeated column(s): {', '.join(repeated)}")
+        yield 1, Problem(1, "header", f"Wrong header ({'; '.join(parts)}). The columns are: {', '.join(CSV_COLUMNS)}.")
+        return
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                yield line, Problem(line, "", f"This row has {len(row)} cells; the header has {len(header)}.")
+                continue
+            yield line, csv_row_to_record(dict(zip(header, row)))
+    except csv.Error as exc:
+        yield reader.line_num, Problem(reader.line_num, "", f"Not valid CSV: {exc}.")
+
+
+def csv_row_to_record(row: dict[str, str]) -> dict[str, Any]:
+    """A CSV row as a record. An empty cell of a related record's detail (aliases, kind, language,
+    ...) says nothing about it; an empty cell of the claim's own fields is empty."""
+    def cell(name):
+        return row.get(name, "")
+
+    record: dict[str, Any] = {"text": cell("text"), "kind": cell("kind") or "direct_quote"}
+    if cell("uid"):
+        record["uid"] = cell("uid")
+    speaker = {"name": cell("speaker"), "kind": cell("speaker_kind")}
+    if cell("speaker_aliases"):
+        speaker["aliases"] = split_list(cell("speaker_aliases"))
+    for column, key in (("speaker_description", "description"), ("speaker_wikidata_id", "wikidata_id")):
+        if cell(column):
+            speaker[key] = cell(column)
+    if not speaker["name"] and speaker.get("wikidata_id"):
+        del speaker["name"]
+    if not speaker["kind"]:
+        del speaker["kind"]
+    record["speaker"] = speaker
+    record["speaker_role"] = cell("speaker_role")
+    record["stated_on"] = cell("stated_on") or None
+    record["stated_on_precision"] = cell("stated_on_precision")
+    if cell("outlet"):
+        record["outlet"] = {"name": cell("outlet")}
+        if cell("outlet_kind"):
+            record["outlet"]["kind"] = cell("outlet_kind")
+    else:
+        record["outlet"] = None
+    source: dict[str, Any] = {"url": cell("source_url"), "title": cell("source_title"),
+                              "published_on": cell("source_published_on") or None}
+    if cell("source_language"):
+        source["language"] = cell("source_language")
+    if cell("source_authors"):
+        source["authors"] = split_list(cell("source_authors"))
+    if cell("source_outlet"):
+        source["outlet"] = {"name": cell("source_outlet")}
+    record["source"] = source
+    if cell("span_start") or cell("span_end") or cell("span_exact"):
+        span: dict[str, Any] = {"exact": cell("span_exact")}
+        for key in ("start", "end"):
+            value = cell(f"span_{key}")
+            span[key] = int(value) if value.isdigit() else value
+        record["span"] = span
+    if cell("status"):
+        record["status"] = cell("status")
+    if "status_note" in row and (cell("status_note") or cell("status")):
+        record["status_note"] = cell("status_note")
+    if "tags" in row:
+        record["tags"] = split_list(cell("tags"))
+    return record
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def actor_record(actor) -> dict[str, Any]:
+    return {"name": actor.name, "kind": actor.kind, "aliases": list(actor.aliases), "description": actor.description,
+            "wikidata_id": actor.wikidata_id}
+
+
+def outlet_record(outlet) -> dict[str, Any] | None:
+    if outlet is None:
+        return None
+    return {"name": outlet.name, "kind": outlet.kind, "url": outlet.url, "description": outlet.description}
+
+
+def source_record(source, *, text: str | None = None) -> dict[str, Any]:
+    """A source; its ``text`` only when given (exports give it with the first claim of each source)."""
+    record = {"url": source.url, "title": source.title, "published_on": _iso(source.published_on),
+              "language": source.language, "authors": list(source.authors), "outlet": outlet_record(source.outlet)}
+    if text is not None:
+        record["text"] = text
+    return record
+
+
+def tag_record(tag) -> dict[str, Any]:
+    return {"slug": tag.slug, "name": tag.name, "description": tag.description}
+
+
+def review_record(review, *, source_text: str | None = None) -> dict[str, Any]:
+    return {
+        "rating": review.rating, "rating_text": review.rating_text, "summary": review.summary,
+        "reviewed_on": _iso(review.reviewed_on),
+        "reviewer": actor_record(review.reviewer) if review.reviewer is not None else None,
+        "source": source_record(review.source, text=source_text) if review.source is not None else None,
+    }
+
+
+def claim_record(claim, *, tags, reviews, source_texts: dict[int, str] | None = None) -> dict[str, Any]:
+    """A claim as a record. Reads only attributes: the caller has fetched the claim's speaker, outlet,
+    source (with its outlet), ``tags`` and ``reviews`` (with their reviewer and source).
+    ``source_texts`` maps a source's id to the text to give with it (absent: not given)."""
+    source_texts, given = source_texts or {}, set()
+
+    def text_of(source_id):  # a source's text once a record, with its first mention
+        if source_id in source_texts and source_id not in given:
+            given.add(source_id)
+            return source_texts[source_id]
+        return None
+
+    span = None
+    if claim.span_start is not None:
+        span = {"start": claim.span_start, "end": claim.span_end, "exact": claim.span_exact}
+    return {
+        "uid": str(claim.uid),
+        "text": claim.text,
+        "kind": claim.kind,
+        "speaker": actor_record(claim.speaker),
+        "speaker_role": claim.speaker_role,
+        "stated_on": _iso(claim.stated_on),
+        "stated_on_precision": claim.stated_on_precision,
+        "outlet": outlet_record(claim.outlet),
+        "source": source_record(claim.source, text=text_of(claim.source_id)),
+        "span": span,
+        "status": claim.status,
+        "status_note": claim.status_note,
+        "tags": [tag_record(tag) for tag in tags],
+        "reviews": [review_record(review, source_text=text_of(review.source_id)) for review in reviews],
+    }
+
+
+def record_to_csv_row(record: dict[str, Any]) -> list[str]:
+    """A record (as ``claim_record`` makes it) as a CSV row in ``CSV_COLUMNS`` order."""
+    speaker, outlet, source, span = record["speaker"], record["outlet"], record["source"], record["span"]
+    values = {
+        "uid": record["uid"], "text": record["text"], "kind": record["kind"],
+        "speaker": speaker["name"], "speaker_kind": speaker["kind"], "speaker_aliases": join_list(speaker["aliases"]),
+        "speaker_description": speaker["description"], "speaker_wikidata_id": speaker["wikidata_id"],
+        "speaker_role": record["speaker_role"], "stated_on": record["stated_on"] or "",
+        "stated_on_precision": record["stated_on_precision"],
+        "outlet": outlet["name"] if outlet else "", "outlet_kind": outlet["kind"] if outlet else "",
+        "source_url": source["url"], "source_title": source["title"], "source_published_on": source["published_on"] or "",
+        "source_language": source["language"], "source_authors": join_list(source["authors"]),
+        "source_outlet": source["outlet"]["name"] if source["outlet"] else "",
+        "span_start": str(span["start"]) if span else "", "span_end": str(span["end"]) if span else "",
+        "span_exact": span["exact"] if span else "",
+        "status": record["status"], "status_note": record["status_note"],
+        "tags": join_list(tag["slug"] for tag in record["tags"]),
+    }
+    return [values[column] for column in CSV_COLUMNS]
+
+
+def ndjson_line(record: dict[str, Any]) -> bytes:
+    return orjson.dumps(record) + b"\n"
+
+
+def csv_lines(rows: Iterable[list[str]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+# --- schema.org ClaimReview ----------------------------------------------------------------------
+
+SCHEMA_ORG = "https://schema.org"
+# The five verdicts on the scale, from worst (1) to best (5). "unsupported" and "misleading" are off
+# the scale: they have no ratingValue (Google: a ratingValue must lie between worstRating and
+# bestRating), only their wording.
+RATING_VALUES = {"false": 1, "mostly_false": 2, "mixed": 3, "mostly_true": 4, "true": 5}
+RATING_LABELS = {"false": "False", "mostly_false": "Mostly false", "mixed": "Mixed", "mostly_true": "Mostly true",
+                 "true": "True", "unsupported": "Unsupported (no evidence)", "misleading": "Misleading"}
+BEST_RATING, WORST_RATING = 5, 1
+
+
+def _jsonld_date(value, precision: str = "day") -> str | None:
+    """An ISO 8601 date as precise as it is known: 2022-01-07, 2022-01 or 2022."""
+    if value is None:
+        return None
+    if precision == "year":
+        return f"{value.year:04d}"
+    if precision == "month":
+        return f"{value.year:04d}-{value.month:02d}"
+    return value.isoformat()
+
+
+def _drop_empty(obj: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if v not in (None, "", [], {})}
+
+
+def jsonld_actor(actor) -> dict[str, Any] | None:
+    if actor is None:
+        return None
+    return _drop_empty({
+        "@type": "Person" if actor.kind == "person" else "Organization",
+        "name": actor.name,
+        "alternateName": list(actor.aliases),
+        "sameAs": f"https://www.wikidata.org/wiki/{actor.wikidata_id}" if actor.wikidata_id else None,
+    })
+
+
+def jsonld_organization(outlet) -> dict[str, Any] | None:
+    if outlet is None:
+        return None
+    return _drop_empty({"@type": "Organization", "name": outlet.name, "url": outlet.url})
+
+
+def jsonld_creative_work(source) -> dict[str, Any] | None:
+    """A source as the CreativeWork where a claim appeared (only what the source gives)."""
+    if source is None:
+        return None
+    return _drop_empty({
+        "@type": "CreativeWork",
+        "url": source.url,
+        "name": source.title,
+        "datePublished": _jsonld_date(source.published_on),
+        "inLanguage": source.language,
+        "author": [{"@type": "Person", "name": name} for name in source.authors],
+        "publisher": jsonld_organization(source.outlet),
+    })
+
+
+def claim_review_jsonld(review, *, review_url: str | None = None, claim_url: str | None = None,
+                        context: bool = True) -> dict[str, Any]:
+    """A review as a schema.org ClaimReview. Nothing is made up: what is not known is left out (a review
+    whose reviewer is not named has no ``author``; one published without a known URL has no ``url``).
+
+    Reads the review's claim (with its speaker and source, and the source's outlet), reviewer and
+    source (with its outlet); the caller fetches them.
+    """
+    claim = review.claim
+    rating = _drop_empty({
+        "@type": "Rating",
+        "ratingValue": RATING_VALUES.get(review.rating),
+        "bestRating": BEST_RATING if review.rating in RATING_VALUES else None,
+        "worstRating": WORST_RATING if review.rating in RATING_VALUES else None,
+        "name": RATING_LABELS[review.rating],
+        "alternateName": review.rating_text or RATING_LABELS[review.rating],
+    })
+    item = _drop_empty({
+        "@type": "Claim",
+        "@id": claim_url,
+        "text": claim.text,
+        "author": jsonld_actor(claim.speaker),
+        "datePublished": _jsonld_date(claim.stated_on, claim.stated_on_precision),
+        "appearance": jsonld_creative_work(claim.source),
+    })
+    published_in = review.source
+    document = _drop_empty({
+        "@context": SCHEMA_ORG if context else None,
+        "@type": "ClaimReview",
+        "@id": review_url,
+        "url": published_in.url if published_in is not None else None,
+        "claimReviewed": claim.text,
+        "reviewRating": rating,
+        "author": jsonld_actor(review.reviewer),
+        "publisher": jsonld_organization(published_in.outlet) if published_in is not None else None,
+        "datePublished": _jsonld_date(review.reviewed_on),
+        "reviewBody": review.summary,
+        "itemReviewed": item,
+    })
+    return document
+
+
+# --- the record as a schema (OpenAPI 3.0's dialect of JSON Schema) --------------------------------
+
+def _string(description: str, **extra) -> dict:
+    return {"type": "string", "description": description, **extra}
+
+
+def _names_schema(description: str) -> dict:
+    return {"type": "array", "items": {"type": "string"}, "description": description}
+
+
+ACTOR_SCHEMA = {
+    "type": "object", "description": "An actor, known by its name and kind (or its Wikidata id).",
+    "properties": {
+        "name": _string("The name it is best known by."),
+        "kind": _string("Person or organization.", enum=list(ACTOR_KINDS)),
+        "aliases": _names_schema("Other names it goes by."),
+        "description": _string("A short description."),
+        "wikidata_id": _string("Its Wikidata item, e.g. Q123; empty when unknown."),
+    },
+}
+OUTLET_SCHEMA = {
+    "type": "object", "nullable": True, "description": "An outlet, known by its name.",
+    "properties": {
+        "name": _string("Its name."), "kind": _string("What kind of outlet.", enum=list(OUTLET_KINDS)),
+        "url": _string("Its website; empty when unknown."), "description": _string("A short description."),
+    },
+}
+SOURCE_SCHEMA = {
+    "type": "object",
+    "description": "A source, known by its URL, or (without one) by its title and publication date.",
+    "properties": {
+        "url": _string("Where the document is published; empty when unknown."),
+        "title": _string("Its own title; empty when it has none."),
+        "published_on": _string("When it was published.", format="date", nullable=True),
+        "language": _string("Its language (BCP 47), e.g. en."),
+        "authors": _names_schema("The authors it names."),
+        "outlet": OUTLET_SCHEMA,
+        "text": _string("Its full text (given once a file, with the first claim that names the source)."),
+    },
+}
+RECORD_SCHEMA = {
+    "type": "object",
+    "description": "One claim with everything it carries; related records described in place.",
+    "properties": {
+        "uid": _string("The claim's identity across databases: an import updates the claim with this uid.",
+                       format="uuid"),
+        "text": _string("What was said: the exact words for a direct quote."),
+        "kind": _string("Direct quote or paraphrase.", enum=list(CLAIM_KINDS)),
+        "speaker": ACTOR_SCHEMA,
+        "speaker_role": _string("The speaker's role at the time, as the source gives it."),
+        "stated_on": _string("When it was said (for month or year precision, the period's first day).",
+                             format="date", nullable=True),
+        "stated_on_precision": _string("How precisely the source dates it; empty when undated.",
+                                       enum=["", *PRECISIONS]),
+        "outlet": OUTLET_SCHEMA,
+        "source": SOURCE_SCHEMA,
+        "span": {"type": "object", "nullable": True,
+                 "description": "Where the claim is in the source's text: text[start:end] == exact.",
+                 "properties": {"start": {"type": "integer"}, "end": {"type": "integer"}, "exact": {"type": "string"}}},
+        "status": _string("Curation status: did the speaker really say this?", enum=list(STATUSES)),
+        "status_note": _string("Why the status was last changed."),
+        "tags": {"type": "array", "description": "Topics, known by their slugs.", "items": {
+            "type": "object", "properties": {"slug": _string("The tag's slug."), "name": _string("Its name."),
+                                             "description": _string("A short description.")}}},
+        "reviews": {"type": "array", "description": "Verdicts on whether the claim is true.", "items": {
+            "type": "object", "properties": {
+                "rating": _string("The verdict.", enum=list(RATINGS)),
+                "rating_text": _string("The verdict in the reviewer's own words."),
+                "summary": _string("A short summary."),
+                "reviewed_on": _string("When the review was published.", format="date", nullable=True),
+                "reviewer": {**ACTOR_SCHEMA, "nullable": True},
+                "source": {**SOURCE_SCHEMA, "nullable": True},
+            }}},
+    },
+}

@@ -1,0 +1,104 @@
+"""Import claims from NDJSON, JSON or CSV files in the interchange format (README: "Getting data in and out").
+
+    python manage.py import_claims claims.ndjson more.csv --user editor
+    python manage.py import_claims export.json --dry-run
+    cat claims.ndjson | python manage.py import_claims - --format ndjson
+
+Every claim goes through the services, with the rules of the admin and the API. By default a file
+with a bad record writes nothing (every problem is listed with its file, line and field);
+``--skip-invalid`` imports the rest. Importing a file twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from factbase import interchange
+from factbase.importer import import_files
+
+SHOWN_PROBLEMS = 50
+
+
+class Command(BaseCommand):
+    help = ("Import claims (with the actors, outlets, sources, tags and reviews they name) from NDJSON, JSON or "
+            "CSV files in the interchange format. Safe to run again: what is already there is left alone.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("files", nargs="+", metavar="FILE", help="Files to import; - reads standard input.")
+        parser.add_argument("--format", choices=interchange.FORMATS,
+                            help="The files' format (default: from each file's extension; ndjson for -).")
+        parser.add_argument("--user", metavar="USERNAME",
+                            help="Who imports: recorded in the history of every change. Setting a claim's status "
+                                 "(other than unverified) needs this user to have the verify_claim permission.")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="Check everything and report what would change, then write nothing.")
+        parser.add_argument("--skip-invalid", action="store_true",
+                            help="Import the valid records and report the others (default: a bad record stops the "
+                                 "whole import, and nothing is written).")
+        parser.add_argument("--progress", choices=["auto", "yes", "no"], default="auto",
+                            help="Show a progress bar (default: when standard error is a terminal).")
+
+    def handle(self, *args, files, format, user, dry_run, skip_invalid, progress, **options):
+        importer_user = None
+        if user:
+            try:
+                importer_user = get_user_model().objects.get(username=user)
+            except get_user_model().DoesNotExist:
+                raise CommandError(f"No user is named {user!r}.") from None
+            if not importer_user.is_active:
+                raise CommandError(f"The user {user!r} is not active.")
+        for name in files:
+            if name != "-" and not Path(name).is_file():
+                raise CommandError(f"No such file: {name}")
+            if name != "-":
+                try:
+                    interchange.format_for(name, format)
+                except ValueError as exc:
+                    raise CommandError(str(exc)) from None
+
+        show = progress == "yes" or (progress == "auto" and sys.stderr.isatty())
+        total = None
+        if show and all(name != "-" for name in files) and (format or "") != "json" and \
+                all(interchange.format_for(n, format) != "json" for n in files):
+            total = sum(_count_lines(Path(name)) for name in files)
+        bar = tqdm(total=total, unit=" claims", unit_scale=True, disable=not show, file=sys.stderr,
+                   mininterval=0.5, smoothing=0.1)
+        reason = "Imported from " + ", ".join(Path(n).name if n != "-" else "standard input" for n in files)
+        try:
+            report = import_files(files, fmt=format, user=importer_user, dry_run=dry_run, skip_invalid=skip_invalid,
+                                  reason=reason[:100], progress=bar.update)
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"A file is not UTF-8 text ({exc.reason} at byte {exc.start}); nothing was imported.") \
+                from None
+        finally:
+            bar.close()
+
+        for problem in report.problems[:SHOWN_PROBLEMS]:
+            self.stderr.write(str(problem))
+        if len(report.problems) > SHOWN_PROBLEMS:
+            self.stderr.write(f"... and {len(report.problems) - SHOWN_PROBLEMS} more problems.")
+
+        changes = ", ".join(f"{n:,} {what}" for what, n in sorted(report.stats.items())) or "nothing changed"
+        summary = (f"{report.records:,} records read in {report.seconds:.1f} s "
+                   f"({report.claims_per_second():,.0f} a second); {report.unchanged:,} claims unchanged.")
+        if report.problems and not skip_invalid:
+            raise CommandError(f"{len(report.problems)} problem(s) in the records: nothing was imported. "
+                               f"(The valid records would have made: {changes}.) Fix them, or import the rest with --skip-invalid.")
+        if dry_run:
+            self.stdout.write(f"Dry run, nothing was written. It would have made: {changes}. {summary}")
+        else:
+            skipped = f" Skipped the records with {len(report.problems)} problem(s) above." if report.problems else ""
+            self.stdout.write(self.style.SUCCESS(f"Imported: {changes}. {summary}{skipped}"))
+
+
+def _count_lines(path: Path) -> int:
+    count = 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            count += block.count(b"\n")
+    return count
