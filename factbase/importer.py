@@ -154,6 +154,7 @@ class Importer:
         self.tags: dict[str, Entry] = {}
         self.bound: dict[tuple, Entry] = {}  # (model, pk) -> the entry bound to that record
         self.claimed: set[int] = set()  # ids of the claims that a record of the files has matched or made
+        self._touched: list[Entry] = []  # the entries that the chunk being imported names
 
     # --- the whole run ---------------------------------------------------------------------------
 
@@ -266,6 +267,8 @@ class Importer:
                 continue
             records.append((source, record, refs))
 
+        # Only what this chunk's records name can have changed: the rest of the registry is settled.
+        self._touched = list({id(entry): entry for _, _, refs in records for _, entry in refs}.values())
         self._resolve_outlets()
         self._resolve_sources()
         self._resolve_actors()
@@ -280,8 +283,9 @@ class Importer:
                 ready.append((source, record))
         self._load_source_texts(ready)
         self._write_claims(ready)
-        for entry in self.sources.values():  # long texts are read again when a later chunk needs them
-            if entry.instance is not None and len(entry.instance.__dict__.get("text") or "") > KEEP_TEXT_UP_TO:
+        for entry in self._touched:  # long texts are read again when a later chunk needs them
+            if entry.model is Source and entry.instance is not None and \
+                    len(entry.instance.__dict__.get("text") or "") > KEEP_TEXT_UP_TO:
                 del entry.instance.__dict__["text"]
 
     # --- what the files say of related records ---------------------------------------------------
@@ -387,13 +391,9 @@ class Importer:
 
     # --- finding and making related records ------------------------------------------------------
 
-    def _pending(self, registry: dict) -> list[Entry]:
-        seen, out = set(), []
-        for entry in registry.values():
-            if id(entry) not in seen and entry.pending():
-                seen.add(id(entry))
-                out.append(entry)
-        return out
+    def _pending(self, model) -> list[Entry]:
+        """The entries of ``model`` that this chunk named and that are not settled yet."""
+        return [entry for entry in self._touched if entry.model is model and entry.pending()]
 
     @staticmethod
     def _in_batches(values: list) -> Iterator[list]:
@@ -447,7 +447,7 @@ class Importer:
                 self.report.stats[f"{_plural(entry.model)} created"] += 1
 
     def _resolve_outlets(self) -> None:
-        entries = self._pending(self.outlets)
+        entries = self._pending(Outlet)
         names = [e.stated["name"] for e in entries if not e.looked_up]
         found = {}
         for batch in self._in_batches(names):
@@ -474,13 +474,15 @@ class Importer:
         return values
 
     def _resolve_sources(self) -> None:
-        entries = self._pending(self.sources)
+        entries = self._pending(Source)
         lookup = [e for e in entries if not e.looked_up]
         urls = [e.stated["url"] for e in lookup if e.stated["url"]]
         titled = [e for e in lookup if not e.stated["url"]]
         by_url, by_title = {}, defaultdict(list)
         for batch in self._in_batches(urls):
-            by_url.update({s.url: s for s in Source.objects.select_related("outlet").filter(url__in=batch)})
+            # "url <> ''" lets PostgreSQL use the partial unique index on url (not proven from a long IN list).
+            by_url.update({s.url: s for s in Source.objects.select_related("outlet").filter(url__in=batch)
+                           .exclude(url="")})
         titles = sorted({e.stated["title"] for e in titled})
         for batch in self._in_batches(titles):
             for s in Source.objects.select_related("outlet").filter(url="", title__in=batch).order_by("id"):
@@ -511,13 +513,14 @@ class Importer:
         self._create(live, services.source_create_many, self._source_values)
 
     def _resolve_actors(self) -> None:
-        entries = self._pending({id(e): e for e in [*self.actors_by_name.values(), *self.actors_by_wikidata.values()]})
+        entries = self._pending(Actor)
         lookup = [e for e in entries if not e.looked_up]
         wikidata = [e.stated["wikidata_id"] for e in lookup if e.stated.get("wikidata_id")]
         names = sorted({e.stated["name"] for e in lookup if e.stated.get("name")})
         by_wikidata, by_name = {}, {}
         for batch in self._in_batches(wikidata):
-            by_wikidata.update({a.wikidata_id: a for a in Actor.objects.filter(wikidata_id__in=batch)})
+            by_wikidata.update({a.wikidata_id: a for a in Actor.objects.filter(wikidata_id__in=batch)
+                                .exclude(wikidata_id="")})  # the partial unique index, as for urls
         for batch in self._in_batches(names):
             by_name.update({(a.name, a.kind): a for a in Actor.objects.filter(name__in=batch)})
         for entry in lookup:
@@ -539,7 +542,7 @@ class Importer:
         self._create(entries, services.actor_create_many, stated)
 
     def _resolve_tags(self) -> None:
-        entries = self._pending(self.tags)
+        entries = self._pending(Tag)
         slugs = [e.stated["slug"] for e in entries if not e.looked_up]
         found = {}
         for batch in self._in_batches(slugs):

@@ -410,7 +410,7 @@ def _insert_many(model: type[models.Model], instances: list, errors: dict[int, V
             instance._state.adding = True
             try:
                 instance.full_clean()
-                pass
+                instance.skip_history_when_saving = True  # its history is written with the others'
                 with transaction.atomic():
                     instance.save(force_insert=True)
             except ValidationError as exc:
