@@ -36,6 +36,12 @@ def test_each_list_costs_the_same_queries_for_1_and_100_rows_and_never_counts(an
                 assert len(body["results"]) == size
                 assert len(queries) == expected, (resource, params, size, [q["sql"] for q in queries])
                 assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+                # The CSV form of the same page costs the same queries.
+                with CaptureQueriesContext(connection) as queries:
+                    response = anon_client.get(url(resource), {**params, "page_size": size, "format": "csv"})
+                assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+                assert len(response.content.decode().strip().splitlines()) == size + 1  # header and rows
+                assert len(queries) == expected, (resource, "csv", params, size)
             # A page deep in the list costs what the first one costs.
             with CaptureQueriesContext(connection) as queries:
                 assert anon_client.get(body["next"]).status_code == 200
