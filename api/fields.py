@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import get_script_prefix
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
 MAX_BIGINT = 2**63 - 1
 
@@ -63,31 +64,47 @@ class NameListField(serializers.ListField):
         super().__init__(**kwargs)
 
 
+_url_prefixes: dict[tuple, str] = {}
+_MAX_URL_PREFIXES = 1000  # a bound, should clients send many different Host headers
+_PLACEHOLDER = 0
+
+
+def detail_url_prefix(view_name: str, request, host: str | None = None) -> str | None:
+    """The URL of record ``pk`` of ``view_name`` is this prefix then ``f"{pk}/"``: the URL of record 0 is
+    reversed once for each view, API version, scheme, host and script prefix (and kept for the
+    process). None when the URL has another shape (then reverse each URL as usual). ``host`` is
+    ``request.get_host()``, for a caller that already has it."""
+    key = (view_name, getattr(request, "version", None), request.scheme, host or request.get_host(),
+           get_script_prefix())
+    prefix = _url_prefixes.get(key)
+    if prefix is None:
+        placeholder_url = reverse(view_name, kwargs={"pk": _PLACEHOLDER}, request=request)
+        head, _, tail = placeholder_url.rpartition(f"/{_PLACEHOLDER}/")
+        if tail or not head:
+            return None
+        if len(_url_prefixes) >= _MAX_URL_PREFIXES:
+            _url_prefixes.clear()
+        prefix = _url_prefixes[key] = head + "/"
+    return prefix
+
+
 class DetailURLField(serializers.HyperlinkedIdentityField):
     """A record's API URL, as ``HyperlinkedIdentityField`` gives it, without a ``reverse()`` a record.
 
-    The URL of record 0 is reversed once for each view, API version, scheme, host and script prefix
-    (and kept for the process); every other record's URL is that with its own id. The result is the
-    same string that ``reverse()`` gives.
+    The URL is ``detail_url_prefix()`` with the record's id, found once for each serializer (the
+    request's host is read once, not for every row). The result is the same string that
+    ``reverse()`` gives.
     """
 
-    PLACEHOLDER = 0
-    _prefixes: dict[tuple, str] = {}
-    _MAX_PREFIXES = 1000  # a bound, should clients send many different Host headers
-
     def to_representation(self, value):
-        request = self.context.get("request")
-        if request is None or self.context.get("format") or self.lookup_field != "pk" or self.lookup_url_kwarg != "pk":
-            return super().to_representation(value)
-        key = (self.view_name, getattr(request, "version", None), request.scheme, request.get_host(),
-               get_script_prefix())
-        prefix = self._prefixes.get(key)
+        prefix = self.__dict__.get("_prefix", False)
+        if prefix is False:
+            request = self.context.get("request")
+            prefix = None
+            if (request is not None and not self.context.get("format") and self.lookup_field == "pk"
+                    and self.lookup_url_kwarg == "pk"):
+                prefix = detail_url_prefix(self.view_name, request)
+            self.__dict__["_prefix"] = prefix
         if prefix is None:
-            placeholder_url = self.reverse(self.view_name, kwargs={"pk": self.PLACEHOLDER}, request=request)
-            head, _, tail = placeholder_url.rpartition(f"/{self.PLACEHOLDER}/")
-            if tail or not head:  # an unexpected URL shape: reverse each URL as usual
-                return super().to_representation(value)
-            if len(self._prefixes) >= self._MAX_PREFIXES:
-                self._prefixes.clear()
-            prefix = self._prefixes[key] = head + "/"
+            return super().to_representation(value)
         return serializers.Hyperlink(f"{prefix}{value.pk}/", value)

@@ -224,5 +224,10 @@ class FilterBackend(filters.DjangoFilterBackend):
     """django-filter's backend, also refusing unknown and repeated parameters (400)."""
 
     def filter_queryset(self, request, queryset, view):
-        check_query_params(request, allowed_params(self.get_filterset_class(view, queryset)))
+        filterset_class = self.get_filterset_class(view, queryset)
+        check_query_params(request, allowed_params(filterset_class))
+        if filterset_class is None or not any(name in filterset_class.base_filters for name in request.query_params):
+            # No filter asked for: the filterset would leave the queryset as it is, after building and
+            # validating its form (a sixth of a first page's time).
+            return queryset
         return super().filter_queryset(request, queryset, view)

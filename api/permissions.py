@@ -15,6 +15,11 @@ class ModelPermissionsOrReadOnly(permissions.DjangoModelPermissionsOrAnonReadOnl
         "GET": [], "HEAD": [], "OPTIONS": [],
     }
 
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return True  # what the parent answers too, without building the view's queryset to ask
+        return super().has_permission(request, view)
+
 
 class CanSetClaimStatus(permissions.BasePermission):
     """Verifying, disputing or rejecting a claim needs the ``verify_claim`` permission."""

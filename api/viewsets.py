@@ -47,6 +47,9 @@ class FactbaseViewSet(viewsets.ModelViewSet):
     history_serializer_class = None
     #: the serializer of a record in a list, when it differs from ``serializer_class``
     list_serializer_class = None
+    #: reads a list's page, or one record, straight into the serializer's representation (see
+    #: ``api.v1.readers``); None: the serializer represents model instances
+    reader_class = None
 
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]
@@ -101,6 +104,29 @@ class FactbaseViewSet(viewsets.ModelViewSet):
     def representation(self, instance):
         return self.get_serializer(instance).data
 
+    def get_reader(self):
+        """This request's reader (``reader_class``), or None when the serializer must do the work: another
+        action than list and retrieve, a download format or URL format suffix, or a serializer the reader
+        does not match."""
+        if "_reader" not in self.__dict__:
+            reader = None
+            if (self.reader_class is not None and getattr(self, "action", None) in ("list", "retrieve")
+                    and self.data_format() is None and not self.format_kwarg):
+                serializer_class = self.get_serializer_class()
+                if self.reader_class.supports(serializer_class):
+                    reader = self.reader_class(serializer_class, self.request)
+                    reader = reader if reader.usable() else None
+            self._reader = reader
+        return self._reader
+
+    def fetch_page(self, queryset, keys: list[str]) -> list:
+        """The rows of a page (``queryset`` ordered and sliced by the paginator), each with the values of
+        the sort keys ``keys`` as attributes: model instances, or the reader's representations."""
+        reader = self.get_reader()
+        if reader is None:
+            return list(queryset)
+        return reader.read(queryset, tuple(keys))
+
     # --- other formats than JSON -------------------------------------------------------------------
 
     def data_format(self) -> str | None:
@@ -114,10 +140,11 @@ class FactbaseViewSet(viewsets.ModelViewSet):
         return flat_table(serializer.data, columns=csv_columns(serializer.child))
 
     def list(self, request, *args, **kwargs):
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         if self.data_format() == "csv":
-            rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
             return Response(self.csv_table(rows), headers=self.paginator.get_link_header())
-        return super().list(request, *args, **kwargs)
+        data = rows if self.get_reader() is not None else self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -135,7 +162,14 @@ class FactbaseViewSet(viewsets.ModelViewSet):
         return self.get_queryset().get(pk=instance.pk)
 
     def retrieve(self, request, *args, **kwargs):
-        data = self.representation(self.get_object())
+        reader = self.get_reader()
+        if reader is not None:
+            data = reader.read_one(self._lookup_pk())
+            if data is None:
+                raise Http404
+            self.check_object_permissions(request, data)
+        else:
+            data = self.representation(self.get_object())
         etag = etag_for(data)
         if not_modified(request, etag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})

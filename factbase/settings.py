@@ -121,6 +121,11 @@ def _database(url: str) -> dict:
                 "max_size": env.int("DJANGO_DB_POOL_MAX_SIZE", default=4),
                 "timeout": env.float("DJANGO_DB_POOL_TIMEOUT", default=10.0),
             }
+        # Server-side binding (psycopg's Cursor rather than its ClientCursor): the parameters travel apart
+        # from the SQL, and a query a connection runs often is prepared once (psycopg's
+        # prepare_threshold), so PostgreSQL stops planning it on every request.
+        if env.bool("DJANGO_DB_SERVER_SIDE_BINDING", default=False):
+            options["server_side_binding"] = True
         # Behind PgBouncer in transaction mode: no server-side cursors (they outlive a transaction).
         config["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DJANGO_DB_DISABLE_SERVER_SIDE_CURSORS", default=False)
     return config

@@ -23,6 +23,7 @@ from api.exceptions import validation_error_from_django
 from api.formats import ClaimCSVMixin, ClaimReviewMixin
 from api.permissions import CanSetClaimStatus
 from api.v1 import serializers as v1
+from api.v1.readers import ClaimReader
 from api.viewsets import FactbaseViewSet
 from factbase import selectors, services
 
@@ -43,6 +44,7 @@ class ClaimViewSet(ClaimCSVMixin, V1ViewSet):
 
     selector = selectors.claim_list
     serializer_class = v1.ClaimSerializer
+    reader_class = ClaimReader
     filterset_class = filters.ClaimFilterSet
     service_prefix = "claim"
     orderings_key = "claim"

@@ -46,12 +46,18 @@ class Source(TimeStampedModel):
         ]
 
     def __str__(self):
-        if self.title:
-            return self.title
-        if self.url:
-            return self.url
-        if self.published_on:
-            return f"Untitled source of {self.published_on.isoformat()}"
+        return self.title_of(self.title, self.url, self.published_on)
+
+    @staticmethod
+    def title_of(title: str, url: str, published_on) -> str:
+        """What a source is called: its title, else its URL, else its date (never empty). The API's
+        readers call this with a row's columns, without a model instance."""
+        if title:
+            return title
+        if url:
+            return url
+        if published_on:
+            return f"Untitled source of {published_on.isoformat()}"
         return "Untitled source"
 
     @property
