@@ -20,6 +20,8 @@ from django.db import connections
 
 #: placeholder values: negative ids, which no row has
 _PLACEHOLDER_BASE = -7_361_902_553_000
+#: compiled forms kept a connection at most (a list's length makes a form: page sizes 1 to 500)
+MAX_FORMS = 64
 
 
 class CompiledQuery:
@@ -66,9 +68,11 @@ class CompiledQuery:
         cache = connection.__dict__.setdefault("_factbase_compiled", {})
         shape = self._shape(values)
         key = (self.name, shape)
-        if key not in cache:
-            cache[key] = self._compile(connection, shape)
-        compiled = cache[key]
+        compiled = cache.get(key, False)
+        if compiled is False:
+            compiled = self._compile(connection, shape)
+            if len(cache) < MAX_FORMS:
+                cache[key] = compiled
         if compiled is None:
             return list(self.build(*values).using(using))
         sql, template, positions, compiler, converters = compiled

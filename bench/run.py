@@ -19,7 +19,8 @@ Steps (each says what it does as it goes; see bench/README.md):
 
 Settings come from the environment (the Makefile passes its variables through): BENCH_CLAIMS,
 BENCH_SEED, BENCH_DATABASE_URL, BENCH_CONNECTIONS, BENCH_THREADS, BENCH_DURATION, BENCH_WARMUP,
-BENCH_WORKERS, BENCH_WORKER_CLASS, BENCH_GUNICORN_THREADS, BENCH_ONLY, BENCH_PROFILE, BENCH_RELOAD.
+BENCH_WORKERS, BENCH_WORKER_CLASS, BENCH_GUNICORN_THREADS, BENCH_ONLY, BENCH_PROFILE, BENCH_RELOAD,
+BENCH_QUIET_WAIT, BENCH_SERVER_SIDE_BINDING.
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ class Config:
     reload: bool
     pgbench_jobs: int
     quiet_wait: float
+    server_side_binding: bool
 
     @classmethod
     def from_environment(cls, args) -> "Config":
@@ -123,7 +125,14 @@ class Config:
             reload=args.reload or env.get("BENCH_RELOAD", "") not in ("", "0"),
             pgbench_jobs=int(env.get("BENCH_PGBENCH_JOBS") or 2),
             quiet_wait=float(env.get("BENCH_QUIET_WAIT") or 30),
+            server_side_binding=(env.get("BENCH_SERVER_SIDE_BINDING") or "1") not in ("", "0"),
         )
+
+    @property
+    def pgbench_protocol(self) -> str:
+        """The ceiling speaks to PostgreSQL as the app does: prepared statements when the app's
+        connections prepare them (server-side binding), else queries with their values inlined."""
+        return "prepared" if self.server_side_binding else "simple"
 
 
 def parse_database_url(url: str) -> dict:
@@ -154,6 +163,7 @@ def app_environment(config: Config, *, port: int | None = None) -> dict:
         "DJANGO_THROTTLE_ANON": "1000000/second",
         "DJANGO_THROTTLE_USER": "1000000/second",
         "DJANGO_CONN_MAX_AGE": "600",
+        "DJANGO_DB_SERVER_SIDE_BINDING": "1" if config.server_side_binding else "0",
         # Behind a TLS proxy, as in production: every request says it came over HTTPS (FORWARDED).
         "DJANGO_SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO",
         "DJANGO_STATIC_ROOT": str(STATIC_ROOT),
@@ -803,7 +813,7 @@ def run_wrk(config: Config, server: Server, scenario: Scenario, seconds: int) ->
 
 
 def run_pgbench(config: Config, params: dict, scenario: Scenario) -> dict:
-    cmd = ["pgbench", "-n", "-c", str(config.connections), "-j", str(config.pgbench_jobs),
+    cmd = ["pgbench", "-n", "-M", config.pgbench_protocol, "-c", str(config.connections), "-j", str(config.pgbench_jobs),
            "-T", str(config.duration), "-h", params["host"], "-p", str(params["port"]), "-U", params["user"]]
     for name, value in scenario.pgbench_defines.items():
         cmd += ["-D", f"{name}={value}"]
@@ -1135,7 +1145,8 @@ def main() -> int:
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
         "load": {"tool": "wrk", "connections": config.connections, "threads": config.wrk_threads,
                  "duration_s": config.duration, "warmup_s": config.warmup,
-                 "ceiling_tool": "pgbench -n (simple protocol), same concurrency, one transaction script per request"},
+                 "ceiling_tool": f"pgbench -n -M {config.pgbench_protocol}, same concurrency, one transaction "
+                                 f"script per request"},
         "gunicorn": {"workers": config.workers, "worker_class": config.worker_class,
                      "threads": config.gunicorn_threads if config.worker_class == "gthread" else 1,
                      "command": " ".join(server.command())},

@@ -53,3 +53,13 @@ def test_a_value_the_orm_rewrites_runs_through_the_orm(seed):
     assert shifted.run("default", pk) == [(pk + 1,)]
     assert connections["default"].__dict__["_factbase_compiled"][("test-shifted", (None,))] is None
     assert shifted.run("default", pk + 1) == [(pk + 2,)]
+
+
+def test_a_connection_keeps_a_bounded_number_of_forms(seed, monkeypatch):
+    monkeypatch.setattr("api.compiled.MAX_FORMS", 3)
+    connections["default"].__dict__.pop("_factbase_compiled", None)
+    many = CompiledQuery("test-bounded", by_ids)
+    ids = list(Claim.objects.order_by("id").values_list("id", flat=True))
+    for length in range(1, 8):
+        assert many.run("default", ids[:length]) == list(by_ids(ids[:length]))
+    assert len(connections["default"].__dict__["_factbase_compiled"]) == 3
