@@ -126,6 +126,7 @@ def _database(url: str) -> dict:
         # prepare_threshold), so PostgreSQL stops planning it on every request.
         if env.bool("DJANGO_DB_SERVER_SIDE_BINDING", default=False):
             options["server_side_binding"] = True
+            options["prepare_threshold"] = 5  # psycopg's default; Django turns preparing off unless told
         # Behind PgBouncer in transaction mode: no server-side cursors (they outlive a transaction).
         config["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DJANGO_DB_DISABLE_SERVER_SIDE_CURSORS", default=False)
     return config

@@ -128,6 +128,28 @@ def test_a_pooled_process_queries_through_psycopgs_pool():
     assert "pool ConnectionPool 3" in result.stdout and "groups" in result.stdout
 
 
+@pytest.mark.skipif(not is_postgres(), reason="server-side binding is psycopg's, for PostgreSQL")
+@pytest.mark.django_db
+def test_server_side_binding_prepares_a_query_a_connection_repeats():
+    from django.conf import settings
+
+    test_database = settings.DATABASES["default"]["NAME"]
+    code = ("from django.db import connection\n"
+            "from django.contrib.auth.models import Group\n"
+            "for _ in range(6):\n"
+            "    list(Group.objects.filter(name='Editors').values_list('id'))\n"
+            "with connection.cursor() as c:\n"
+            "    c.execute('SELECT count(*) FROM pg_prepared_statements')\n"
+            "    print('prepared', c.fetchone()[0], type(c.cursor).__name__)\n")
+    plain = manage("shell", "-c", code, env=production_env(DATABASE_URL=postgres_url(test_database)))
+    assert plain.returncode == 0, plain.stderr
+    assert "prepared 0 Cursor" in plain.stdout  # Django's default (its client-side Cursor): nothing prepared
+    bound = manage("shell", "-c", code, env=production_env(DATABASE_URL=postgres_url(test_database),
+                                                          DJANGO_DB_SERVER_SIDE_BINDING="1"))
+    assert bound.returncode == 0, bound.stderr
+    assert "prepared 1 ServerBindingCursor" in bound.stdout, bound.stdout  # the repeated query, prepared once
+
+
 def test_redis_url_puts_the_cache_and_the_throttles_in_redis(monkeypatch):
     from factbase import settings as settings_module
 
