@@ -14,6 +14,11 @@
    validates one: its date and precision, its quote found in the source's text), updates the changed
    ones with ``claim_update`` and ``claim_set_status``, and creates or updates their reviews.
 
+On PostgreSQL, an import of many records that will at least double the claims table loads it without
+its secondary indexes and foreign keys, made again at the end (``_loading_tables``); large batches of
+claims get their search vectors computed set-wise (``bulk``). The records are read and checked on a
+thread of their own, ahead of the one being written.
+
 Everything happens in one transaction. When a record is refused, the problem is reported with its file,
 line and field, and by default nothing at all is written (``skip_invalid`` keeps the rest);
 ``dry_run`` makes every change and then rolls them all back, so the report says what an import
@@ -28,10 +33,12 @@ from __future__ import annotations
 
 import gc
 import queue
+import sys
 import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,12 +47,17 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 
-from factbase import interchange, provenance, services
+from factbase import bulk, interchange, provenance, services
 from factbase.interchange import ActorRef, ClaimRecord, OutletRef, Problem, RecordError, SourceRef, TagRef
 from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
 
 CHUNK_SIZE = 5000
+# An import of at least this many records that will at least double the claims table loads it without
+# its secondary indexes (``Importer._loading_tables``).
+BULK_MIN_RECORDS = 10_000
 IN_BATCH = 500  # values in one SQL IN (...) list
+READ_AHEAD = 4  # chunks read and checked ahead of the one being imported
+SWITCH_INTERVAL = 0.001  # seconds a thread runs before another may take over (sys.setswitchinterval)
 KEEP_TEXT_UP_TO = 2000  # a source's text longer than this is not kept from one chunk to the next
 
 # Where a model's field is found in a record, for reporting a refusal by the services.
@@ -64,22 +76,31 @@ class Input:
     base_dir: Path | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """A related record the files name: what they say of it, and which record of the database it is."""
 
     model: type
     label: str
     stated: dict[str, Any] = field(default_factory=dict)
-    said_at: dict[str, str] = field(default_factory=dict)  # field -> "file:line" that first said it
+    first_said: str = ""  # "file:line" of the record that first described it
+    said_at: dict[str, str] = field(default_factory=dict)  # field -> "file:line" that first said it, if not that one
     instance: Any = None
     looked_up: bool = False
     existed: bool = False  # found in the database (not created by this import)
-    settled: set[str] = field(default_factory=set)  # fields brought in line with the database
+    settled: frozenset[str] = frozenset()  # fields brought in line with the database (see _settled)
     error: str | None = None
 
     def pending(self) -> bool:
-        return self.error is None and (self.instance is None or bool(set(self.stated) - self.settled))
+        return self.error is None and (self.instance is None or not self.settled.issuperset(self.stated))
+
+
+_SETTLED: dict[frozenset, frozenset] = {}
+
+
+def _settled(names: frozenset[str]) -> frozenset[str]:
+    """One set of field names for all the entries settled in the same fields (an import holds many)."""
+    return _SETTLED.setdefault(names, names)
 
 
 @dataclass
@@ -138,8 +159,9 @@ def _messages(exc: ValidationError, field_names: dict[str, str], prefix: str = "
 
 class Importer:
     def __init__(self, *, user=None, dry_run: bool = False, skip_invalid: bool = False, reason: str = "",
-                 progress=None, chunk_size: int = CHUNK_SIZE):
+                 progress=None, chunk_size: int = CHUNK_SIZE, expected: int | None = None):
         self.user = user
+        self.expected = expected  # about how many records the files hold (None: unknown)
         self.dry_run = dry_run
         self.skip_invalid = skip_invalid
         self.reason = reason
@@ -165,36 +187,70 @@ class Importer:
         # not make. It runs once at the end instead.
         collecting = gc.isenabled()
         gc.disable()
+        # The reading thread and this one take turns: when this one comes back from the database, it
+        # waits for the other to hand over, at most a switch interval (5 ms by default) each time.
+        switching = sys.getswitchinterval()
+        sys.setswitchinterval(min(switching, SWITCH_INTERVAL))
         try:
             return self._run(inputs, started)
         finally:
+            sys.setswitchinterval(switching)
             if collecting:
                 gc.enable()
                 gc.collect()
 
     def _run(self, inputs: Iterable[Input], started: float) -> Report:
         with transaction.atomic():
-            for chunk in self._chunks(inputs):
-                self._process(chunk)
-                if self.progress:
-                    self.progress(len(chunk))
+            loading = self._loading_tables()
+            large = connection.vendor == "postgresql" and (self.expected or 0) >= BULK_MIN_RECORDS
+            with bulk.write_behind() if large else nullcontext():
+                for chunk in self._chunks(inputs):
+                    self._process(chunk)
+                    if self.progress:
+                        self.progress(len(chunk))
             rollback = self.dry_run or (self.report.problems and not self.skip_invalid)
             if rollback:
-                transaction.set_rollback(True)
+                transaction.set_rollback(True)  # and with it, the indexes dropped are back
+            elif loading is not None:
+                loading.finish()
         self.report.written = not rollback
         self.report.seconds = time.monotonic() - started
         self.report.problems.sort(key=lambda p: (p.file, p.line))
         return self.report
 
+    def _loading_tables(self) -> bulk.LoadingTables | None:
+        """A load that will at least double the claims table (PostgreSQL, at least ``BULK_MIN_RECORDS``
+        records): the claims' and their tags' secondary indexes and foreign keys are dropped while
+        the claims go in, and made again at the end (``bulk.LoadingTables``); so are their history
+        tables', when those at least double too. The indexes whose first column is the speaker or the
+        source stay: the import finds claims by them (an actor's or a source's change does)."""
+        if connection.vendor != "postgresql" or (self.expected or 0) < BULK_MIN_RECORDS:
+            return None
+        claims = [Claim._meta.db_table, Claim.tags.through._meta.db_table]
+        history = [Claim.history.model._meta.db_table, Claim.history.model.tags.model._meta.db_table]
+        tables = [*(claims if bulk.table_rows_below(claims[0], self.expected) else ()),
+                  *(history if bulk.table_rows_below(history[0], self.expected) else ())]
+        loading = bulk.LoadingTables(
+            tables,
+            drop_references_to=[model._meta.db_table for model in (Actor, Outlet, Source, Tag, Claim)],
+            keep_leading={Claim._meta.db_table: ("speaker_id", "source_id")},
+            analyze=claims,  # what the API reads; the history tables are left to autovacuum
+        )
+        if not tables or not loading.possible():
+            return None
+        loading.begin()
+        return loading
+
     def _read(self, inputs: Iterable[Input]) -> Iterator[list[tuple[Input, int, Any]]]:
         """The records in chunks, each read and checked on its own: ``(input, line, ClaimRecord)``, or a
         ``Problem``, or a ``RecordError``. Pure Python, no database."""
         chunk = []
+        cache: dict = {}  # the related records read, for the records that describe them again
         for source in inputs:
             for line, raw in interchange.read_records(source.stream, source.format):
                 if not isinstance(raw, Problem):
                     try:
-                        raw = interchange.parse_claim(raw)
+                        raw = interchange.parse_claim(raw, cache)
                     except RecordError as exc:
                         raw = exc
                     else:
@@ -209,7 +265,7 @@ class Importer:
     def _chunks(self, inputs: Iterable[Input]) -> Iterator[list[tuple[Input, int, Any]]]:
         """``_read``'s chunks, read ahead in a thread: the next chunk is parsed while this one waits on
         the database (the thread needs no connection; psycopg lets go of the GIL while it waits)."""
-        ahead: queue.Queue = queue.Queue(maxsize=2)
+        ahead: queue.Queue = queue.Queue(maxsize=READ_AHEAD)
         done = object()
         stop = threading.Event()
 
@@ -294,14 +350,19 @@ class Importer:
         """Bind the record's related records to entries; returns ([(path, entry)], problems)."""
         undo, refs, problems = _Undo(), [], []
 
-        def merge(entry: Entry, stated: dict, path: str, what: str):
+        def merge(entry: Entry, stated: dict, path: str, what: str, new: bool = False):
+            if new:  # made for this record: undoing the record forgets the entry itself
+                entry.stated.update(stated)
+                entry.first_said = where
+                return
             if stated == entry.stated or stated.items() <= entry.stated.items():
                 return  # nothing new (the usual case: every claim of a speaker describes it alike)
             for name, value in stated.items():
                 if name in entry.stated:
                     if entry.stated[name] != value:
-                        problems.append((f"{path}.{name}", f"Differs from what {entry.said_at[name]} says of the "
-                                                           f"same {what} ({entry.label})."))
+                        said = entry.said_at.get(name, entry.first_said)
+                        problems.append((f"{path}.{name}", f"Differs from what {said} says of the same {what} "
+                                                           f"({entry.label})."))
                 else:
                     undo.put(entry.stated, name, value)
                     undo.put(entry.said_at, name, where)
@@ -315,7 +376,8 @@ class Importer:
                                        f"different actors of the file."))
                 return None
             entry = by_wikidata or by_name
-            if entry is None:
+            new = entry is None
+            if new:
                 label = f"“{ref.name}” ({ref.kind})" if ref.name else wikidata
                 entry = Entry(Actor, label)
             # Index the entry by what this record names it by, unless it already has another name or
@@ -324,16 +386,17 @@ class Importer:
                 undo.put(self.actors_by_wikidata, wikidata, entry)
             if ref.name and ref.kind and by_name is None and not entry.stated.get("name"):
                 undo.put(self.actors_by_name, (ref.name, ref.kind), entry)
-            merge(entry, ref.stated, path, "actor")
+            merge(entry, ref.stated, path, "actor", new)
             refs.append((path, entry))
             return entry
 
         def outlet(ref: OutletRef, path: str) -> Entry:
             entry = self.outlets.get(ref.name)
-            if entry is None:
+            new = entry is None
+            if new:
                 entry = Entry(Outlet, f"“{ref.name}”")
                 undo.put(self.outlets, ref.name, entry)
-            merge(entry, ref.stated, path, "outlet")
+            merge(entry, ref.stated, path, "outlet", new)
             refs.append((path, entry))
             return entry
 
@@ -346,22 +409,24 @@ class Importer:
                 text = self._read_text_file(source, stated.pop("text_file"), f"{path}.text_file", problems)
                 if text is not None:
                     stated["text"] = text
-            entry = self.sources.get(ref.key)
-            if entry is None:
+            key = ref.key
+            entry = self.sources.get(key)
+            new = entry is None
+            if new:
                 entry = Entry(Source, ref.describe())
                 entry.stated.update({"url": ref.url, "title": ref.title, "published_on": ref.published_on})
-                entry.said_at.update({"url": where, "title": where, "published_on": where})
-                undo.put(self.sources, ref.key, entry)
-            merge(entry, stated, path, "source")
+                undo.put(self.sources, key, entry)
+            merge(entry, stated, path, "source", new)
             refs.append((path, entry))
             return entry
 
         def tag(ref: TagRef, path: str) -> Entry:
             entry = self.tags.get(ref.slug)
-            if entry is None:
+            new = entry is None
+            if new:
                 entry = Entry(Tag, f"“{ref.slug}”")
                 undo.put(self.tags, ref.slug, entry)
-            merge(entry, ref.stated, path, "tag")
+            merge(entry, ref.stated, path, "tag", new)
             refs.append((path, entry))
             return entry
 
@@ -420,7 +485,7 @@ class Importer:
             values = field_values(entry)
             changes = {name: value for name, value in values.items()
                        if name not in entry.settled and getattr(entry.instance, name) != value}
-            entry.settled |= set(values)
+            entry.settled = _settled(entry.settled.union(values))
             if changes:
                 try:
                     entry.instance = update(entry.instance, changes)
@@ -443,7 +508,7 @@ class Importer:
                 entry.error = "; ".join(f"{f}: {m}" if f else m for f, m in _messages(errors[i], REVIEW_FIELDS))
             else:
                 entry.instance = instance
-                entry.settled |= set(entry.stated)
+                entry.settled = _settled(entry.settled.union(entry.stated))
                 self.report.stats[f"{_plural(entry.model)} created"] += 1
 
     def _resolve_outlets(self) -> None:
@@ -812,8 +877,6 @@ def selectors_claims_by_uid(uids: list) -> Iterator[Claim]:
 
 def import_files(paths: list[Path | str], *, fmt: str | None = None, **options) -> Report:
     """Import files (``-`` is standard input, whose format ``fmt`` must give)."""
-    import sys
-
     inputs, opened = [], []
     try:
         for path in paths:
@@ -824,7 +887,17 @@ def import_files(paths: list[Path | str], *, fmt: str | None = None, **options) 
             handle = path.open(encoding="utf-8-sig", newline="")
             opened.append(handle)
             inputs.append(Input(str(path), handle, interchange.format_for(str(path), fmt), path.parent))
-        return Importer(**options).run(inputs)
+        expected = None if any(str(path) == "-" for path in paths) else sum(count_lines(path) for path in paths)
+        return Importer(expected=expected, **options).run(inputs)
     finally:
         for handle in opened:
             handle.close()
+
+
+def count_lines(path: Path | str) -> int:
+    """The lines of a file: about as many as its records (NDJSON, CSV, and JSON as exported)."""
+    count = 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            count += block.count(b"\n")
+    return count

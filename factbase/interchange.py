@@ -101,6 +101,8 @@ LIST_SEPARATOR = "|"
 
 WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*\Z")
 SLUG = re.compile(r"[-a-zA-Z0-9_]+\Z")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+YEAR_OR_MONTH = re.compile(r"(\d{4})(?:-(\d{2}))?")
 
 
 # --- problems ------------------------------------------------------------------------------------
@@ -203,8 +205,9 @@ class ClaimRecord:
 # --- checking values -----------------------------------------------------------------------------
 
 class _Problems:
-    def __init__(self):
+    def __init__(self, cache: dict | None = None):
         self.items: list[tuple[str, str]] = []
+        self.cache = cache  # see _parsed
 
     def add(self, path: str, message: str) -> None:
         self.items.append((path, message))
@@ -218,16 +221,16 @@ def _choices(values: Iterable[str]) -> str:
     return ", ".join(values)
 
 
-_KNOWN: dict[tuple, frozenset] = {}
+_KNOWN: dict[tuple[int, int], frozenset] = {}  # by the ids of the (module-level) tuples of keys
 
 
 def _object(value, path, problems, keys, *, extra=()) -> dict | None:
     if not isinstance(value, dict):
         problems.add(path, f"Give an object, not {_type_name(value)}.")
         return None
-    known = _KNOWN.get((keys, extra))
+    known = _KNOWN.get((id(keys), id(extra)))
     if known is None:
-        known = _KNOWN[(keys, extra)] = frozenset((*keys, *extra))
+        known = _KNOWN[(id(keys), id(extra))] = frozenset((*keys, *extra))
     if not known.issuperset(value):
         for key in value:
             if key not in known:
@@ -243,6 +246,10 @@ def _type_name(value) -> str:
 
 
 def _text(obj, key, path, problems, *, required=False, default: str | None = "", max_length=None) -> str | None:
+    value = obj.get(key)
+    if value.__class__ is str and "\x00" not in value and (max_length is None or len(value) <= max_length) \
+            and (not required or value.strip()):
+        return value  # the usual case, checked as below
     if key not in obj or obj[key] is None:
         if required:
             problems.add(_join(path, key), "This field is required.")
@@ -278,7 +285,7 @@ def _choice(obj, key, path, problems, values, *, default=None, required=False) -
 
 def parse_date(value: str) -> date:
     """An ISO date (YYYY-MM-DD); ValueError with a reason otherwise (``2022-02-30``: no such day)."""
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
         raise ValueError("Give a date as YYYY-MM-DD.")
     try:
         return date.fromisoformat(value)
@@ -306,6 +313,47 @@ def _names(obj, key, path, problems) -> list[str] | None:
 
 
 # --- records -------------------------------------------------------------------------------------
+
+CACHED_OBJECTS = 50_000  # at most so many objects kept by a cache (see _parsed)
+CACHED_TEXT_LENGTH = 1000  # an object with a longer text (a source's) is not kept
+
+
+def _frozen(value: dict) -> tuple:
+    """A hashable copy of an object read from JSON (TypeError when it holds an unhashable value, or a
+    text too long to keep)."""
+    items = tuple(value.items())
+    for _, item in items:
+        if item.__class__ is str and len(item) > CACHED_TEXT_LENGTH:
+            raise TypeError("not kept")
+    try:
+        hash(items)
+    except TypeError:  # lists (aliases, authors) and objects (a source's outlet) in it
+        return tuple((name, _frozen(item) if item.__class__ is dict else
+                      tuple(item) if item.__class__ is list else item) for name, item in items)
+    return items
+
+
+def _parsed(parse, value, path, problems):
+    """``parse(value, path, problems)``, or the result of parsing an equal object before (with the
+    ``cache`` given to ``parse_claim``): the records of a file describe the same speakers, outlets and
+    tags again and again. Only what was read without a problem is kept; the results are not changed
+    by their readers."""
+    cache = problems.cache
+    if cache is None or value.__class__ is not dict:
+        return parse(value, path, problems)
+    try:
+        key = (parse, _frozen(value))
+        found = cache.get(key)
+    except TypeError:  # an unhashable value (an object where a text belongs): parse it to say so
+        return parse(value, path, problems)
+    if found is not None:
+        return found
+    before = len(problems.items)
+    result = parse(value, path, problems)
+    if result is not None and len(problems.items) == before and len(cache) < CACHED_OBJECTS:
+        cache[key] = result
+    return result
+
 
 def parse_actor(value, path, problems) -> ActorRef | None:
     obj = _object(value, path, problems, ACTOR_KEYS)
@@ -375,8 +423,8 @@ def parse_source(value, path, problems) -> SourceRef | None:
         if authors is not None:
             stated["authors"] = authors
     if "outlet" in obj:
-        stated["outlet"] = None if obj["outlet"] is None else parse_outlet(obj["outlet"], _join(path, "outlet"),
-                                                                          problems)
+        stated["outlet"] = None if obj["outlet"] is None else _parsed(parse_outlet, obj["outlet"],
+                                                                     _join(path, "outlet"), problems)
     if "text" in obj and "text_file" in obj:
         problems.add(_join(path, "text_file"), "Give the text or a text_file, not both.")
     elif "text" in obj:
@@ -411,8 +459,10 @@ def parse_review(value, path, problems) -> ReviewRecord | None:
     if obj is None:
         return None
     rating = _choice(obj, "rating", path, problems, RATINGS, required=True)
-    reviewer = None if obj.get("reviewer") is None else parse_actor(obj["reviewer"], _join(path, "reviewer"), problems)
-    source = None if obj.get("source") is None else parse_source(obj["source"], _join(path, "source"), problems)
+    reviewer = None if obj.get("reviewer") is None else _parsed(parse_actor, obj["reviewer"], _join(path, "reviewer"),
+                                                                problems)
+    source = None if obj.get("source") is None else _parsed(parse_source, obj["source"], _join(path, "source"),
+                                                            problems)
     if obj.get("reviewer") is None and obj.get("source") is None:
         problems.add(path, "A review names its reviewer or the source where it was published (or both).")
     review = ReviewRecord(
@@ -435,7 +485,7 @@ def _stated_on(obj, problems) -> tuple[date | None, str]:
     if not isinstance(value, str):
         problems.add("stated_on", f"Give a date as YYYY-MM-DD, not {_type_name(value)}.")
         return None, ""
-    shorthand = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", value)
+    shorthand = YEAR_OR_MONTH.fullmatch(value)
     if shorthand:
         implied = "month" if shorthand[2] else "year"
         if precision and precision != implied:
@@ -478,9 +528,12 @@ def _span(obj, problems) -> tuple[int | None, str | None]:
     return (start, exact) if ok else (None, None)
 
 
-def parse_claim(value) -> ClaimRecord:
-    """A record as read from a file (a dict) checked and typed; ``RecordError`` lists every problem."""
-    problems = _Problems()
+def parse_claim(value, cache: dict | None = None) -> ClaimRecord:
+    """A record as read from a file (a dict) checked and typed; ``RecordError`` lists every problem.
+
+    ``cache``: a dict kept from one record of a file to the next, in which the speakers, outlets and
+    tags read are kept to be found again (the same object, read once, for the same description)."""
+    problems = _Problems(cache)
     obj = _object(value, "", problems, CLAIM_KEYS, extra=CLAIM_IMPORT_KEYS)
     if obj is None:
         raise RecordError(problems.items)
@@ -500,13 +553,13 @@ def parse_claim(value) -> ClaimRecord:
         problems.add("speaker", "A claim needs its speaker: an actor named by name and kind, or wikidata_id.")
         speaker = None
     else:
-        speaker = parse_actor(obj["speaker"], "speaker", problems)
+        speaker = _parsed(parse_actor, obj["speaker"], "speaker", problems)
     if obj.get("source") is None:
         problems.add("source", "A claim needs its source: the document that reports it.")
         source = None
     else:
-        source = parse_source(obj["source"], "source", problems)
-    outlet = None if obj.get("outlet") is None else parse_outlet(obj["outlet"], "outlet", problems)
+        source = _parsed(parse_source, obj["source"], "source", problems)
+    outlet = None if obj.get("outlet") is None else _parsed(parse_outlet, obj["outlet"], "outlet", problems)
 
     stated_on, precision = _stated_on(obj, problems)
     stated = None
@@ -536,7 +589,7 @@ def parse_claim(value) -> ClaimRecord:
         if not isinstance(obj["tags"], list):
             problems.add("tags", "Give a list of tags (objects with a slug, or slugs).")
         else:
-            tags = [parse_tag(tag, f"tags[{i}]", problems) for i, tag in enumerate(obj["tags"])]
+            tags = [_parsed(parse_tag, tag, f"tags[{i}]", problems) for i, tag in enumerate(obj["tags"])]
             tags = [tag for tag in tags if tag is not None]
             slugs = [tag.slug for tag in tags]
             if len(set(slugs)) != len(slugs):

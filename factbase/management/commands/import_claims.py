@@ -18,8 +18,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from factbase import interchange
-from factbase.importer import import_files
+from factbase import bulk, interchange
+from factbase.importer import count_lines, import_files
 
 SHOWN_PROBLEMS = 50
 
@@ -65,7 +65,7 @@ class Command(BaseCommand):
         total = None
         if show and all(name != "-" for name in files) and (format or "") != "json" and \
                 all(interchange.format_for(n, format) != "json" for n in files):
-            total = sum(_count_lines(Path(name)) for name in files)
+            total = sum(count_lines(name) for name in files)
         bar = tqdm(total=total, unit=" claims", unit_scale=True, disable=not show, file=sys.stderr,
                    mininterval=0.5, smoothing=0.1)
         reason = "Imported from " + ", ".join(Path(n).name if n != "-" else "standard input" for n in files)
@@ -75,6 +75,8 @@ class Command(BaseCommand):
         except UnicodeDecodeError as exc:
             raise CommandError(f"A file is not UTF-8 text ({exc.reason} at byte {exc.start}); nothing was imported.") \
                 from None
+        except bulk.WriteFailed as exc:
+            raise CommandError(f"{exc} Nothing was imported.") from exc
         finally:
             bar.close()
 
@@ -95,10 +97,3 @@ class Command(BaseCommand):
             skipped = f" Skipped the records with {len(report.problems)} problem(s) above." if report.problems else ""
             self.stdout.write(self.style.SUCCESS(f"Imported: {changes}. {summary}{skipped}"))
 
-
-def _count_lines(path: Path) -> int:
-    count = 0
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            count += block.count(b"\n")
-    return count
