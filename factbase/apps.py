@@ -8,7 +8,10 @@ class FactbaseConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from factbase import pg_adapters
         from factbase.selectors import register_sqlite_functions
 
         # Unicode case folding for SQLite, whose LIKE folds ASCII only (see selectors.text_contains).
         connection_created.connect(register_sqlite_functions, dispatch_uid="factbase_sqlite_functions")
+        # timestamptz read by datetime.fromisoformat (C), where Django's loader parses it in Python.
+        connection_created.connect(pg_adapters.install, dispatch_uid="factbase_pg_timestamptz")
