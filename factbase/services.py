@@ -225,6 +225,23 @@ def source_delete(*, source: Source, user=None) -> None:
 
 # --- claims ---------------------------------------------------------------------------------------
 
+def _save_claim(claim: Claim, *, user, reason: str | None = None, tags: list[Tag] | None = None) -> None:
+    """Save a claim and set its ``tags`` (None: leave them) as one change, one record in its history
+    with the tags it has after the change: on its own, simple-history records a change of tags apart,
+    so that creating a claim with tags would show as a creation followed by a change."""
+    if tags is None:
+        _save(claim, user=user, reason=reason)
+        return
+    created = claim._state.adding
+    claim.skip_history_when_saving = True
+    try:
+        _save(claim, user=user, reason=reason)
+        claim.tags.set(tags)
+    finally:
+        del claim.skip_history_when_saving
+    Claim.history_records.create_historical_record(claim, "+" if created else "~")
+
+
 def _claim_tags(tags: Iterable[Tag] | None):
     return None if tags is None else list(tags)
 
@@ -272,10 +289,8 @@ def claim_create(
         stated_on=stated_on, stated_on_precision=stated_on_precision, outlet=outlet,
         span_exact=span_exact, span_hint=span_hint,
     )
-    _save(claim, user=user)
     tags = _claim_tags(tags)
-    if tags:
-        claim.tags.set(tags)
+    _save_claim(claim, user=user, tags=tags or None)
     return claim
 
 
@@ -312,9 +327,7 @@ def claim_update(*, claim: Claim, user=None, data: dict[str, Any]) -> Claim:
         current.verified_by = None
         current.status_note = f"Back to unverified: {', '.join(changed)} changed after verification."
         reason = current.status_note
-    _save(current, user=user, reason=reason)
-    if tags is not None:
-        current.tags.set(tags)
+    _save_claim(current, user=user, reason=reason, tags=tags)
     return current
 
 

@@ -41,6 +41,16 @@ class ClaimStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+class ClaimHistory(HistoricalRecords):
+    """A claim's history (django-simple-history), also left on the model as ``Claim.history_records`` so
+    that the services can write one record for a change of a claim's fields and tags together
+    (``services._save_claim``): on its own, simple-history records the tags' change apart."""
+
+    def contribute_to_class(self, cls, name):
+        super().contribute_to_class(cls, name)
+        cls.history_records = self
+
+
 class Claim(TimeStampedModel):
     """One attributed statement: who said what, when, where, according to which source."""
 
@@ -98,7 +108,7 @@ class Claim(TimeStampedModel):
     verified_at = models.DateTimeField(null=True, blank=True, editable=False)
     tags = models.ManyToManyField("factbase.Tag", blank=True, related_name="claims")
 
-    history = HistoricalRecords(m2m_fields=[tags], excluded_fields=["uid"])
+    history = ClaimHistory(m2m_fields=[tags], excluded_fields=["uid"])
 
     class Meta:
         ordering = ["-stated_on", "-id"]

@@ -563,6 +563,29 @@ class TestHistory:
             assert instance.history.first().history_user == editor
             assert history.last().history_type == "+"
 
+    def test_a_claim_made_or_changed_with_its_tags_is_one_change(self, editor, actor, source, tag):
+        """Fields and tags written together are one record of the history, with the tags after the change
+        (simple-history alone would record the tags' change as a second record)."""
+        energy = services.tag_create(user=editor, name="Energy", slug="energy")
+        claim = services.claim_create(user=editor, speaker=actor, source=source, text=QUOTE, tags=[tag])
+        created = claim.history.get()
+        assert (created.history_type, created.history_user) == ("+", editor)
+        assert [t.tag for t in created.tags.all()] == [tag]
+
+        services.claim_update(claim=claim, user=editor, data={"speaker_role": "Former minister",
+                                                              "tags": [tag, energy]})
+        changed, first = claim.history.all()
+        assert first.pk == created.pk and changed.history_type == "~" and changed.history_user == editor
+        assert changed.speaker_role == "Former minister"
+        assert sorted(t.tag.slug for t in changed.tags.all()) == ["energy", "fuel-prices"]
+        assert [c.field for c in changed.diff_against(first, included_fields=["speaker_role", "tags"]).changes] \
+            == ["speaker_role", "tags"]
+
+        services.claim_update(claim=claim, user=editor, data={"tags": []})
+        assert claim.history.count() == 3
+        assert claim.history.first().tags.count() == 0
+        assert list(Claim.objects.get(pk=claim.pk).tags.all()) == []
+
     def test_history_keeps_the_values_before_and_after(self, claim, editor):
         services.claim_update(claim=claim, user=editor, data={"speaker_role": "Former minister"})
         latest, earlier = claim.history.all()[:2]
