@@ -84,6 +84,12 @@ def test_the_browsable_api_renders_a_list_and_a_record(editor, claim):
         assert b"<html" in response.content
 
 
+def test_the_browsable_api_shows_a_views_description_as_html_not_raw_markdown(anon_client, db):
+    body = anon_client.get(url("claims"), HTTP_ACCEPT="text/html").content.decode()
+    assert "<code>kind</code> says whether <code>text</code> is a direct quote" in body
+    assert "`kind`" not in body
+
+
 class TestThrottling:
     def test_anonymous_requests_are_throttled_with_retry_after(self, api_settings, anon_client, db):
         api_settings.REST_FRAMEWORK = {**api_settings.REST_FRAMEWORK,
