@@ -216,9 +216,14 @@ class ServiceModelAdmin(SimpleHistoryAdmin):
                 any_field = models.Q()
                 for field in search_fields:
                     any_field |= selectors.text_contains(field, bit)
-                terms.append(any_field)
+                also = self.search_word_also(bit)
+                terms.append(any_field if also is None else any_field | also)
         queryset = queryset.filter(*terms)
         return queryset, any(lookup_spawns_duplicates(self.opts, field) for field in search_fields)
+
+    def search_word_also(self, word: str) -> models.Q | None:
+        """What else than ``search_fields`` a word of a search may match (None: nothing else)."""
+        return None
 
     # Saving ---------------------------------------------------------------------------------------
 
@@ -481,7 +486,7 @@ class SourceAdmin(ServiceModelAdmin):
     list_filter = ["language", "outlet"]
     list_select_related = ["outlet"]
     search_fields = ["title", "url", "text"]
-    search_help_text = "Search titles, URLs and texts."
+    search_help_text = "Search titles, URLs and texts, and the date of an untitled source as its name shows it."
     autocomplete_fields = ["outlet"]
     date_hierarchy = "published_on"
     changelist_defer = ("text",)
@@ -492,6 +497,10 @@ class SourceAdmin(ServiceModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(claim_count=_count_of(Claim, "source"))
+
+    def search_word_also(self, word: str) -> models.Q | None:
+        # "Untitled source of 2022-01-08" is found by what it shows, in the list and in autocompletes.
+        return selectors.source_label_matches(word)
 
     @admin.display(description="Source", ordering="title")
     def display_title(self, obj):

@@ -101,6 +101,22 @@ def actor_name_matches(value: str, prefix: str = "") -> Q:
     return text_contains(f"{prefix}name", value) | text_contains(f"{prefix}aliases", value)
 
 
+def source_label_matches(word: str) -> Q | None:
+    """A source with neither title nor URL whose label (``Source.title_of``: "Untitled source of
+    2022-01-08", or "Untitled source") contains ``word``, ignoring case: the admin finds a source by
+    what it shows of it (a source with a title or a URL is labelled by it, and found by searching it).
+    None: no such source's label can contain it."""
+    word = word.casefold()
+    untitled = Q(title="", url="")
+    if word in "untitled source":
+        return untitled
+    if word in "untitled source of":
+        return untitled & Q(published_on__isnull=False)
+    if re.fullmatch(r"[\d-]+", word):  # a part of the date, as the label writes it (ISO 8601)
+        return untitled & Q(Contains(Cast("published_on", TextField()), word))
+    return None
+
+
 SPEAKER_NAME_ID_LIMIT = 500
 
 

@@ -14,6 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from factbase import services
 from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
 from factbase.seed import load_seed
+from tests.conftest import SAMPLE_TEXT
 
 MODELS = ["actor", "outlet", "source", "claim", "review", "tag"]
 
@@ -694,6 +695,28 @@ def test_autocomplete_finds_speakers_by_alias(editor_client, seed):
                                        "field_name": "speaker"})
     assert response.status_code == 200
     assert [r["text"] for r in response.json()["results"]] == ["Nikol Pashinyan"]
+
+
+@pytest.mark.parametrize("term", ["Untitled source of 2022-01-08", "untitled", "2022-01", "2022-01-08"])
+def test_autocomplete_finds_an_untitled_source_by_the_name_it_shows(editor_client, seed, term):
+    """The seed's source has no title or URL: the claim form shows it as "Untitled source of 2022-01-08",
+    and typing that (or a part of it) finds it."""
+    titled = services.source_create(title="Briefing transcript", text=SAMPLE_TEXT,
+                                    published_on=datetime.date(2022, 1, 8))
+    services.source_create(text=SAMPLE_TEXT + " Another.", published_on=datetime.date(2021, 12, 30))
+    url = reverse("admin:autocomplete")
+    response = editor_client.get(url, {"term": term, "app_label": "factbase", "model_name": "claim",
+                                       "field_name": "source"})
+    assert response.status_code == 200
+    found = [r["text"] for r in response.json()["results"]]
+    assert "Untitled source of 2022-01-08" in found
+    assert "Untitled source of 2021-12-30" not in found or term == "untitled"
+    assert str(titled) not in found  # its name is its title, which does not say this
+
+
+def test_source_search_by_a_word_no_label_has_finds_nothing_more(editor_client, seed):
+    response = editor_client.get(admin_url("source", "changelist"), {"q": "untitled zzzq"})
+    assert rows(response) == []
 
 
 def test_add_actor_from_the_claim_form_popup(editor_client):
