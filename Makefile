@@ -98,7 +98,9 @@ clean:
 # `make bench BENCH_CLAIMS=20000` measures a small dataset (in its own database) for a quick run.
 BENCH_CLAIMS ?= 1000000
 BENCH_SEED ?= 1
-BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(if $(filter 1000000,$(BENCH_CLAIMS)),factbase_bench,factbase_bench_$(BENCH_CLAIMS))
+# Empty: the database factbase_bench (factbase_bench_<N> for another size) on DATABASE_URL's server, else on
+# postgres@127.0.0.1:5432 (bench/run.py); never DATABASE_URL's own database.
+BENCH_DATABASE_URL ?=
 BENCH_CONNECTIONS ?= 32
 BENCH_THREADS ?= 2
 BENCH_DURATION ?= 15

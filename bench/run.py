@@ -112,7 +112,7 @@ class Config:
         return cls(
             claims=claims,
             seed=int(env.get("BENCH_SEED") or 1),
-            database_url=env.get("BENCH_DATABASE_URL") or f"postgres://postgres@127.0.0.1:5432/{default_db}",
+            database_url=env.get("BENCH_DATABASE_URL") or default_database_url(env.get("DATABASE_URL"), default_db),
             connections=int(env.get("BENCH_CONNECTIONS") or 32),
             wrk_threads=int(env.get("BENCH_THREADS") or 2),
             duration=int(env.get("BENCH_DURATION") or 15),
@@ -133,6 +133,16 @@ class Config:
         """The ceiling speaks to PostgreSQL as the app does: prepared statements when the app's
         connections prepare them (server-side binding), else queries with their values inlined."""
         return "prepared" if self.server_side_binding else "simple"
+
+
+def default_database_url(database_url: str | None, name: str) -> str:
+    """The benchmark's own database ``name`` on the PostgreSQL server that ``DATABASE_URL`` names (its
+    user, password, host, port and options), else on postgres@127.0.0.1:5432. Never the database of
+    ``DATABASE_URL`` itself: a run fills its database with a million claims."""
+    parts = urllib.parse.urlsplit(database_url or "")
+    if parts.scheme in ("postgres", "postgresql", "pgsql") and parts.hostname:
+        return urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))
+    return f"postgres://postgres@127.0.0.1:5432/{name}"
 
 
 def parse_database_url(url: str) -> dict:
