@@ -63,12 +63,32 @@ def pytest_runtest_makereport(item, call):
 
 # --- the server and its data ---------------------------------------------------------------------
 
+def _serial_wsgi_server():
+    from django.core.servers.basehttp import WSGIServer
+
+    class SerialWSGIServer(WSGIServer):
+        """Django's development server, one request at a time (and each connection closed after it)."""
+
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)  # the live server thread itself uses the shared connection
+
+    return SerialWSGIServer
+
+
 @pytest.fixture(scope="session")
 def live_server():
-    """pytest-django's live server, on 127.0.0.1 (not ``localhost``, which may resolve to ::1)."""
+    """pytest-django's live server, on 127.0.0.1 (not ``localhost``, which may resolve to ::1).
+
+    On an in-memory SQLite database the server shares the tests' one connection; Django's threaded
+    server would use it from a thread per request at once (the browser's autocompletes send requests
+    side by side), which Django's documentation warns may fail at random, and here once hung a run.
+    There it serves one request at a time."""
     from pytest_django.live_server_helper import LiveServer
 
-    server = LiveServer("127.0.0.1:0")  # a free port
+    server = LiveServer("127.0.0.1:0", start=False)  # a free port
+    if server.thread.connections_override:
+        server.thread.server_class = _serial_wsgi_server()
+    server.start()
     yield server
     server.stop()
 
