@@ -7,12 +7,14 @@ PORT ?= 8000
 # `make run` always uses the embedded SQLite database (db.sqlite3 next to manage.py).
 RUN_DATABASE_URL ?= sqlite:///$(CURDIR)/db.sqlite3
 
-.PHONY: help venv dev-deps run createsuperuser test test-sqlite test-postgres clean bench
+.PHONY: help venv dev-deps run createsuperuser test test-sqlite test-postgres clean bench bench-import
 
 help:
 	@echo "make run    set up .venv, migrate the SQLite database, load the seed, serve on http://$(HOST):$(PORT)/"
 	@echo "make test   install the dev requirements and run the tests on SQLite, then on PostgreSQL if DATABASE_URL names one"
 	@echo "make serve  the production configuration under gunicorn: migrate, collectstatic, serve on http://$(HOST):$(PORT)/"
+	@echo "make bench         1,000,000 claims in PostgreSQL, the API under load (bench/README.md)"
+	@echo "make bench-import  export those claims, import them into an empty database, export again (bench/README.md)"
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
@@ -113,6 +115,7 @@ BENCH_PROFILE ?= 0
 BENCH_RELOAD ?= 0
 BENCH_QUIET_WAIT ?= 30
 BENCH_SERVER_SIDE_BINDING ?= 1
+BENCH_KEEP ?= 0
 BENCH_ENV = BENCH_CLAIMS=$(BENCH_CLAIMS) BENCH_SEED=$(BENCH_SEED) BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" \
 	BENCH_CONNECTIONS=$(BENCH_CONNECTIONS) BENCH_THREADS=$(BENCH_THREADS) BENCH_DURATION=$(BENCH_DURATION) \
 	BENCH_WARMUP=$(BENCH_WARMUP) BENCH_WORKERS=$(BENCH_WORKERS) BENCH_WORKER_CLASS=$(BENCH_WORKER_CLASS) \
@@ -125,3 +128,7 @@ $(VENV)/.requirements-bench: requirements.txt requirements-bench.txt | $(BIN)/py
 
 bench: $(VENV)/.requirements-bench
 	$(BENCH_ENV) $(BIN)/python bench/run.py
+
+# Export the benchmark's claims, import them into an empty database, export again (bench/import_export.py).
+bench-import: $(VENV)/.requirements-bench
+	$(BENCH_ENV) BENCH_KEEP=$(BENCH_KEEP) $(BIN)/python bench/import_export.py
