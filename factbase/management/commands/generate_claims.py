@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from tqdm import tqdm
 
+from factbase import bulk
 from factbase.models import Actor, Claim, Outlet, Source, Tag
 from factbase.synthetic import Generator, Sizes
 
@@ -125,6 +126,7 @@ class _PostgresWriter:
             cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
                            [Claim._meta.db_table])
             self.existing_claims = max(0, cursor.fetchone()[0])
+        self.loading: bulk.LoadingTables | None = None  # the claims' indexes, while a large load goes in
 
     def write(self, model, columns, rows):
         if model is Claim:
@@ -145,44 +147,31 @@ class _PostgresWriter:
             self._copy(table, columns, rows)  # the row triggers keep each search vector
             return
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             cursor.execute("SET LOCAL synchronous_commit = off")
-            self.dropped = self._drop_secondary_indexes(cursor, [table, Claim.tags.through._meta.db_table])
+        # The claims' and their tags' secondary indexes, dropped and made again in finish() (no foreign
+        # key: session_replication_role = replica below turns their checks off).
+        self.loading = bulk.LoadingTables([table, Claim.tags.through._meta.db_table], analyze=[])
+        self.loading.begin()
+        with connection.cursor() as cursor:
             cursor.execute(f'CREATE TEMP TABLE claim_staging (LIKE "{table}" INCLUDING DEFAULTS) ON COMMIT DROP')
         self._copy("claim_staging", columns, rows)
         column_list = ", ".join(columns)
         selected = ", ".join(f"s.{c}" for c in columns)
+        vector = bulk.CLAIM_SEARCH_VECTOR  # as the importer computes it, and as the row trigger would
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = replica")
             cursor.execute(
-                f'INSERT INTO "{table}" ({column_list}, search_vector) '
-                f"SELECT {selected}, factbase_claim_text_vector(s.text) || a.vector "
-                f"FROM claim_staging s JOIN ("
-                f"  SELECT id, factbase_actor_search_vector(name, aliases) AS vector FROM factbase_actor"
-                f"  WHERE id IN (SELECT DISTINCT speaker_id FROM claim_staging)"
-                f") a ON a.id = s.speaker_id"
+                f'INSERT INTO "{table}" ({column_list}, {vector.column}) '
+                f"SELECT {selected}, {vector.expression} FROM claim_staging s {vector.joins.format(staging='claim_staging')}"
             )
             # Still off for the claims' tags that follow; finish() turns them on again.
-
-    @staticmethod
-    def _drop_secondary_indexes(cursor, tables):
-        """Drop the indexes that back no constraint; returns their definitions, to build them again."""
-        cursor.execute(
-            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-            "WHERE i.indrelid = ANY(%s::regclass[]) "
-            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
-            [tables],
-        )
-        found = cursor.fetchall()
-        for name, _ in found:
-            cursor.execute(f"DROP INDEX {name}")
-        return [definition for _, definition in found]
 
     def finish(self, models):
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = origin")
-            for definition in getattr(self, "dropped", []):
-                cursor.execute(definition)
+        if self.loading is not None:
+            self.loading.finish()
+        with connection.cursor() as cursor:
             for model in models:
                 table = model._meta.db_table
                 cursor.execute(
