@@ -41,7 +41,7 @@ query parameter) with its problems, `non_field_errors` for the record as a whole
 
 | status | when |
 | --- | --- |
-| 400 | invalid input: a body field, a filter value, an unknown query parameter, a bad cursor or page size |
+| 400 | invalid input: a body field, a filter value, an unknown query parameter, a bad cursor or page size, a `format` the endpoint does not serve |
 | 401 | a write without credentials, or with a wrong token (`WWW-Authenticate: Token`) |
 | 403 | the user lacks the permission for this write |
 | 404 | no such record, route or API version |

@@ -1,8 +1,10 @@
 """Errors are JSON that name the problem, with the right status; no input makes a 500."""
 
+import json
+
 import pytest
 
-from factbase.models import Actor
+from factbase.models import Actor, Review
 
 from .helpers import url
 
@@ -54,10 +56,28 @@ def test_malformed_json_is_a_400(editor_client, db, body):
     assert not Actor.objects.exists()
 
 
+@pytest.mark.parametrize("path,served", [("/api/v1/claims/", "json, api, csv"),
+                                         ("/api/v1/reviews/{review}/", "json, api, csv, jsonld"),
+                                         ("/api/v1/", "json, api"),
+                                         ("/api/v1/schema/", "yaml, json")])
+def test_an_unknown_format_parameter_is_a_400_naming_it(anon_client, seed, path, served):
+    review = Review.objects.get()
+    path = path.format(review=review.pk, claim=review.claim_id)
+    response = anon_client.get(path, {"format": "xml"})
+    assert response.status_code == 400
+    assert response["Content-Type"].split(";")[0].endswith("json")  # the schema's own JSON type there
+    assert json.loads(response.content) == {"format": [f"“xml” is not a format of this endpoint: choose from {served}."]}
+    # A format the endpoint serves is still served.
+    assert anon_client.get(path, {"format": "json"}).status_code == 200
+
+
 def test_an_unacceptable_accept_header_is_a_406(anon_client, db):
     response = anon_client.get(url("actors"), HTTP_ACCEPT="application/xml")
     assert response.status_code == 406
     assert response.json()["detail"]
+    response = anon_client.get("/api/v1/schema/", HTTP_ACCEPT="application/xml")  # its first renderer is YAML
+    assert response.status_code == 406
+    assert json.loads(response.content)["detail"]
 
 
 @pytest.mark.parametrize("value", ["\x00", "a\x00b"])
