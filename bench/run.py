@@ -1198,11 +1198,17 @@ def main() -> int:
     return 0
 
 
-if __name__ == "__main__":
+def exit_with(main, command: str) -> None:
+    """Run a benchmark's ``main()`` and exit with its status: 2 with the message of a ``BenchError``
+    (said as ``command``'s), 130 when interrupted."""
     try:
         sys.exit(main())
     except BenchError as exc:
-        print(f"\nmake bench: {exc}", file=sys.stderr)
+        print(f"\n{command}: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    exit_with(main, "make bench")
