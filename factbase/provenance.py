@@ -2,10 +2,16 @@
 
 Nothing here touches the database, so every rule can be tested on plain strings.
 
-Quotes are matched on a *normalized* copy of both texts (white space folded to one space,
-typographic quotes, apostrophes and dashes made plain, case folded) while a map from each
-normalized character back to its index in the original text is kept, so the span that is
-returned slices the text exactly as it is stored.
+Quotes are matched on a *normalized* copy of both texts while a map from each normalized character
+back to the characters of the original text it comes from is kept, so the span that is returned
+slices the text exactly as it is stored. ``normalize`` is Factbase's one normalisation, used for
+every comparison of quotes, names and texts: typographic quotes, apostrophes and dashes made plain,
+invisible characters dropped, NFKC and case folding (a letter and its combining marks as one unit,
+so composed and decomposed text match), white space folded to one space. A match begins and ends
+on such a unit's edges: "e" is not found in "é", whichever way the "é" is written.
+
+A source's normalized text is remembered (``normalized``): relocating every claim of a source after
+an edit of its text costs one normalisation of the text, not one per claim.
 """
 
 from __future__ import annotations
@@ -13,8 +19,10 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+from array import array
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 # Characters that differ only in typography. Each maps to its plain form.
 _PLAIN = {
@@ -27,6 +35,7 @@ _PLAIN = {
 }
 # Characters that are invisible in print and never part of what someone said.
 _INVISIBLE = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
+_MARKS = frozenset({"Mn", "Mc", "Me"})
 
 
 @dataclass(frozen=True)
@@ -38,50 +47,164 @@ class Span:
     exact: str
 
 
+def _is_mark(ch: str) -> bool:
+    """Whether ``ch`` belongs to the character before it: a combining mark (an accent written apart from
+    its letter, as decomposed text writes it), or a Hangul vowel or final consonant."""
+    return unicodedata.category(ch) in _MARKS or "\u1160" <= ch <= "\u11ff"
+
+
+def _fold(cluster: str) -> str:
+    """The one normalisation of one character with its marks: typographic variants made plain, then
+    NFKC and case folding (NFKC again after folding, which can decompose: "İ" folds to "i̇")."""
+    plain = _PLAIN.get(cluster[0])
+    if plain is not None:
+        cluster = plain + cluster[1:]
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", cluster).casefold())
+
+
+@dataclass(frozen=True)
+class NormalizedText:
+    """A text in its normalized form, with the way back to the text as stored.
+
+    ``starts[k]`` and ``ends[k]`` are the slice of the original text that normalized character ``k``
+    comes from: a character with its combining marks folds as one unit (composed "é" and decomposed
+    "e" + U+0301 both fold to "é"), so a match may only begin and end on such a unit's edges.
+    """
+
+    text: str
+    folded: str
+    starts: array
+    ends: array
+
+    def is_unit_start(self, k: int) -> bool:
+        return k == 0 or self.starts[k - 1] != self.starts[k]
+
+    def is_unit_end(self, k: int) -> bool:
+        return k == len(self.folded) - 1 or self.starts[k + 1] != self.starts[k]
+
+    def find_all(self, quote: str) -> list[Span]:
+        """Every place where ``quote`` occurs, in order (see ``find_quote_all``)."""
+        needle = normalize(quote)
+        if not needle or not self.folded:
+            return []
+        spans = []
+        pos = self.folded.find(needle)
+        while pos != -1:
+            last = pos + len(needle) - 1
+            if self.is_unit_start(pos) and self.is_unit_end(last):
+                start, end = self.starts[pos], self.ends[last]
+                spans.append(Span(start, end, self.text[start:end]))
+            pos = self.folded.find(needle, pos + 1)
+        return spans
+
+    def find(self, quote: str, near: int | None = None) -> Span | None:
+        """Where ``quote`` occurs, or None (see ``find_quote``)."""
+        spans = self.find_all(quote)
+        if not spans:
+            return None
+        if near is None:
+            return spans[0]
+        return min(spans, key=lambda s: (abs(s.start - near), s.start))
+
+
+_TOKEN = re.compile(r"(\s+)|([" + "".join(sorted(_INVISIBLE)) + r"]+)|([^\s" + "".join(sorted(_INVISIBLE)) + r"]+)")
+_WORD_CACHE_SIZE = 50_000
+_folded_words: dict[str, tuple[str, tuple[int, ...] | None, tuple[int, ...] | None]] = {}
+
+
+def _fold_word(word: str) -> tuple[str, tuple[int, ...] | None, tuple[int, ...] | None]:
+    """A word (no white space, nothing invisible) folded one character with its marks at a time:
+    ``(folded, starts, ends)``, the offsets relative to the word, both None when each character folds
+    to exactly one. Remembered: the words of a text repeat, and most fold the same way every time."""
+    result = _folded_words.get(word)
+    if result is not None:
+        return result
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i, n = 0, len(word)
+    while i < n:
+        j = i + 1
+        while j < n and _is_mark(word[j]):
+            j += 1
+        folded = "".join(c for c in _fold(word[i:j]) if c not in _INVISIBLE and not c.isspace())
+        out.append(folded)
+        starts.extend([i] * len(folded))
+        ends.extend([j] * len(folded))
+        i = j
+    folded = "".join(out)
+    one_to_one = len(folded) == n and starts == list(range(n)) and ends == list(range(1, n + 1))
+    result = (folded, None, None) if one_to_one else (folded, tuple(starts), tuple(ends))
+    if len(_folded_words) >= _WORD_CACHE_SIZE:
+        _folded_words.clear()
+    _folded_words[word] = result
+    return result
+
+
+def _normalized(text: str) -> NormalizedText:
+    """The work of ``normalized``: the text is read word by word (the runs of white space and of
+    invisible characters between words are folded to one space, or dropped)."""
+    out: list[str] = []
+    starts, ends = array("l"), array("l")
+    space_at = -1  # where the white space before the next word began, if there was some
+    for match in _TOKEN.finditer(text):
+        if match.lastindex == 1:
+            if space_at < 0:
+                space_at = match.start()
+            continue
+        if match.lastindex == 2:
+            continue
+        word, i = match.group(3), match.start()
+        if word.isascii() and "`" not in word:
+            folded, word_starts, word_ends = word.lower(), None, None
+        else:
+            folded, word_starts, word_ends = _fold_word(word)
+            if not folded:
+                continue
+        if space_at >= 0:
+            if out:
+                out.append(" ")
+                starts.append(space_at)
+                ends.append(space_at + 1)
+            space_at = -1
+        out.append(folded)
+        if word_starts is None:
+            starts.extend(range(i, i + len(word)))
+            ends.extend(range(i + 1, i + len(word) + 1))
+        else:
+            starts.extend([i + k for k in word_starts])
+            ends.extend([i + k for k in word_ends])
+    return NormalizedText(text, "".join(out), starts, ends)
+
+
+@lru_cache(maxsize=4)
+def normalized(text: str) -> NormalizedText:
+    """``text`` normalized, remembered for the last few texts: a source's text is normalized once for
+    all the claims that are looked for in it (an edit of the text relocates every claim's span)."""
+    return _normalized(text)
+
+
 def normalize_with_map(text: str) -> tuple[str, list[int]]:
     """Return the normalized text and, for each of its characters, the index it came from.
 
     The map has one extra entry at the end, ``len(text)``, so that an end offset can be mapped too.
     """
-    out: list[str] = []
-    index_map: list[int] = []
-    for i, ch in enumerate(text):
-        if ch in _INVISIBLE:
-            continue
-        if ch.isspace():
-            if out and out[-1] != " ":
-                out.append(" ")
-                index_map.append(i)
-            continue
-        plain = _PLAIN.get(ch)
-        if plain is None:
-            plain = unicodedata.normalize("NFKC", ch).casefold()
-        for p in plain:
-            out.append(p)
-            index_map.append(i)
-    index_map.append(len(text))
-    return "".join(out), index_map
+    result = normalized(text)
+    return result.folded, [*result.starts, len(text)]
 
 
 def normalize(text: str) -> str:
-    """The normalized form of a text, without the map; leading and trailing space removed."""
-    return normalize_with_map(text)[0].strip()
+    """The one normalisation of Factbase, for every comparison of quotes, names and texts: typographic
+    quotes, apostrophes and dashes made plain, invisible characters dropped, NFKC and case folding
+    (a character and its combining marks as one), white space folded to one space; stripped."""
+    return _normalized(text).folded.strip()
 
 
 def find_quote_all(text: str, quote: str) -> list[Span]:
     """Every place where ``quote`` occurs in ``text``, in order, despite typographic differences."""
-    needle = normalize(quote)
-    if not needle or not text:
+    if not text:
         return []
-    haystack, index_map = normalize_with_map(text)
-    spans = []
-    pos = haystack.find(needle)
-    while pos != -1:
-        start = index_map[pos]
-        end = index_map[pos + len(needle) - 1] + 1
-        spans.append(Span(start, end, text[start:end]))
-        pos = haystack.find(needle, pos + 1)
-    return spans
+    return normalized(text).find_all(quote)
 
 
 def find_quote(text: str, quote: str, near: int | None = None) -> Span | None:
@@ -91,12 +214,9 @@ def find_quote(text: str, quote: str, near: int | None = None) -> Span | None:
     ``near`` (an offset into ``text``, e.g. the span the claim had before), the occurrence that starts
     closest to it, the earlier one on a tie.
     """
-    spans = find_quote_all(text, quote)
-    if not spans:
+    if not text:
         return None
-    if near is None:
-        return spans[0]
-    return min(spans, key=lambda s: (abs(s.start - near), s.start))
+    return normalized(text).find(quote, near)
 
 
 # --- dates ---------------------------------------------------------------------------------------

@@ -4,9 +4,15 @@ These are pure functions: no database.
 """
 
 import random
+import re
+import unicodedata
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from factbase import provenance
 
 from factbase.provenance import (
     DateExpressionError,
@@ -255,6 +261,102 @@ class TestNormalizationMap:
             span = find_quote(text, quote)
             assert span is not None, (text, quote)
             assert text[span.start:span.end] == span.exact
+
+
+# --- one normalisation for all of Unicode ---------------------------------------------------------
+
+FRENCH = "Le président a déclaré : « Nous ne céderons pas », vendredi."
+
+
+class TestUnicode:
+    @pytest.mark.parametrize("text_form", ["NFC", "NFD"])
+    @pytest.mark.parametrize("quote_form", ["NFC", "NFD"])
+    def test_composed_and_decomposed_forms_find_each_other(self, text_form, quote_form):
+        text = unicodedata.normalize(text_form, FRENCH)
+        quote = unicodedata.normalize(quote_form, "Nous ne céderons pas")
+        span = find_quote(text, quote)
+        assert_slices_original(text, span)
+        assert unicodedata.normalize("NFC", span.exact) == "Nous ne céderons pas"
+        # the span ends after the accent of the last letter, never between a letter and its mark
+        assert span.end == len(text) or unicodedata.category(text[span.end]) != "Mn"
+
+    @pytest.mark.parametrize("text_form", ["NFC", "NFD"])
+    def test_a_letter_without_its_accent_is_another_letter(self, text_form):
+        text = unicodedata.normalize(text_form, "le café de la gare")
+        assert find_quote(text, "le cafe de") is None
+        assert find_quote(text, "caf") is not None  # the letters before the accented one are whole units
+        assert find_quote(unicodedata.normalize("NFD", "x\u0301y"), "x") is None  # a mark with no composed form
+
+    def test_full_width_and_compatibility_forms_fold(self):
+        text = "Ｔｏｋａｙｅｖ said ﬁrmly: “ＮＯ”."
+        assert find_quote(text, "tokayev said firmly").exact == "Ｔｏｋａｙｅｖ said ﬁrmly"
+        assert normalize("ＴＯＫＡＹＥＶ") == normalize("Tokayev") == "tokayev"
+
+    def test_a_match_never_splits_a_character_that_folds_to_several(self):
+        assert find_quote("ﬁne", "ine") is None
+        assert find_quote("Straße", "stras") is None
+        assert find_quote("Straße", "STRASSE").exact == "Straße"
+
+    def test_case_folding_beyond_ascii(self):
+        assert normalize("ΣΊΣΥΦΟΣ") == normalize("σίσυφος")
+        assert find_quote("Путин заявил", "ПУТИН").exact == "Путин"
+
+    def test_normalizing_is_the_same_word_by_word_and_character_by_character(self):
+        """The fast paths (ASCII words, remembered words) fold exactly as one character (with its marks)
+        at a time would."""
+        def reference(text):
+            out, i = [], 0
+            while i < len(text):
+                ch = text[i]
+                if ch in provenance._INVISIBLE:
+                    i += 1
+                    continue
+                if ch.isspace():
+                    if out and out[-1] != " ":
+                        out.append(" ")
+                    i += 1
+                    continue
+                j = i + 1
+                while j < len(text) and (unicodedata.category(text[j]).startswith("M") or "\u1160" <= text[j] <= "\u11ff"):
+                    j += 1
+                cluster = text[i:j]
+                cluster = provenance._PLAIN.get(cluster[0], cluster[0]) + cluster[1:]
+                folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", cluster).casefold())
+                folded = "".join(c for c in folded if c not in provenance._INVISIBLE and not c.isspace())
+                if folded:
+                    out.append(folded)
+                i = j
+            return "".join(out).strip()
+
+        rng = random.Random(3)
+        pieces = ALPHABET + ["é", "e\u0301", "\u0301", "Ｔ", "İ", "ǰ", "ﬀ", "\u1100\u1161", "가", "ς", "Σ", "x"]
+        for _ in range(500):
+            text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+            assert normalize(text) == reference(text), text
+            assert normalize(text) == reference(text), "the remembered words fold the same again"
+
+    def test_the_normalized_text_is_remembered(self):
+        text = "A long text. " * 1000
+        assert provenance.normalized(text) is provenance.normalized("".join(["A long text. "] * 1000))
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(text=st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=60), data=st.data())
+def test_any_unicode_text_every_span_slices_the_text_and_matches_the_quote(text, data):
+    """Property: in any text, a quote cut from it on character edges is found where it was cut (or
+    earlier, the same words), and every span found slices the text as stored and folds to the quote."""
+    if not text:
+        assert find_quote(text, "x") is None
+        return
+    a = data.draw(st.integers(0, len(text) - 1))
+    b = data.draw(st.integers(a + 1, len(text)))
+    quote = text[a:b]
+    for span in find_quote_all(text, quote):
+        assert text[span.start:span.end] == span.exact
+        assert normalize(span.exact) == normalize(quote)
+    found = find_quote(text, quote, near=a)
+    if found is not None:
+        assert normalize(found.exact) == normalize(quote)
 
 
 # --- dates ---------------------------------------------------------------------------------------
