@@ -6,6 +6,8 @@ from django.urls import get_script_prefix
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from factbase.models.limits import NAME_MAX_LENGTH, NAMES_MAX_COUNT
+
 MAX_BIGINT = 2**63 - 1
 
 
@@ -58,9 +60,9 @@ class NameListField(serializers.ListField):
     """A list of names (aliases, authors); the model checks they are distinct and trimmed."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("child", serializers.CharField(max_length=200, trim_whitespace=False))
+        kwargs.setdefault("child", serializers.CharField(max_length=NAME_MAX_LENGTH, trim_whitespace=False))
         kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 100)
+        kwargs.setdefault("max_length", NAMES_MAX_COUNT)
         super().__init__(**kwargs)
 
 

@@ -72,7 +72,8 @@ class ClaimFilterSet(FilterSet):
     speaker = MultipleIdFilter(field_name="speaker_id",
                                help_text="The speaker's id; repeat it for claims by any of several speakers.")
     speaker_name = filters.CharFilter(method="filter_speaker_name", max_length=200,
-                                      help_text="Part of the speaker's name or of one of their aliases, any case.")
+                                      help_text="Part of the speaker's name or of one of their aliases, in any case "
+                                                "or Unicode form (full-width, composed or decomposed).")
     outlet = MultipleIdFilter(field_name="outlet_id",
                               help_text="The id of the outlet where the statement was made (repeatable).")
     source = MultipleIdFilter(field_name="source_id",
@@ -120,7 +121,8 @@ class ClaimFilterSet(FilterSet):
 
 class ActorFilterSet(FilterSet):
     q = filters.CharFilter(method="filter_q", max_length=200,
-                           help_text="Part of the actor's name or of one of their aliases, any case.")
+                           help_text="Part of the actor's name or of one of their aliases, in any case or "
+                                     "Unicode form.")
     kind = filters.ChoiceFilter(choices=Actor.Kind.choices, help_text="Person or organization.")
     wikidata_id = filters.CharFilter(max_length=20, help_text="The Wikidata item, e.g. Q123.")
     examples = {"q": "tokayev", "kind": "person", "wikidata_id": "Q123"}
@@ -134,7 +136,8 @@ class ActorFilterSet(FilterSet):
 
 
 class OutletFilterSet(FilterSet):
-    q = filters.CharFilter(method="filter_q", max_length=200, help_text="Part of the outlet's name, any case.")
+    q = filters.CharFilter(method="filter_q", max_length=200,
+                           help_text="Part of the outlet's name, in any case or Unicode form.")
     kind = filters.ChoiceFilter(choices=Outlet.Kind.choices, help_text="What kind of outlet.")
     examples = {"q": "khabar", "kind": "broadcaster"}
 
@@ -143,12 +146,12 @@ class OutletFilterSet(FilterSet):
         fields = []
 
     def filter_q(self, queryset, name, value):
-        return queryset.filter(selectors.text_contains("name", value))
+        return queryset.filter(selectors.name_matches(value))
 
 
 class SourceFilterSet(FilterSet):
     q = filters.CharFilter(method="filter_q", max_length=200,
-                           help_text="Part of the source's title or URL, any case.")
+                           help_text="Part of the source's title or URL, in any case or Unicode form.")
     outlet = MultipleIdFilter(field_name="outlet_id",
                               help_text="The id of the outlet that published the source (repeatable).")
     language = _language_filter("language", "The source's language code, e.g. en.")
@@ -164,7 +167,7 @@ class SourceFilterSet(FilterSet):
         fields = []
 
     def filter_q(self, queryset, name, value):
-        return queryset.filter(selectors.text_contains("title", value) | selectors.text_contains("url", value))
+        return queryset.filter(selectors.name_matches(value))
 
 
 class ReviewFilterSet(FilterSet):
@@ -186,7 +189,8 @@ class ReviewFilterSet(FilterSet):
 
 
 class TagFilterSet(FilterSet):
-    q = filters.CharFilter(method="filter_q", max_length=100, help_text="Part of the tag's name or slug, any case.")
+    q = filters.CharFilter(method="filter_q", max_length=100,
+                           help_text="Part of the tag's name or slug, in any case or Unicode form.")
     examples = {"q": "kazakhstan"}
 
     class Meta:
@@ -194,7 +198,7 @@ class TagFilterSet(FilterSet):
         fields = []
 
     def filter_q(self, queryset, name, value):
-        return queryset.filter(selectors.text_contains("name", value) | selectors.text_contains("slug", value))
+        return queryset.filter(selectors.name_matches(value))
 
 
 def check_query_params(request, allowed: dict[str, bool]) -> None:

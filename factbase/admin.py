@@ -202,8 +202,10 @@ class ServiceModelAdmin(SimpleHistoryAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         """Django's search (every word must match one of ``search_fields``; "quoted phrases" kept whole),
-        with the case-insensitive match of ``selectors.text_contains``, so that on SQLite too
-        ``токаев`` finds ``Токаев`` as it does on PostgreSQL. ``search_fields`` are plain field paths.
+        a name compared in the one normalisation of ``provenance.normalize`` and other text with the
+        case-insensitive match of ``selectors.text_contains`` (``selectors.field_matches``), so that on
+        SQLite too ``токаев`` finds ``Токаев`` as it does on PostgreSQL. ``search_fields`` are plain
+        field paths.
         """
         search_fields = self.get_search_fields(request)
         if not search_fields or not search_term:
@@ -215,7 +217,7 @@ class ServiceModelAdmin(SimpleHistoryAdmin):
             if bit:
                 any_field = models.Q()
                 for field in search_fields:
-                    any_field |= selectors.text_contains(field, bit)
+                    any_field |= selectors.field_matches(self.model, field, bit)
                 also = self.search_word_also(bit)
                 terms.append(any_field if also is None else any_field | also)
         queryset = queryset.filter(*terms)

@@ -10,8 +10,12 @@ Search and sorting live here too, because they must behave alike on both databas
   with ``websearch_to_tsquery`` and ranked with ``ts_rank``. On SQLite, the same query syntax
   (words, "quoted phrases", ``-excluded``, ``or``) is matched as case-insensitive substrings of the
   claim's text or speaker's name or aliases: every word must occur; there is no stemming or ranking.
-- ``text_contains``: a case-insensitive substring test that folds non-ASCII case too on SQLite,
-  whose own ``LIKE`` only folds ASCII.
+- ``name_matches``: names (of actors, outlets, tags, sources) compared in the one normalisation of
+  ``provenance.normalize`` (NFKC, case folding, typographic marks made plain), on both databases
+  alike, through each record's stored ``names_folded``.
+- ``text_contains``: a case-insensitive substring test over other text (descriptions, a claim's
+  text in the admin's search), that folds non-ASCII case too on SQLite, whose own ``LIKE`` only
+  folds ASCII.
 - ``ORDERINGS``: for each resource, the keyset orderings the API offers, as sort keys ending in the
   primary key (a total order), built on ``date_sort_key`` where a date may be unknown.
 """
@@ -29,7 +33,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.lookups import Contains
 
 from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
-from factbase.models.base import UNDATED_SORTS_AS, date_sort_key
+from factbase.models.base import UNDATED_SORTS_AS, FoldedNamesField, date_sort_key, folded_contains
 
 UNDATED = date.fromisoformat(UNDATED_SORTS_AS)
 SEARCH_CONFIG = "english"  # the text search configuration of migration 0004's stored vector
@@ -96,9 +100,29 @@ def text_contains(field: str, value: str) -> Q:
     return Q(Contains(folded, value.casefold()))
 
 
+def name_matches(value: str, prefix: str = "") -> Q:
+    """A record one of whose names (an actor's name or aliases, an outlet's name, a tag's name or slug,
+    a source's title or URL) contains ``value``, both in the one normalisation of
+    ``provenance.normalize``: ``ＴＯＫＡＹＥＶ``, ``tokayev`` and ``Tokayev`` find the same actor."""
+    return folded_contains(value, prefix)
+
+
 def actor_name_matches(value: str, prefix: str = "") -> Q:
-    """An actor whose name or one of whose aliases contains ``value``, ignoring case."""
-    return text_contains(f"{prefix}name", value) | text_contains(f"{prefix}aliases", value)
+    """An actor whose name or one of whose aliases contains ``value`` (see ``name_matches``)."""
+    return name_matches(value, prefix)
+
+
+def field_matches(model, path: str, value: str) -> Q:
+    """``value`` in the field at ``path`` from ``model`` (``"speaker__aliases"``): by ``name_matches``
+    when the field is one of the record's names, else by ``text_contains``."""
+    *relations, name = path.split("__")
+    target = model
+    for relation in relations:
+        target = target._meta.get_field(relation).related_model
+    folded = next((f for f in target._meta.concrete_fields if isinstance(f, FoldedNamesField)), None)
+    if folded is not None and name in folded.of:
+        return name_matches(value, "".join(f"{relation}__" for relation in relations))
+    return text_contains(path, value)
 
 
 def source_label_matches(word: str) -> Q | None:

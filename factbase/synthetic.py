@@ -19,6 +19,8 @@ from bisect import bisect
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from factbase import provenance
+
 CONSONANTS = "bcdfghjklmnprstvz"
 VOWELS = "aeiou"
 FIRST_DAY = date(2001, 1, 1)
@@ -49,6 +51,11 @@ class Sizes:
             sources=max(10, claims // 5),
             tags=40,
         )
+
+
+def _folded(*names: str) -> str:
+    """A record's ``names_folded`` (``factbase.models.base.FoldedNamesField``), as its model folds them."""
+    return "\n".join(provenance.normalize(name) for name in names if name)
 
 
 def _weighted(pairs):
@@ -101,41 +108,44 @@ class Generator:
     # --- rows -------------------------------------------------------------------------------------
 
     def actors(self, first_id: int):
-        """(id, name, kind, aliases_json, description, wikidata_id)."""
+        """(id, name, kind, aliases_json, description, wikidata_id, names_folded)."""
         r = self.random
         for i in range(self.sizes.actors):
             person = r.random() < 0.8
             name = f"{self._name(2 if person else 3)} {first_id + i}"  # the id keeps (name, kind) unique
             surname = name.split()[-2]
-            aliases = f'["{surname}"]' if person and r.random() < 0.5 else "[]"
+            alias = person and r.random() < 0.5
+            aliases = f'["{surname}"]' if alias else "[]"
             yield (first_id + i, name, "person" if person else "organization", aliases,
-                   r.choice(ROLES) if person else "organization", "")
+                   r.choice(ROLES) if person else "organization", "", _folded(name, surname if alias else ""))
 
     def outlets(self, first_id: int):
-        """(id, name, kind, url, description)."""
+        """(id, name, kind, url, description, names_folded)."""
         kinds, cum = _weighted(OUTLET_KINDS)
         for i in range(self.sizes.outlets):
             kind = kinds[bisect(cum, self.random.random() * cum[-1])]
             name = f"{self._name(2)} {kind.replace('_', ' ').title()} {first_id + i}"
-            yield (first_id + i, name, kind, f"https://outlet-{first_id + i}.example.org/", "")
+            yield (first_id + i, name, kind, f"https://outlet-{first_id + i}.example.org/", "", _folded(name))
 
     def tags(self, first_id: int):
-        """(id, name, slug, description)."""
+        """(id, name, slug, description, names_folded)."""
         for i in range(self.sizes.tags):
             word = self.vocabulary[200 + i]
-            yield (first_id + i, f"{word.capitalize()} topic {i}", f"{word}-topic-{i}", "")
+            name, slug = f"{word.capitalize()} topic {i}", f"{word}-topic-{i}"
+            yield (first_id + i, name, slug, "", _folded(name, slug))
 
     def sources(self, first_id: int, outlet_ids: range):
-        """(id, title, url, outlet_id, authors_json, published_on, language, text)."""
+        """(id, title, url, outlet_id, authors_json, published_on, language, text, names_folded)."""
         r = self.random
         languages, cum = _weighted(LANGUAGES)
         for i in range(self.sizes.sources):
             sid = first_id + i
+            title, url = self.sentence(4, 10)[:-1], f"https://source-{sid}.example.org/article"
             yield (
-                sid, self.sentence(4, 10)[:-1], f"https://source-{sid}.example.org/article",
+                sid, title, url,
                 r.choice(outlet_ids), f'["{self._name(2)}"]' if r.random() < 0.7 else "[]",
                 FIRST_DAY + timedelta(days=r.randrange(DAYS)),
-                languages[bisect(cum, r.random() * cum[-1])], "",
+                languages[bisect(cum, r.random() * cum[-1])], "", _folded(title, url),
             )
 
     def claims(self, first_id: int, actor_ids: range, outlet_ids: range, source_ids: range, tag_ids: range,

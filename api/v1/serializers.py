@@ -18,6 +18,7 @@ from rest_framework.validators import UniqueValidator
 
 from api.fields import BriefRelatedField, DetailURLField, NameListField
 from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
+from factbase.models.limits import NOTE_MAX_LENGTH, PASSAGE_MAX_LENGTH
 
 
 class FactbaseSerializer(serializers.ModelSerializer):
@@ -176,6 +177,7 @@ class ClaimSerializer(FactbaseSerializer):
     )
     passage = serializers.CharField(
         source="span_exact", write_only=True, required=False, allow_blank=True, trim_whitespace=False,
+        max_length=PASSAGE_MAX_LENGTH,
         help_text="For a paraphrase: the passage of the source's text that reports it (white space, case and "
                   "typographic quotes are ignored when looking for it). For a direct quote, leave it out: the "
                   "quote itself is looked for.",
@@ -220,7 +222,7 @@ class ClaimSerializer(FactbaseSerializer):
 
 class ClaimStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Claim.Status.choices, help_text="The new curation status.")
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="",
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH, default="",
                                  help_text="Why: what was checked, or what is wrong.")
 
     def to_internal_value(self, data):

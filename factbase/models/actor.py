@@ -2,7 +2,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from .base import StringListField, TimeStampedModel
+from .base import FoldedNamesField, StringListField, TimeStampedModel
+from .limits import NAME_MAX_LENGTH
 
 WIKIDATA_ID_REGEX = r"^Q[1-9][0-9]*\Z"  # \Z, not $: $ also matches before a final newline
 
@@ -17,7 +18,7 @@ class Actor(TimeStampedModel):
 
     Kind = ActorKind
 
-    name = models.CharField(max_length=200, help_text="The name the actor is best known by.")
+    name = models.CharField(max_length=NAME_MAX_LENGTH, help_text="The name the actor is best known by.")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSON)
     aliases = StringListField(help_text="Other names the actor goes by, e.g. a surname alone or another spelling.")
     description = models.CharField(max_length=500, blank=True, help_text="A short description.")
@@ -25,8 +26,9 @@ class Actor(TimeStampedModel):
         "Wikidata id", max_length=20, blank=True,
         help_text="The Wikidata item, e.g. Q123. Leave empty when unknown.",
     )
+    names_folded = FoldedNamesField(of=("name", "aliases"))
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["names_folded"])
 
     class Meta:
         ordering = ["name", "id"]

@@ -4,8 +4,13 @@ import json
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+
+from factbase import provenance
+
+from .limits import NAME_MAX_LENGTH, NAMES_MAX_COUNT
 
 
 class UnicodeJSONEncoder(json.JSONEncoder):
@@ -24,16 +29,23 @@ def validate_string_list(value):
     """A list of distinct, non-empty strings (aliases, authors)."""
     if not isinstance(value, list):
         raise ValidationError("Enter a list of names.", code="invalid")
+    if len(value) > NAMES_MAX_COUNT:
+        raise ValidationError("List at most %(limit)d names (this lists %(count)d).", code="max_length",
+                              params={"limit": NAMES_MAX_COUNT, "count": len(value)})
     seen = set()
     for item in value:
         if not isinstance(item, str) or not item.strip():
             raise ValidationError("Each name must be a non-empty text.", code="invalid")
+        if len(item) > NAME_MAX_LENGTH:
+            raise ValidationError("A name has at most %(limit)d characters (one has %(count)d).", code="max_length",
+                                  params={"limit": NAME_MAX_LENGTH, "count": len(item)})
         if item != item.strip():
             raise ValidationError("Names may not start or end with white space: %(name)r.",
                                   code="invalid", params={"name": item})
-        if item.casefold() in seen:
+        key = provenance.normalize(item)
+        if key in seen:
             raise ValidationError("%(name)s is listed twice.", code="duplicate", params={"name": item})
-        seen.add(item.casefold())
+        seen.add(key)
 
 
 def StringListField(**kwargs):  # noqa: N802 - a field factory reads like a field class
@@ -44,12 +56,60 @@ def StringListField(**kwargs):  # noqa: N802 - a field factory reads like a fiel
     return models.JSONField(encoder=UnicodeJSONEncoder, **kwargs)
 
 
+class FoldedNamesField(models.TextField):
+    """A record's names (the fields ``of``: a name, or a list of names) as ``provenance.normalize``
+    folds them, one a line: what the name filters and searches compare with, so that both databases
+    match a name alike (``ТОКАЕВ``, ``Ｔｏｋａｙｅｖ`` or a decomposed accent find the same actor).
+
+    Kept by the model, never edited: set when the record is validated (``clean()``, which every service
+    and the bulk importer call) and when it is saved.
+    """
+
+    def __init__(self, *args, of: tuple[str, ...] = (), **kwargs):
+        self.of = tuple(of)
+        kwargs.update(editable=False, blank=True, default="")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        for key in ("editable", "blank", "default"):
+            kwargs.pop(key, None)
+        kwargs["of"] = self.of
+        return name, path, args, kwargs
+
+    def folded(self, instance) -> str:
+        names = []
+        for source in self.of:
+            value = getattr(instance, source)
+            for name in value if isinstance(value, list) else [value]:
+                if isinstance(name, str) and name:
+                    names.append(provenance.normalize(name))
+        return "\n".join(names)
+
+    def pre_save(self, instance, add):
+        value = self.folded(instance)
+        setattr(instance, self.attname, value)
+        return value
+
+
+def folded_contains(value: str, prefix: str = "") -> Q:
+    """Records whose names (their ``FoldedNamesField``, ``names_folded``) contain ``value``, compared in
+    the one normalisation of ``provenance.normalize``."""
+    return Q(**{f"{prefix}names_folded__contains": provenance.normalize(value)})
+
+
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         abstract = True
+
+    def clean(self):
+        super().clean()
+        for field in self._meta.concrete_fields:
+            if isinstance(field, FoldedNamesField):
+                setattr(self, field.attname, field.folded(self))
 
 
 # The date that an unknown date sorts as: earlier than any real date, on every database.

@@ -2,15 +2,17 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Cast, ExtractDay, ExtractMonth, Length
-from django.db.models.lookups import Exact
+from django.db.models.lookups import Exact, LessThanOrEqual
 from simple_history.models import HistoricalRecords
 
 from factbase import provenance
 
 from .base import RandomUUID, TimeStampedModel, date_sort_key
+from .limits import CLAIM_TEXT_MAX_LENGTH, NOTE_MAX_LENGTH, PASSAGE_MAX_LENGTH
 
 
 def _day_of(field):
@@ -72,7 +74,10 @@ class Claim(TimeStampedModel):
         max_length=300, blank=True,
         help_text="The speaker's role at the time of the statement, as the source gives it.",
     )
-    text = models.TextField(help_text="What was said: the exact words for a direct quote.")
+    text = models.TextField(
+        max_length=CLAIM_TEXT_MAX_LENGTH, validators=[MaxLengthValidator(CLAIM_TEXT_MAX_LENGTH)],
+        help_text="What was said: the exact words for a direct quote.",
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DIRECT_QUOTE)
     stated_on = models.DateField(
         null=True, blank=True,
@@ -100,7 +105,9 @@ class Claim(TimeStampedModel):
         ),
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.UNVERIFIED)
-    status_note = models.TextField(blank=True, help_text="Why the status was last changed.")
+    status_note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH,
+                                   validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+                                   help_text="Why the status was last changed.")
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="verified_claims", editable=False,
@@ -133,6 +140,13 @@ class Claim(TimeStampedModel):
             models.CheckConstraint(condition=Q(status__in=ClaimStatus.values), name="claim_status_valid"),
             models.CheckConstraint(condition=~Q(text=""), name="claim_text_not_empty",
                                    violation_error_message="A claim needs its text."),
+            models.CheckConstraint(condition=Q(LessThanOrEqual(Length("text"), CLAIM_TEXT_MAX_LENGTH)),
+                                   name="claim_text_max_length",
+                                   violation_error_message=f"A claim's text has at most {CLAIM_TEXT_MAX_LENGTH} "
+                                                           f"characters."),
+            models.CheckConstraint(condition=Q(LessThanOrEqual(Length("status_note"), NOTE_MAX_LENGTH)),
+                                   name="claim_status_note_max_length",
+                                   violation_error_message=f"A status note has at most {NOTE_MAX_LENGTH} characters."),
             # A date has a precision, and no precision stands without a date.
             models.CheckConstraint(
                 condition=(
@@ -189,7 +203,11 @@ class Claim(TimeStampedModel):
         return provenance.Span(self.span_start, self.span_end, self.span_exact)
 
     def clean(self):
+        super().clean()
         errors = {}
+        if self.kind == self.Kind.PARAPHRASE and len(self.span_exact or "") > PASSAGE_MAX_LENGTH:
+            errors["span_exact"] = (f"A passage has at most {PASSAGE_MAX_LENGTH} characters "
+                                    f"(this has {len(self.span_exact)}).")
         if self.stated_on_precision and self.stated_on is None:
             errors["stated_on"] = "Give the date, or leave the precision empty."
         elif self.stated_on is not None and not self.stated_on_precision:
@@ -200,7 +218,8 @@ class Claim(TimeStampedModel):
             )
         if self.text and not self.text.strip():
             errors["text"] = "A claim needs its text."
-        if self.source_id is not None and "text" not in errors:
+        too_long = len(self.text or "") > CLAIM_TEXT_MAX_LENGTH  # refused by the field; not looked for
+        if self.source_id is not None and not too_long and "text" not in errors and "span_exact" not in errors:
             errors.update(self._locate_span())
         if errors:
             raise ValidationError(errors)

@@ -2,7 +2,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from .base import TimeStampedModel
+from .base import FoldedNamesField, TimeStampedModel
 
 
 class OutletKind(models.TextChoices):
@@ -27,8 +27,9 @@ class Outlet(TimeStampedModel):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
     url = models.URLField("URL", max_length=2000, blank=True)
     description = models.CharField(max_length=500, blank=True)
+    names_folded = FoldedNamesField(of=("name",))
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["names_folded"])
 
     class Meta:
         ordering = ["name", "id"]

@@ -1,8 +1,12 @@
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from simple_history.models import HistoricalRecords
 
 from .base import TimeStampedModel, date_sort_key
+from .limits import SUMMARY_MAX_LENGTH
 
 
 class ReviewRating(models.TextChoices):
@@ -39,7 +43,8 @@ class Review(TimeStampedModel):
         "reviewer's wording", max_length=500, blank=True,
         help_text="The rating in the reviewer's own words, e.g. “there is no evidence”.",
     )
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, max_length=SUMMARY_MAX_LENGTH,
+                               validators=[MaxLengthValidator(SUMMARY_MAX_LENGTH)])
     reviewed_on = models.DateField(null=True, blank=True, help_text="When the review was published.")
 
     history = HistoricalRecords()
@@ -55,6 +60,9 @@ class Review(TimeStampedModel):
             models.CheckConstraint(condition=Q(reviewer__isnull=False) | Q(source__isnull=False),
                                    name="review_has_reviewer_or_source",
                                    violation_error_message="A review names its reviewer or where it was published."),
+            models.CheckConstraint(condition=Q(LessThanOrEqual(Length("summary"), SUMMARY_MAX_LENGTH)),
+                                   name="review_summary_max_length",
+                                   violation_error_message=f"A summary has at most {SUMMARY_MAX_LENGTH} characters."),
         ]
 
     def __str__(self):

@@ -1,9 +1,12 @@
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from simple_history.models import HistoricalRecords
 
-from .base import StringListField, TimeStampedModel, date_sort_key
+from .base import FoldedNamesField, StringListField, TimeStampedModel, date_sort_key
+from .limits import SOURCE_TEXT_MAX_LENGTH
 
 LANGUAGE_REGEX = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z"  # \Z, not $: $ also matches before a final newline
 
@@ -26,9 +29,13 @@ class Source(TimeStampedModel):
         max_length=16, blank=True, validators=[RegexValidator(LANGUAGE_REGEX, "Enter a language code such as en or pt-BR.")],
         help_text="Language code (BCP 47), e.g. en, ru, pt-BR.",
     )
-    text = models.TextField(blank=True, help_text="The document's full text, when we hold it. Claim spans point into it.")
+    text = models.TextField(
+        blank=True, max_length=SOURCE_TEXT_MAX_LENGTH, validators=[MaxLengthValidator(SOURCE_TEXT_MAX_LENGTH)],
+        help_text="The document's full text, when we hold it. Claim spans point into it.",
+    )
+    names_folded = FoldedNamesField(of=("title", "url"))
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["names_folded"])
 
     class Meta:
         ordering = ["-published_on", "-id"]
@@ -43,6 +50,10 @@ class Source(TimeStampedModel):
             models.CheckConstraint(condition=~Q(title="") | ~Q(url="") | ~Q(text=""),
                                    name="source_identifiable",
                                    violation_error_message="A source needs a title, a URL or its text."),
+            models.CheckConstraint(condition=Q(LessThanOrEqual(Length("text"), SOURCE_TEXT_MAX_LENGTH)),
+                                   name="source_text_max_length",
+                                   violation_error_message=f"A source's text has at most {SOURCE_TEXT_MAX_LENGTH} "
+                                                           f"characters."),
         ]
 
     def __str__(self):

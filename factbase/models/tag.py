@@ -2,7 +2,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from .base import TimeStampedModel
+from .base import FoldedNamesField, TimeStampedModel
 
 
 class Tag(TimeStampedModel):
@@ -13,8 +13,9 @@ class Tag(TimeStampedModel):
     slug = models.SlugField(max_length=100, unique=True, allow_unicode=False,
                             error_messages={"unique": "A tag with this slug already exists."})
     description = models.CharField(max_length=500, blank=True)
+    names_folded = FoldedNamesField(of=("name", "slug"))
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["names_folded"])
 
     class Meta:
         ordering = ["name", "id"]

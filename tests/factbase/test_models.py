@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
@@ -345,17 +345,49 @@ class TestClaimConstraints:
             new_claim(span_start=10, span_end=span_end, span_exact="said").validate_constraints()
         assert "A span has a start before its end, and its text is exactly that long." in excinfo.value.messages
 
-    def test_span_length_counts_characters_not_bytes(self, make_claim):
+    def test_span_length_counts_characters_not_bytes(self, make_claim, actor):
         # “ and ’ are three bytes in UTF-8: both databases must count characters, as Python does.
         exact = "“It’s” — Ж…"
-        claim = make_claim(span_start=0, span_end=len(exact), span_exact=exact)
+        source = Source.objects.create(title="Typography", text=f"Before {exact} after.")
+        claim = make_claim(source=source, span_start=7, span_end=7 + len(exact), span_exact=exact)
         claim.refresh_from_db()
         assert claim.span_exact == exact
 
-    def test_an_update_cannot_break_a_span(self, make_claim):
-        claim = make_claim(span_start=10, span_end=14, span_exact="said")
+    def test_an_update_cannot_break_a_span(self, make_claim, source):
+        said = source.text.index("said")
+        claim = make_claim(span_start=said, span_end=said + 4, span_exact="said")
         with db_refuses("claim_span_valid"):
-            Claim.objects.filter(pk=claim.pk).update(span_end=20)
+            Claim.objects.filter(pk=claim.pk).update(span_end=said + 10)
+
+    # The span and the source's text, two rows: the database holds them equal (migration 0008).
+
+    def test_a_span_that_is_not_the_source_text_is_refused(self, make_claim, source):
+        said = source.text.index("said")
+        with db_refuses("claim_span_matches_source"):
+            make_claim(span_start=said + 1, span_end=said + 5, span_exact="said")
+        claim = make_claim(span_start=said, span_end=said + 4, span_exact="said")
+        with db_refuses("claim_span_matches_source"):
+            Claim.objects.filter(pk=claim.pk).update(span_start=said + 1, span_end=said + 5)
+        other = Source.objects.create(title="Another", text="Nobody said anything here at all, ever.")
+        with db_refuses("claim_span_matches_source"):  # moved to a source where those offsets hold other words
+            Claim.objects.filter(pk=claim.pk).update(source=other)
+        claim.refresh_from_db()
+        assert source.text[claim.span_start:claim.span_end] == claim.span_exact == "said"
+
+    @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no deferred triggers (see migration 0008)")
+    def test_a_source_text_that_no_longer_holds_a_span_is_refused_at_commit(self, make_claim, source):
+        said = source.text.index("said")
+        make_claim(span_start=said, span_end=said + 4, span_exact="said")
+        with db_refuses("claim_span_matches_source"):
+            Source.objects.filter(pk=source.pk).update(text="XX" + source.text)
+            # Checked when the transaction commits (the claims move after their text); this test's
+            # transaction never commits, so the check is asked for now.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # A text that keeps the span where it was is fine.
+        Source.objects.filter(pk=source.pk).update(text=source.text + " More text after.")
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     def test_a_verified_claim_records_when(self, make_claim, new_claim, editor):
         claim = make_claim(status="verified", verified_at=timezone.now(), verified_by=editor)

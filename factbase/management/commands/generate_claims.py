@@ -20,10 +20,11 @@ from factbase import bulk
 from factbase.models import Actor, Claim, Outlet, Source, Tag
 from factbase.synthetic import Generator, Sizes
 
-ACTOR_COLUMNS = ["id", "name", "kind", "aliases", "description", "wikidata_id", "created_at", "updated_at"]
-OUTLET_COLUMNS = ["id", "name", "kind", "url", "description", "created_at", "updated_at"]
-TAG_COLUMNS = ["id", "name", "slug", "description", "created_at", "updated_at"]
-SOURCE_COLUMNS = ["id", "title", "url", "outlet_id", "authors", "published_on", "language", "text",
+ACTOR_COLUMNS = ["id", "name", "kind", "aliases", "description", "wikidata_id", "names_folded", "created_at",
+                 "updated_at"]
+OUTLET_COLUMNS = ["id", "name", "kind", "url", "description", "names_folded", "created_at", "updated_at"]
+TAG_COLUMNS = ["id", "name", "slug", "description", "names_folded", "created_at", "updated_at"]
+SOURCE_COLUMNS = ["id", "title", "url", "outlet_id", "authors", "published_on", "language", "text", "names_folded",
                   "created_at", "updated_at"]
 CLAIM_COLUMNS = ["id", "speaker_id", "speaker_role", "text", "kind", "stated_on", "stated_on_precision",
                  "outlet_id", "source_id", "span_start", "span_end", "span_exact", "status", "status_note",
