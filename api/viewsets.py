@@ -90,12 +90,14 @@ class FactbaseViewSet(viewsets.ModelViewSet):
 
     def get_object(self, *, lock: bool = False):
         """The record named in the URL; ``lock`` (inside a write's transaction) holds its row until the
-        write commits, so that nobody changes it between the If-Match check and the service's save."""
+        write commits, so that nobody changes it between the If-Match check and the service's save. The
+        lock is taken as the services take it (``services.record_for_update``: a claim after its source)."""
         queryset = self.get_queryset()
-        if lock:
-            queryset = queryset.select_for_update(of=("self",))
+        pk = self._lookup_pk()
         try:
-            instance = queryset.get(pk=self._lookup_pk())
+            if lock:
+                services.record_for_update(queryset.model, pk)
+            instance = queryset.get(pk=pk)
         except queryset.model.DoesNotExist:
             raise Http404 from None
         self.check_object_permissions(self.request, instance)

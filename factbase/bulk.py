@@ -466,8 +466,10 @@ def insert_history(model: type[models.Model], instances: list[models.Model], *, 
     if not instances:
         return [] if keys else None
     if not _postgresql():
+        if history_type not in ("+", "~"):
+            raise ValueError(f"insert_history writes creations (+) and changes (~), not {history_type!r}")
         records = model.history.bulk_history_create(instances, batch_size=BATCH_SIZE, default_user=user,
-                                                    default_change_reason=reason or "")
+                                                    default_change_reason=reason or "", update=history_type == "~")
         return [record.pk for record in records] if keys else None
     tracked, meta = _history_columns(model)
     values = attrgetter(*(field.attname for field in tracked))

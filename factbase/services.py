@@ -7,6 +7,15 @@ same rules. Each function is atomic: it either makes its whole change or none of
 
 Row-level rules live in the models (database constraints, then ``clean()``); the rules here span
 rows or depend on who is asking.
+
+**Locks.** A claim's span must slice its source's text, a rule over two rows: every write of a claim
+(create, update, status, delete) and every edit of a source take the source's row lock first
+(``SELECT ... FOR UPDATE``), then the claim's, in that order, within one transaction; two sources in
+id order. So a claim is never checked against a text that another transaction is changing, and no
+two writers wait for each other in a circle. (The database checks the rule too: migration 0008.)
+
+**A write that changes nothing writes nothing**: no history record, no new ``updated_at`` (so the
+record's ETag stays as it was).
 """
 
 from __future__ import annotations
@@ -46,9 +55,11 @@ def _history_user(user):
     return user
 
 
-def _save(instance: models.Model, *, user, reason: str | None = None) -> None:
-    """Validate the whole row (fields, ``clean()``, constraints) and save it with its author."""
-    instance.full_clean()
+def _save(instance: models.Model, *, user, reason: str | None = None, clean: bool = True) -> None:
+    """Validate the whole row (fields, ``clean()``, constraints; ``clean=False``: the caller just did)
+    and save it with its author."""
+    if clean:
+        instance.full_clean()
     instance._history_user = _history_user(user)
     if reason:
         instance._change_reason = reason
@@ -80,10 +91,23 @@ def _create(model: type[models.Model], *, user, data: dict[str, Any]) -> models.
     return instance
 
 
+_UNTRACKED = {"updated_at", "created_at"}
+
+
+def _snapshot(instance: models.Model) -> dict[str, Any]:
+    """The values of the row (what a save would write), to tell whether a write changes anything."""
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields
+            if f.name not in _UNTRACKED}
+
+
 def _update(model: type[models.Model], instance: models.Model, *, user, data: dict[str, Any]) -> models.Model:
     current = model.objects.select_for_update().get(pk=instance.pk)
+    before = _snapshot(current)
     _apply(current, data)
-    _save(current, user=user)
+    current.full_clean()
+    if _snapshot(current) == before:
+        return current  # nothing changes: nothing is written
+    _save(current, user=user, clean=False)
     return current
 
 
@@ -100,6 +124,9 @@ def _blocking_references(instance: models.Model) -> dict[str, int]:
 
 
 def _delete(instance: models.Model, *, user) -> None:
+    # The row's lock first: a write that would point a new record to it waits for this delete (and then
+    # finds the record gone), so what blocks the delete is counted as it will be.
+    instance = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
     blocking = _blocking_references(instance)
     if blocking:
         listed = ", ".join(f"{count} {name}" for name, count in sorted(blocking.items()))
@@ -156,9 +183,35 @@ def tag_update(*, tag: Tag, user=None, data: dict[str, Any]) -> Tag:
 
 @transaction.atomic
 def tag_delete(*, tag: Tag, user=None) -> None:
-    # Tags only group claims: deleting one untags them, and the claims' history keeps the old tags.
+    """Delete a tag. Tags only group claims: the claims that carry it lose it, and the history of each
+    records that change (by ``user``, the reason naming the tag), as if it had been removed one by one;
+    their ``updated_at`` moves on, so a mirror that follows changes sees them."""
+    tag = Tag.objects.select_for_update().get(pk=tag.pk)
+    through = Claim.tags.through
+    claim_ids = list(through.objects.filter(tag_id=tag.pk).order_by("claim_id").values_list("claim_id", flat=True))
+    reason = f"Tag “{tag.name}” ({tag.slug}) deleted"
     tag._history_user = _history_user(user)
     tag.delete()
+    for start in range(0, len(claim_ids), BULK_BATCH_SIZE):
+        _record_tags_changed(claim_ids[start:start + BULK_BATCH_SIZE], user=user, reason=reason)
+
+
+def _record_tags_changed(claim_ids: list[int], *, user, reason: str) -> None:
+    """A "changed" record in the history of each claim whose tags were changed in bulk: the claim as it
+    is now, with the tags it has now (as ``_save_claim`` records a change of tags)."""
+    Claim.objects.filter(pk__in=claim_ids).update(updated_at=timezone.now())
+    claims = list(Claim.objects.filter(pk__in=claim_ids).order_by("pk"))
+    history_ids = bulk.insert_history(Claim, claims, user=_history_user(user), reason=reason, history_type="~",
+                                      keys=True)
+    history_of = dict(zip((claim.pk for claim in claims), history_ids))
+    through = Claim.tags.through
+    links = through.objects.filter(claim_id__in=claim_ids).order_by("id").values_list("id", "claim_id", "tag_id")
+    tag_history = Claim.history.model.tags.model
+    bulk.insert_rows(
+        tag_history, [tag_history._meta.get_field(name) for name in ("id", "claim", "tag", "history")],
+        [[link_id, claim_id, tag_id, history_of[claim_id]] for link_id, claim_id, tag_id in links],
+        keys=False,
+    )
 
 
 @transaction.atomic
@@ -170,16 +223,36 @@ def source_create(*, user=None, **data) -> Source:
 def source_update(*, source: Source, user=None, data: dict[str, Any]) -> Source:
     """Update a source; when its text changes, every claim's span is found again in the new text.
 
-    A claim whose quote or passage is no longer in the text blocks the change: the spans must keep
-    pointing at what the claims say.
+    A claim whose quote or passage is no longer in the text blocks the change, and so does emptying a
+    text that claims quote: the spans must keep pointing at what the claims say, and quoted words are
+    never dropped silently. (To remove a text, first delete the claims that quote it, or move them to
+    another source.) The claims whose span moved are saved with the reason in their history; the others
+    are not written.
     """
     current = Source.objects.select_for_update().get(pk=source.pk)
     old_text = current.text
+    before = _snapshot(current)
     _apply(current, data)
-    _save(current, user=user)
+    current.full_clean()
+    if _snapshot(current) == before:
+        return current  # nothing changes: nothing is written
+    _save(current, user=user, clean=False)
     if current.text != old_text:
         _relocate_claim_spans(current, old_text=old_text, user=user)
     return current
+
+
+def _common_prefix_length(a: str, b: str) -> int:
+    """How many characters ``a`` and ``b`` share at their start (slices compared by halves: in C, not
+    a Python loop over a megabyte of text)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _offset_mover(old: str, new: str):
@@ -187,35 +260,52 @@ def _offset_mover(old: str, new: str):
     before it. The edit is taken as one change between the common beginning and the common end of
     both texts; an offset inside it stays as it was (the nearest occurrence is then taken).
     """
-    limit = min(len(old), len(new))
-    prefix = 0
-    while prefix < limit and old[prefix] == new[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
-        suffix += 1
+    prefix = _common_prefix_length(old, new)
+    suffix = _common_prefix_length(old[prefix:][::-1], new[prefix:][::-1])
     edit_end, shift = len(old) - suffix, len(new) - len(old)
     return lambda offset: offset + shift if offset >= edit_end else offset
 
 
+RELOCATED_REASON = "Span moved after the source's text changed"
+
+
 def _relocate_claim_spans(source: Source, *, old_text: str, user) -> None:
+    """Find each claim's quote (or its paraphrase's passage) in the source's new text, near where it
+    was; save the claims whose span moved. The new text is normalized once for all of them."""
     missing = []
     moved = _offset_mover(old_text, source.text)
+    found_in = provenance.normalized(source.text) if source.text else None
     for claim in source.claims.select_for_update().order_by("id"):
-        claim.source = source
-        if claim.span_start is not None:
-            # The hint that picks among repeated phrases: where the old span is in the new text.
-            claim.span_start = moved(claim.span_start)
-        try:
-            _save(claim, user=user, reason="Span found again after the source text changed")
-        except ValidationError:
+        if claim.kind == Claim.Kind.DIRECT_QUOTE:
+            wanted = claim.text
+        elif claim.span_start is not None:
+            wanted = claim.span_exact
+        else:
+            continue  # a paraphrase that points at no passage
+        hint = moved(claim.span_start) if claim.span_start is not None else None
+        if found_in is None:
+            if claim.span_start is not None:
+                missing.append(claim.pk)  # emptying the text would drop the words the claim quotes
+            continue
+        span = found_in.find(wanted, near=hint)
+        if span is None:
             missing.append(claim.pk)
+            continue
+        if (span.start, span.end, span.exact) == (claim.span_start, claim.span_end, claim.span_exact):
+            continue
+        claim.span_start, claim.span_end, claim.span_exact = span.start, span.end, span.exact
+        claim._history_user = _history_user(user)
+        claim._change_reason = RELOCATED_REASON
+        claim.save(update_fields=["span_start", "span_end", "span_exact", "updated_at"])
     if missing:
         ids = ", ".join(f"#{pk}" for pk in missing[:20]) + (" …" if len(missing) > 20 else "")
-        raise ValidationError({
-            "text": f"The new text no longer contains what {len(missing)} claim(s) quote ({ids}). "
-                    f"Correct those claims first, or keep their words in the text."
-        })
+        if not source.text.strip():
+            message = (f"The text cannot be emptied while {len(missing)} claim(s) quote it ({ids}): their spans "
+                       f"would point at nothing. Delete those claims or move them to another source first.")
+        else:
+            message = (f"The new text no longer contains what {len(missing)} claim(s) quote ({ids}). "
+                       f"Correct those claims first, or keep their words in the text.")
+        raise ValidationError({"text": message})
 
 
 @transaction.atomic
@@ -225,17 +315,64 @@ def source_delete(*, source: Source, user=None) -> None:
 
 # --- claims ---------------------------------------------------------------------------------------
 
-def _save_claim(claim: Claim, *, user, reason: str | None = None, tags: list[Tag] | None = None) -> None:
+def _lock_sources(*ids: int | None) -> dict[int, Source]:
+    """Take the row locks of these sources, in id order (as every writer does), and read them as they
+    are now: their texts are what a claim is checked against until the transaction ends."""
+    wanted = sorted({pk for pk in ids if pk is not None})
+    return {s.pk: s for s in Source.objects.select_for_update().filter(pk__in=wanted).order_by("pk")}
+
+
+def _locked_source(source: Source | None, field: str = "source") -> Source | None:
+    if source is None:
+        return None
+    locked = _lock_sources(source.pk).get(source.pk)
+    if locked is None:
+        raise ValidationError({field: f"There is no source with id {source.pk} (it was deleted)."})
+    return locked
+
+
+def claim_for_update(pk: int, *, also_source: Source | None = None) -> Claim:
+    """The claim ``pk``, locked for a write in this transaction: its source's row first (and
+    ``also_source``'s, the source it is about to move to), then its own. The claim's ``source`` is the
+    locked source as it is now. Raises ``Claim.DoesNotExist``; a source to move to that is gone is a
+    ``ValidationError`` on ``source``."""
+    while True:
+        source_id = Claim.objects.filter(pk=pk).values_list("source_id", flat=True).first()
+        if source_id is None:
+            raise Claim.DoesNotExist(f"There is no claim with id {pk}.")
+        locked = _lock_sources(source_id, also_source.pk if also_source is not None else None)
+        claim = Claim.objects.select_for_update().filter(pk=pk).first()
+        if claim is None:
+            raise Claim.DoesNotExist(f"There is no claim with id {pk}.")
+        if claim.source_id not in locked:
+            continue  # it moved to another source meanwhile: lock that one
+        if also_source is not None and also_source.pk not in locked:
+            raise ValidationError({"source": f"There is no source with id {also_source.pk} (it was deleted)."})
+        claim.source = locked[claim.source_id]
+        return claim
+
+
+def record_for_update(model: type[models.Model], pk: int) -> models.Model:
+    """The record ``pk`` of ``model``, locked for a write in this transaction, the way the services lock
+    it (a claim after its source). For a caller that checks a precondition (an ``If-Match``) before
+    calling a service: the record cannot change between the check and the write."""
+    if model is Claim:
+        return claim_for_update(pk)
+    return model._default_manager.select_for_update().get(pk=pk)
+
+
+def _save_claim(claim: Claim, *, user, reason: str | None = None, tags: list[Tag] | None = None,
+                clean: bool = True) -> None:
     """Save a claim and set its ``tags`` (None: leave them) as one change, one record in its history
     with the tags it has after the change: on its own, simple-history records a change of tags apart,
     so that creating a claim with tags would show as a creation followed by a change."""
     if tags is None:
-        _save(claim, user=user, reason=reason)
+        _save(claim, user=user, reason=reason, clean=clean)
         return
     created = claim._state.adding
     claim.skip_history_when_saving = True
     try:
-        _save(claim, user=user, reason=reason)
+        _save(claim, user=user, reason=reason, clean=clean)
         claim.tags.set(tags)
     finally:
         del claim.skip_history_when_saving
@@ -284,6 +421,7 @@ def claim_create(
     stored (``span_hint``, an offset, picks among several occurrences). A paraphrase may name the
     passage that reports it in ``span_exact``.
     """
+    source = _locked_source(source)
     claim = _new_claim(
         speaker=speaker, text=text, source=source, kind=kind, speaker_role=speaker_role,
         stated_on=stated_on, stated_on_precision=stated_on_precision, outlet=outlet,
@@ -311,7 +449,12 @@ def claim_update(*, claim: Claim, user=None, data: dict[str, Any]) -> Claim:
                                          "verify_claim permission."})
     span_hint = data.pop("span_hint", None)
 
-    current = Claim.objects.select_for_update().get(pk=claim.pk)
+    new_source = data.get("source")
+    current = claim_for_update(claim.pk, also_source=new_source)
+    if new_source is not None:
+        data["source"] = _lock_sources(new_source.pk)[new_source.pk]  # held already: the locked row
+    snapshot = _snapshot(current)
+    tags_before = set(current.tags.values_list("pk", flat=True)) if tags is not None else None
     before = {f: getattr(current, f if f not in ("speaker", "source") else f + "_id") for f in Claim.ATTRIBUTION_FIELDS}
     _apply(current, data)
     if span_hint is not None:
@@ -320,6 +463,9 @@ def claim_update(*, claim: Claim, user=None, data: dict[str, Any]) -> Claim:
         current.stated_on_precision = ""
     after = {f: getattr(current, f if f not in ("speaker", "source") else f + "_id") for f in Claim.ATTRIBUTION_FIELDS}
     changed = [f for f in Claim.ATTRIBUTION_FIELDS if before[f] != after[f]]
+    current.full_clean()  # the span found again (a span_hint may move it)
+    if _snapshot(current) == snapshot and (tags is None or {tag.pk for tag in tags} == tags_before):
+        return current  # nothing changes: nothing is written
     reason = None
     if changed and current.status == Claim.Status.VERIFIED:
         current.status = Claim.Status.UNVERIFIED
@@ -327,7 +473,7 @@ def claim_update(*, claim: Claim, user=None, data: dict[str, Any]) -> Claim:
         current.verified_by = None
         current.status_note = f"Back to unverified: {', '.join(changed)} changed after verification."
         reason = current.status_note
-    _save_claim(current, user=user, reason=reason, tags=tags)
+    _save_claim(current, user=user, reason=reason, tags=tags, clean=False)
     return current
 
 
@@ -345,9 +491,9 @@ def claim_set_status(*, claim: Claim, user, status: str, note: str = "") -> Clai
         raise PermissionDenied("Changing a claim's status needs the “verify claim” permission (the Editors group has it).")
     if status not in Claim.Status.values:
         raise ValidationError({"status": f"“{status}” is not a status. Choose one of: {', '.join(Claim.Status.values)}."})
-    current = Claim.objects.select_for_update().get(pk=claim.pk)
-    if current.status == status and not note:
-        return current
+    current = claim_for_update(claim.pk)
+    if current.status == status and (not note or note == current.status_note):
+        return current  # nothing changes: nothing is written
     current.status = status
     current.status_note = note
     if status == Claim.Status.VERIFIED:
@@ -362,7 +508,7 @@ def claim_set_status(*, claim: Claim, user, status: str, note: str = "") -> Clai
 
 @transaction.atomic
 def claim_delete(*, claim: Claim, user=None) -> None:
-    _delete(claim, user=user)
+    _delete(claim_for_update(claim.pk), user=user)
 
 
 # --- reviews --------------------------------------------------------------------------------------
@@ -638,7 +784,7 @@ __all__ = [
     "outlet_create", "outlet_update", "outlet_delete",
     "tag_create", "tag_update", "tag_delete",
     "source_create", "source_update", "source_delete",
-    "claim_create", "claim_update", "claim_set_status", "claim_delete",
+    "claim_create", "claim_update", "claim_set_status", "claim_delete", "claim_for_update", "record_for_update",
     "review_create", "review_update", "review_delete",
     "actor_create_many", "outlet_create_many", "tag_create_many", "source_create_many", "review_create_many",
     "claim_create_many",

@@ -108,6 +108,13 @@ def _database(url: str) -> dict:
     # back costs one failed request at most, never a worker stuck with a dead connection.
     config["CONN_HEALTH_CHECKS"] = True
     config["ATOMIC_REQUESTS"] = False
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # Every transaction takes SQLite's write lock when it begins (BEGIN IMMEDIATE): writers queue one
+        # after another (up to the busy timeout, in seconds) instead of failing when two of them meet, and
+        # what a write reads (a source's text) cannot change before it commits.
+        options = config.setdefault("OPTIONS", {})
+        options.setdefault("transaction_mode", "IMMEDIATE")
+        options.setdefault("timeout", env.int("DJANGO_SQLITE_BUSY_TIMEOUT", default=20))
     if config["ENGINE"] == "django.db.backends.postgresql":
         options = config.setdefault("OPTIONS", {})
         # Fail fast (then 503) rather than hang when the server cannot be reached.

@@ -69,6 +69,26 @@ def claim(actor, source):
                                  speaker_role="Minister of Energy", stated_on="2022-01-07", stated_on_precision="day")
 
 
+@pytest.fixture
+def curation_groups(transactional_db):
+    """The Editors and Contributors groups, made by migration 0002.
+
+    A transactional test empties every table when it ends, the groups included; make them again
+    with the migration's own function, so the permissions are exactly those of a migrated database.
+    """
+    from django.contrib.auth.models import Group
+
+    if Group.objects.filter(name__in=["Editors", "Contributors"]).count() < 2:
+        from importlib import import_module
+
+        from django.db import connection
+        from django.db.migrations.loader import MigrationLoader
+
+        migration = import_module("factbase.migrations.0002_editor_groups")
+        state = MigrationLoader(connection).project_state(("factbase", "0002_editor_groups"))
+        migration.create_groups(state.apps, None)
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """A second database alias, ``replica``, as DATABASE_REPLICA_URL makes in production; in the tests a

@@ -126,7 +126,7 @@ class SourceViewSet(V1ViewSet):
     """A source is the document a claim was learned from (an article, a transcript): only what the
     document itself gives is recorded. Lists leave out the full `text`; read one source for it. When
     the text changes, each claim's span is found again in the new text, and a change that would lose
-    a claim's quote is refused."""
+    a claim's quote (emptying the text included) is refused."""
 
     serializer_class = v1.SourceSerializer
     list_serializer_class = v1.SourceWithoutTextSerializer
@@ -153,7 +153,9 @@ class ReviewViewSet(ClaimReviewMixin, V1ViewSet):
 
 
 class TagViewSet(V1ViewSet):
-    """A tag is a topic (a crisis, a country) that groups claims. Deleting a tag untags its claims."""
+    """A tag is a topic (a crisis, a country) that groups claims. Deleting a tag untags its claims, and the
+    history of each of those claims records the change (who deleted the tag, when, and its tags before and
+    after)."""
 
     selector = selectors.tag_list
     serializer_class = v1.TagSerializer

@@ -94,25 +94,6 @@ def live_server():
 
 
 @pytest.fixture
-def curation_groups(transactional_db):
-    """The Editors and Contributors groups, made by migration 0002.
-
-    A transactional test empties every table when it ends, the groups included; make them again
-    with the migration's own function, so the permissions are exactly those of a migrated database.
-    """
-    from django.contrib.auth.models import Group
-
-    if Group.objects.filter(name__in=["Editors", "Contributors"]).count() < 2:
-        from importlib import import_module
-
-        from django.db.migrations.loader import MigrationLoader
-
-        migration = import_module("factbase.migrations.0002_editor_groups")
-        state = MigrationLoader(connection).project_state(("factbase", "0002_editor_groups"))
-        migration.create_groups(state.apps, None)
-
-
-@pytest.fixture
 def seeded(curation_groups, editor, contributor):
     """The seed dataset, and an editor and a contributor who may log in to the admin."""
     from factbase.seed import load_seed

@@ -7,8 +7,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from factbase import services
+from factbase import selectors, services
+from factbase.integrity import check_integrity
 from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
+from factbase.models import limits
 from factbase.services import DeleteProtected
 from tests.conftest import SAMPLE_TEXT
 
@@ -408,11 +410,35 @@ class TestDelete:
             services.source_delete(source=published_in, user=editor)
         assert excinfo.value.blocking == {"reviews": 1}
 
-    def test_deleting_a_tag_untags_its_claims(self, claim, tag, editor):
-        services.claim_update(claim=claim, user=editor, data={"tags": [tag]})
+    def test_deleting_a_tag_untags_its_claims_and_their_history_says_so(self, claim, tag, editor, actor, source):
+        other_tag = services.tag_create(name="Energy", slug="energy")
+        untagged = services.claim_create(speaker=actor, source=source, text="prices will stay frozen")
+        services.claim_update(claim=claim, user=editor, data={"tags": [tag, other_tag]})
+        before = claim.history.count()
+        updated_at = Claim.objects.get(pk=claim.pk).updated_at
         services.tag_delete(tag=tag, user=editor)
-        assert Claim.objects.filter(pk=claim.pk).exists()
-        assert not claim.tags.exists()
+        claim.refresh_from_db()
+        assert list(claim.tags.all()) == [other_tag]
+        assert claim.updated_at > updated_at  # a mirror that follows changes sees the claim change
+        assert claim.history.count() == before + 1
+        latest = claim.history.first()
+        assert latest.history_type == "~" and latest.history_user == editor
+        assert latest.history_change_reason == f"Tag “{tag.name}” ({tag.slug}) deleted"
+        assert [t.tag_id for t in latest.tags.all()] == [other_tag.pk]  # the tags after the change
+        changes = selectors.history_changes(latest, latest.prev_record)
+        assert {"field": "tags", "old": sorted([tag.pk, other_tag.pk]), "new": [other_tag.pk]} in changes
+        assert untagged.history.count() == 1  # a claim without the tag is not touched
+        assert check_integrity(["history"])[0].ok
+
+    def test_deleting_a_tag_on_many_claims_records_each(self, actor, source, editor, monkeypatch):
+        tag = services.tag_create(name="Fuel", slug="fuel")
+        claims = [services.claim_create(speaker=actor, source=source, text="prices will stay frozen", tags=[tag])
+                  for _ in range(5)]
+        monkeypatch.setattr(services, "BULK_BATCH_SIZE", 2)  # the claims are recorded in batches
+        services.tag_delete(tag=tag, user=editor)
+        for claim in claims:
+            assert claim.history.count() == 2 and not claim.tags.exists()
+        assert check_integrity(["history"])[0].ok
 
 
 # --- source_update -------------------------------------------------------------------------------
@@ -429,7 +455,7 @@ class TestSourceUpdate:
         latest = claim.history.first()
         assert latest.history_user == editor
         assert latest.span_start == claim.span_start
-        assert latest.history_change_reason == "Span found again after the source text changed"
+        assert latest.history_change_reason == services.RELOCATED_REASON
 
     def test_a_paraphrase_passage_moves_too(self, actor, source, editor):
         claim = services.claim_create(speaker=actor, source=source, kind="paraphrase",
@@ -491,6 +517,52 @@ class TestSourceUpdate:
         assert claim.history.count() == count
         assert Source.objects.get(pk=source.pk).title == "Fuel prices stay frozen"
         assert source.history.first().history_user == editor
+
+    def test_emptying_the_text_that_claims_quote_is_refused(self, claim, source, editor):
+        """Losing quoted words is refused everywhere; emptying the text would lose them all."""
+        paraphrase = services.claim_create(speaker=claim.speaker, source=source, kind="paraphrase",
+                                           text="Critics doubted it.", span_exact="the promise was empty")
+        for empty in ("", "   \n "):
+            with pytest.raises(ValidationError) as excinfo:
+                services.source_update(source=source, user=editor, data={"text": empty})
+            message = excinfo.value.message_dict["text"][0]
+            assert "cannot be emptied" in message and f"#{claim.pk}" in message and f"#{paraphrase.pk}" in message
+        source.refresh_from_db()
+        claim.refresh_from_db()
+        assert source.text == SAMPLE_TEXT
+        assert source.text[claim.span_start:claim.span_end] == claim.span_exact
+
+    def test_a_text_without_quotes_on_it_may_be_emptied(self, actor, source, editor):
+        services.claim_create(speaker=actor, source=source, kind="paraphrase", text="Prices stay as they are.")
+        services.source_update(source=source, user=editor, data={"text": ""})
+        assert Source.objects.get(pk=source.pk).text == ""
+
+    def test_only_the_claims_whose_span_moved_are_written(self, claim, source, actor, editor):
+        later = services.claim_create(speaker=actor, source=source, text="prices will stay frozen",
+                                      span_hint=SECOND_FROZEN)
+        counts = {c.pk: c.history.count() for c in (claim, later)}
+        # an edit between the two quotes: the first stays where it is, the second moves
+        new_text = source.text.replace("Critics answered", "Critics, at length, answered")
+        services.source_update(source=source, user=editor, data={"text": new_text})
+        assert claim.history.count() == counts[claim.pk]
+        assert later.history.count() == counts[later.pk] + 1
+
+    def test_a_long_text_with_many_quotes_is_normalized_once(self, actor, editor, monkeypatch):
+        from factbase import provenance
+
+        sentences = [f"Speaker number {i} said “we will act on item {i} without delay”." for i in range(40)]
+        text = " ".join(sentences) * 1
+        long_text = text + " " + ("Background paragraph about the economy and fuel. " * 18_000)
+        source = services.source_create(title="Long", text=long_text)
+        for i in range(0, 40, 2):
+            services.claim_create(speaker=actor, source=source, text=f"we will act on item {i} without delay")
+        calls = []
+        real = provenance._normalized
+        monkeypatch.setattr(provenance, "_normalized", lambda t: calls.append(len(t)) or real(t))
+        provenance.normalized.cache_clear()
+        services.source_update(source=source, user=editor, data={"text": "Update at the top. " + long_text})
+        assert len([n for n in calls if n > 100_000]) == 1, calls  # one normalisation of the new text
+        assert check_integrity(["spans"])[0].ok
 
     def test_relocating_does_not_unverify(self, verified_claim, source, editor):
         services.source_update(source=source, user=editor, data={"text": "Intro. " + source.text})
@@ -628,3 +700,134 @@ class TestHistory:
         verified_claim.refresh_from_db()
         assert verified_claim.verified_at == verified_at
         assert verified_at <= timezone.now() < verified_at + timedelta(minutes=5)
+
+
+# --- a write that changes nothing writes nothing ---------------------------------------------------
+
+class TestNothingChanges:
+    def _unchanged(self, record, write):
+        model = type(record)
+        before = model.objects.get(pk=record.pk)
+        count = record.history.count()
+        write()
+        after = model.objects.get(pk=record.pk)
+        assert after.updated_at == before.updated_at
+        assert record.history.count() == count
+
+    def test_claim(self, claim, editor, tag):
+        services.claim_update(claim=claim, user=editor, data={"tags": [tag]})
+        self._unchanged(claim, lambda: services.claim_update(claim=claim, user=editor, data={}))
+        self._unchanged(claim, lambda: services.claim_update(
+            claim=claim, user=editor, data={"text": claim.text, "stated_on": "2022-01-07", "tags": [tag]}))
+        self._unchanged(claim, lambda: services.claim_update(claim=claim, user=editor,
+                                                             data={"span_hint": claim.span_start}))
+
+    def test_claim_status(self, claim, editor):
+        services.claim_set_status(claim=claim, user=editor, status="disputed", note="Doubtful.")
+        self._unchanged(claim, lambda: services.claim_set_status(claim=claim, user=editor, status="disputed",
+                                                                 note="Doubtful."))
+        self._unchanged(claim, lambda: services.claim_set_status(claim=claim, user=editor, status="disputed"))
+
+    def test_source(self, source, claim, editor):
+        self._unchanged(source, lambda: services.source_update(source=source, user=editor, data={}))
+        self._unchanged(source, lambda: services.source_update(source=source, user=editor,
+                                                               data={"text": source.text, "published_on": "2022-01-08"}))
+        self._unchanged(claim, lambda: services.source_update(source=source, user=editor, data={"text": source.text}))
+
+    def test_actor_outlet_tag_review(self, actor, claim, editor):
+        outlet = services.outlet_create(name="Khabar 24", kind="broadcaster")
+        tag = services.tag_create(name="Fuel", slug="fuel")
+        review = services.review_create(claim=claim, source=claim.source, rating="false")
+        self._unchanged(actor, lambda: services.actor_update(actor=actor, user=editor,
+                                                             data={"aliases": list(actor.aliases)}))
+        self._unchanged(outlet, lambda: services.outlet_update(outlet=outlet, user=editor, data={"name": "Khabar 24"}))
+        self._unchanged(tag, lambda: services.tag_update(tag=tag, user=editor, data={}))
+        self._unchanged(review, lambda: services.review_update(review=review, user=editor, data={"rating": "false"}))
+
+    def test_a_change_is_still_written(self, actor, editor):
+        count = actor.history.count()
+        services.actor_update(actor=actor, user=editor, data={"description": "Energy minister"})
+        assert actor.history.count() == count + 1
+
+
+# --- limits ------------------------------------------------------------------------------------------
+
+class TestLimits:
+    """The limits of factbase/models/limits.py are model rules: every service refuses past them."""
+
+    def test_a_claim_text_past_the_limit(self, actor, source):
+        with pytest.raises(ValidationError) as excinfo:
+            services.claim_create(speaker=actor, source=source, kind="paraphrase",
+                                  text="x" * (limits.CLAIM_TEXT_MAX_LENGTH + 1))
+        assert "at most 10000 characters" in excinfo.value.message_dict["text"][0]
+        assert not Claim.objects.exists()
+        services.claim_create(speaker=actor, source=source, kind="paraphrase", text="x" * limits.CLAIM_TEXT_MAX_LENGTH)
+
+    def test_a_passage_past_the_limit(self, actor, source):
+        with pytest.raises(ValidationError) as excinfo:
+            services.claim_create(speaker=actor, source=source, kind="paraphrase", text="Said something.",
+                                  span_exact="y" * (limits.PASSAGE_MAX_LENGTH + 1))
+        assert "at most" in excinfo.value.message_dict["span_exact"][0]
+
+    def test_a_source_text_past_the_limit(self, source, editor):
+        with pytest.raises(ValidationError) as excinfo:
+            services.source_create(title="Huge", text="z" * (limits.SOURCE_TEXT_MAX_LENGTH + 1))
+        assert "at most 1000000 characters" in excinfo.value.message_dict["text"][0]
+        with pytest.raises(ValidationError):
+            services.source_update(source=source, user=editor, data={"text": "z" * (limits.SOURCE_TEXT_MAX_LENGTH + 1)})
+        assert Source.objects.get(pk=source.pk).text == SAMPLE_TEXT
+
+    def test_names_and_lists_of_names(self, actor, editor):
+        with pytest.raises(ValidationError) as excinfo:
+            services.actor_update(actor=actor, user=editor, data={"aliases": ["a" * (limits.NAME_MAX_LENGTH + 1)]})
+        assert "at most 200 characters" in excinfo.value.message_dict["aliases"][0]
+        with pytest.raises(ValidationError) as excinfo:
+            services.actor_update(actor=actor, user=editor,
+                                  data={"aliases": [f"Alias {i}" for i in range(limits.NAMES_MAX_COUNT + 1)]})
+        assert "at most 100 names" in excinfo.value.message_dict["aliases"][0]
+        with pytest.raises(ValidationError) as excinfo:
+            services.source_create(title="Many authors", authors=[f"Author {i}" for i in range(101)])
+        assert "authors" in excinfo.value.message_dict
+        with pytest.raises(ValidationError):
+            services.actor_create(name="n" * (limits.NAME_MAX_LENGTH + 1))
+
+    def test_notes_and_summaries(self, claim, editor):
+        with pytest.raises(ValidationError) as excinfo:
+            services.claim_set_status(claim=claim, user=editor, status="disputed",
+                                      note="n" * (limits.NOTE_MAX_LENGTH + 1))
+        assert "status_note" in excinfo.value.message_dict
+        with pytest.raises(ValidationError) as excinfo:
+            services.review_create(claim=claim, source=claim.source, rating="false",
+                                   summary="s" * (limits.SUMMARY_MAX_LENGTH + 1))
+        assert "summary" in excinfo.value.message_dict
+
+
+# --- names compared in the one normalisation -------------------------------------------------------
+
+class TestNames:
+    @pytest.mark.parametrize("query", ["tokayev", "ТОКАЕВ", "Ｔｏｋａｙｅｖ", "TOKAYEV", "tokáyev"])
+    def test_an_actor_is_found_by_any_form_of_its_name(self, query, source):
+        import unicodedata
+
+        services.actor_create(name="Kassym-Jomart Tokayev", aliases=["Токаев", unicodedata.normalize("NFD", "Tokáyev")])
+        services.actor_create(name="Someone Else")
+        found = Actor.objects.filter(selectors.name_matches(query))
+        assert [a.name for a in found] == ["Kassym-Jomart Tokayev"], query
+
+    def test_aliases_that_differ_only_in_form_are_the_same_alias(self, editor):
+        with pytest.raises(ValidationError) as excinfo:
+            services.actor_create(name="Tokayev", aliases=["Токаев", "ТОКАЕВ"])
+        assert "listed twice" in excinfo.value.message_dict["aliases"][0]
+
+    def test_outlets_tags_and_sources_too(self, source):
+        services.outlet_create(name="Khabar 24", kind="broadcaster")
+        services.tag_create(name="Kazakhstan unrest", slug="kazakhstan-unrest")
+        assert Outlet.objects.filter(selectors.name_matches("ＫＨＡＢＡＲ")).count() == 1
+        assert Tag.objects.filter(selectors.name_matches("KAZAKHSTAN-UNREST")).count() == 1
+        assert Source.objects.filter(selectors.name_matches("FUEL PRICES")).count() == 1
+        assert Source.objects.filter(selectors.name_matches("example.org/FUEL")).count() == 1
+
+    def test_a_renamed_record_is_found_by_its_new_name(self, actor, editor):
+        services.actor_update(actor=actor, user=editor, data={"name": "Joan Ｓｅｃｒｅｔａｒｙ-Smith"})
+        assert Actor.objects.filter(selectors.name_matches("secretary-smith")).get() == actor
+        assert not Actor.objects.filter(selectors.name_matches("jane")).exists()
