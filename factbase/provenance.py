@@ -107,7 +107,13 @@ class NormalizedText:
         return min(spans, key=lambda s: (abs(s.start - near), s.start))
 
 
-_TOKEN = re.compile(r"(\s+)|([" + "".join(sorted(_INVISIBLE)) + r"]+)|([^\s" + "".join(sorted(_INVISIBLE)) + r"]+)")
+_INVISIBLE_CLASS = "".join(sorted(_INVISIBLE))
+# A text is read as: (1) runs of plain ASCII words (printable, but the backquote, which is made plain)
+# separated by single spaces, each character folding to one (its lower case), the run ending where a
+# word ends; (2) white space; (3) invisible characters; (4) any other word.
+_TOKEN = re.compile(
+    rf"((?:[!-_a-~]+ )*[!-_a-~]+(?=[\s{_INVISIBLE_CLASS}]|\Z))|(\s+)|([{_INVISIBLE_CLASS}]+)|([^\s{_INVISIBLE_CLASS}]+)"
+)
 _WORD_CACHE_SIZE = 50_000
 _folded_words: dict[str, tuple[str, tuple[int, ...] | None, tuple[int, ...] | None]] = {}
 
@@ -148,14 +154,15 @@ def _normalized(text: str) -> NormalizedText:
     starts, ends = array("l"), array("l")
     space_at = -1  # where the white space before the next word began, if there was some
     for match in _TOKEN.finditer(text):
-        if match.lastindex == 1:
+        kind = match.lastindex
+        if kind == 2:
             if space_at < 0:
                 space_at = match.start()
             continue
-        if match.lastindex == 2:
+        if kind == 3:
             continue
-        word, i = match.group(3), match.start()
-        if word.isascii() and "`" not in word:
+        word, i = match.group(kind), match.start()
+        if kind == 1 or (word.isascii() and "`" not in word):
             folded, word_starts, word_ends = word.lower(), None, None
         else:
             folded, word_starts, word_ends = _fold_word(word)
