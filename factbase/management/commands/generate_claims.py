@@ -12,6 +12,8 @@ import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from tqdm import tqdm
@@ -30,6 +32,7 @@ CLAIM_COLUMNS = ["id", "speaker_id", "speaker_role", "text", "kind", "stated_on"
                  "outlet_id", "source_id", "span_start", "span_end", "span_exact", "status", "status_note",
                  "verified_by_id", "verified_at", "created_at", "updated_at"]
 CLAIM_TAG_COLUMNS = ["claim_id", "tag_id"]
+SYNTHETIC_VERIFIER = "synthetic-verifier"
 BATCH = 5000
 
 
@@ -59,6 +62,10 @@ class Command(BaseCommand):
             outlet_ids = range(first[Outlet], first[Outlet] + sizes.outlets)
             tag_ids = range(first[Tag], first[Tag] + sizes.tags)
             source_ids = range(first[Source], first[Source] + sizes.sources)
+            # Who verified the verified claims (a verified claim records its verifier): a user that
+            # cannot log in.
+            verifier, _ = get_user_model().objects.get_or_create(
+                username=SYNTHETIC_VERIFIER, defaults={"is_active": False, "password": make_password(None)})
 
             stamped = lambda rows: (row + (now, now) for row in rows)  # noqa: E731
             with self._bar(show, sizes.actors + sizes.outlets + sizes.tags + sizes.sources, "related rows") as bar:
@@ -72,7 +79,7 @@ class Command(BaseCommand):
 
             def claim_rows(bar):
                 for row, tags in generator.claims(first[Claim], actor_ids, outlet_ids, source_ids,
-                                                  list(tag_ids), None):
+                                                  list(tag_ids), verifier.pk):
                     claim_tags.extend((row[0], tag) for tag in tags)
                     bar.update(1)
                     yield row
