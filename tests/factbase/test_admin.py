@@ -659,6 +659,33 @@ def test_source_text_change_that_loses_a_quote_is_a_form_error(editor_client, cl
     assert source.history.count() == 1
 
 
+def test_emptying_a_quoted_source_text_is_a_form_error(editor_client, claim, source):
+    data = {"title": source.title, "url": source.url, "outlet": "", "authors": "", "published_on": "2022-01-08",
+            "language": "en", "text": ""}
+    response = editor_client.post(admin_url("source", "change", source.pk), data)
+    assert response.status_code == 200
+    assert "cannot be emptied while 1 claim(s) quote it" in str(response.context["adminform"].form.errors["text"])
+    source.refresh_from_db()
+    assert source.text.startswith("The minister said: “We will not raise")
+
+
+def test_a_text_past_the_limit_is_a_form_error(editor_client, source):
+    from factbase.models import limits
+
+    data = {"title": source.title, "url": source.url, "outlet": "", "authors": "", "published_on": "2022-01-08",
+            "language": "en", "text": "x" * (limits.SOURCE_TEXT_MAX_LENGTH + 1)}
+    response = editor_client.post(admin_url("source", "change", source.pk), data)
+    assert response.status_code == 200
+    assert "at most 1000000 characters" in str(response.context["adminform"].form.errors["text"])
+
+
+def test_saving_a_source_unchanged_writes_no_history(editor_client, claim, source):
+    data = {"title": source.title, "url": source.url, "outlet": "", "authors": "", "published_on": "2022-01-08",
+            "language": "en", "text": source.text}
+    assert editor_client.post(admin_url("source", "change", source.pk), data).status_code == 302
+    assert source.history.count() == 1 and claim.history.count() == 1
+
+
 def test_source_text_change_moves_the_spans(editor_client, claim, source):
     data = {"title": source.title, "url": source.url, "outlet": "", "authors": "", "published_on": "2022-01-08",
             "language": "en", "text": "New intro. " + source.text}
