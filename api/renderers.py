@@ -2,7 +2,6 @@
 
 import json
 
-import orjson
 from rest_framework import renderers
 
 from factbase import interchange
@@ -114,7 +113,9 @@ class CSVRenderer(renderers.BaseRenderer):
 
 
 class JSONLDRenderer(renderers.BaseRenderer):
-    """``application/ld+json`` (``?format=jsonld``): schema.org JSON-LD (reviews as ClaimReview)."""
+    """``application/ld+json`` (``?format=jsonld``): schema.org JSON-LD (reviews as ClaimReview), with
+    ``<``, ``>``, ``&``, U+2028 and U+2029 written as ``\\uXXXX`` escapes, so that it can be embedded in a
+    ``<script>`` element of an HTML page as it is (``interchange.html_safe_json``)."""
 
     media_type = "application/ld+json"
     format = "jsonld"
@@ -124,7 +125,7 @@ class JSONLDRenderer(renderers.BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
-        return orjson.dumps(data)
+        return interchange.jsonld_dumps(data)
 
     @staticmethod
     def openapi_content(action: str | None) -> dict:

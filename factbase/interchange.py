@@ -978,6 +978,28 @@ def csv_lines(rows: Iterable[list[str]]) -> str:
 # --- schema.org ClaimReview ----------------------------------------------------------------------
 
 SCHEMA_ORG = "https://schema.org"
+
+# JSON-LD is meant to be embedded in an HTML page, inside ``<script type="application/ld+json">``, where
+# ``</script>`` or ``<!--`` in a string would end the script or open a comment, and U+2028/U+2029 end a
+# line of JavaScript. In JSON these characters only occur inside strings (never between tokens), so
+# writing each as its ``\uXXXX`` escape keeps the document valid JSON that decodes to the same data
+# (what Django's ``json_script`` does for ``<``, ``>`` and ``&``). UTF-8 never has these bytes inside
+# another character, so replacing the bytes is exact.
+_HTML_SAFE_JSON = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"),
+                   ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"))
+
+
+def html_safe_json(encoded: bytes) -> bytes:
+    """JSON text (UTF-8) with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped, safe inside an HTML ``<script>``."""
+    for raw, escaped in _HTML_SAFE_JSON:
+        if raw in encoded:
+            encoded = encoded.replace(raw, escaped)
+    return encoded
+
+
+def jsonld_dumps(document) -> bytes:
+    """A JSON-LD document as UTF-8 bytes, safe to embed in HTML (``html_safe_json``)."""
+    return html_safe_json(orjson.dumps(document))
 # The five verdicts on the scale, from worst (1) to best (5). "unsupported" and "misleading" are off
 # the scale: they have no ratingValue (Google: a ratingValue must lie between worstRating and
 # bestRating), only their wording.
