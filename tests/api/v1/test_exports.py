@@ -335,3 +335,43 @@ def test_html_safe_json_changes_nothing_else():
     assert json.loads(raw) == document
     assert raw == (b'{"a":"plain \xc3\xa9 \xc3\xbc \xe4\xb8\xad\xe6\x96\x87 \\" \\\\ / \\n","b":[1,2.5,null,true],'
                    b'"c":"\\u003c\\u0026\\u003e"}')
+
+
+# --- CSV cells that spreadsheets would run ---------------------------------------------------------
+
+def _cells(raw: bytes) -> list[str]:
+    return [cell for row in csv.reader(StringIO(raw.decode(), newline="")) for cell in row]
+
+
+def test_every_csv_the_api_writes_neutralises_cells_a_spreadsheet_would_run(anon_client, db):
+    speaker = services.actor_create(name="=HYPERLINK(\"http://evil.example/\",\"x\")", kind="person",
+                                    aliases=["@alias"], description="+1 description")
+    source = services.source_create(title="-title", url="https://example.org/a", published_on="2022-01-08")
+    claim = services.claim_create(speaker=speaker, source=source, kind="paraphrase", text="=1+1",
+                                  speaker_role="\t=role")
+    review = services.review_create(claim=claim, reviewer=speaker, rating="false", summary="@summary",
+                                    rating_text="'=already")
+    tag = services.tag_create(name="-tag", slug="-tag")
+    responses = {
+        "claims": anon_client.get(url("claims"), {"format": "csv"}),
+        "claim": anon_client.get(url("claims", claim.pk), {"format": "csv"}),
+        "actors": anon_client.get(url("actors"), {"format": "csv"}),
+        "actor": anon_client.get(url("actors", speaker.pk), HTTP_ACCEPT="text/csv"),
+        "sources": anon_client.get(url("sources"), {"format": "csv"}),
+        "reviews": anon_client.get(url("reviews"), {"format": "csv"}),
+        "tags": anon_client.get(url("tags", tag.pk), {"format": "csv"}),
+        "history": anon_client.get(url("claims", claim.pk, "history"), {"format": "csv"}),
+        "export": anon_client.get(f"{BASE}claims/export.csv"),
+    }
+    for name, response in responses.items():
+        assert response.status_code == 200, (name, response.content)
+        cells = _cells(body(response))
+        assert cells, name
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], name
+    claims = csv_rows(anon_client.get(url("claims"), {"format": "csv"}))
+    assert claims[0]["text"] == "'=1+1" and claims[0]["speaker"] == "'=HYPERLINK(\"http://evil.example/\",\"x\")"
+    assert claims[0]["speaker_role"] == "'\t=role" and claims[0]["speaker_aliases"] == "'@alias"
+    assert claims[0]["tags"] == "" and claims[0]["source_title"] == "'-title"
+    reviews = csv_rows(anon_client.get(url("reviews"), {"format": "csv"}))
+    assert reviews[0]["summary"] == "'@summary" and reviews[0]["rating_text"] == "''=already"
+    assert reviews[0]["id"] == str(review.pk)
