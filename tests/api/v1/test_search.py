@@ -211,6 +211,9 @@ def test_unicode_words_in_any_case_on_both_databases(anon_client, actor, source)
     assert search(anon_client, "ÖLPREISE") == [claim.pk]
     assert search(anon_client, "αθηνά") == [claim.pk]
     assert search(anon_client, "preise") == []  # a whole word, not a part of one
+    tokayev = services.actor_create(name="Kassym-Jomart Tokajew", kind="person", aliases=["Токаев"])
+    by_alias = services.claim_create(speaker=tokayev, source=source, kind="paraphrase", text="Order is restored")
+    assert search(anon_client, "ТОКАЕВ") == [by_alias.pk]
 
 
 @sqlite_only
