@@ -92,9 +92,9 @@ class ClaimFilterSet(FilterSet):
         method="filter_q", max_length=500,
         help_text=(
             "Full-text search over the claim's text and its speaker's name and aliases, in web search syntax: "
-            "words (all must match), \"a quoted phrase\", -excluded, `or`. On PostgreSQL: English stemming "
-            "(`protesters` finds `protest`) and `ordering=relevance` ranks by it. On SQLite: each word must occur "
-            "as a case-insensitive substring, without stemming or ranking."
+            "words (all must match), \"a quoted phrase\", -excluded, `or`. Whole words, any case; English stop "
+            "words (the, of, ...) are left out. On PostgreSQL words are stemmed (`protest` finds `protesters`) "
+            "and `ordering=relevance` ranks by it; on SQLite a word matches only as written, without ranking."
         ),
     )
 

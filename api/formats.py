@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import orjson
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
@@ -106,7 +105,7 @@ FEED_BATCH_SIZE = 500
 
 def claim_review_feed(queryset, request) -> Iterator[bytes]:
     """Every review of ``queryset`` as one JSON-LD document, ``{"@context", "@graph": [ClaimReview...]}``,
-    read in batches by id (constant memory)."""
+    read in batches by id (constant memory); safe to embed in HTML, as the renderer's (``interchange.jsonld_dumps``)."""
     review_url, claim_url = DetailURLs(request, "review-detail"), DetailURLs(request, "claim-detail")
     queryset = (queryset.select_related(*REVIEW_JSONLD_JOINS).defer("claim__source__text", "source__text")
                 .order_by("id"))
@@ -120,7 +119,7 @@ def claim_review_feed(queryset, request) -> Iterator[bytes]:
         for review in batch:
             document = interchange.claim_review_jsonld(review, review_url=review_url(review.pk),
                                                        claim_url=claim_url(review.claim_id), context=False)
-            pieces.append((b"\n" if first else b",\n") + orjson.dumps(document))
+            pieces.append((b"\n" if first else b",\n") + interchange.jsonld_dumps(document))
             first = False
         yield b"".join(pieces)
         last = batch[-1].pk

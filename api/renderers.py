@@ -2,7 +2,6 @@
 
 import json
 
-import orjson
 from rest_framework import renderers
 
 from factbase import interchange
@@ -108,13 +107,17 @@ class CSVRenderer(renderers.BaseRenderer):
                 ("This page of the list" if many else "The record") + " as CSV (with `?format=csv` or "
                 "`Accept: text/csv`): a header, then one row a record; a related record's fields as "
                 "`field.subfield` columns, lists joined with `|`. Claims are in the columns of the interchange "
-                "format (the README's \"Getting data in and out\"). The next page is in the `Link` header."
+                "format (the README's \"Getting data in and out\"). A cell that begins with `=`, `+`, `-`, `@`, a "
+                "tab or a carriage return (or with `'` and one of those) is written after an apostrophe, so that "
+                "no spreadsheet runs it as a formula. The next page is in the `Link` header."
             ),
         }}
 
 
 class JSONLDRenderer(renderers.BaseRenderer):
-    """``application/ld+json`` (``?format=jsonld``): schema.org JSON-LD (reviews as ClaimReview)."""
+    """``application/ld+json`` (``?format=jsonld``): schema.org JSON-LD (reviews as ClaimReview), with
+    ``<``, ``>``, ``&``, U+2028 and U+2029 written as ``\\uXXXX`` escapes, so that it can be embedded in a
+    ``<script>`` element of an HTML page as it is (``interchange.html_safe_json``)."""
 
     media_type = "application/ld+json"
     format = "jsonld"
@@ -124,7 +127,7 @@ class JSONLDRenderer(renderers.BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
-        return orjson.dumps(data)
+        return interchange.jsonld_dumps(data)
 
     @staticmethod
     def openapi_content(action: str | None) -> dict:

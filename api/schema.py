@@ -134,7 +134,10 @@ ACTION_TEXT = {
                                   "records point to it. With `If-Match`, refused (412) if it changed since it was read."),
     "history": ("Read a {one}'s history", "Every recorded change of a {one}, newest first: when, by whom, why, and "
                                           "which fields changed from what to what (related records and tags as ids). "
-                                          "A deleted {one}'s history can still be read."),
+                                          "Anyone may read a {one}'s history while it exists. A deleted {one}'s "
+                                          "history is read only with the *view* permission of {many} (Editors "
+                                          "and Contributors); anyone else gets 404, as for a {one} that never "
+                                          "existed."),
 }
 
 

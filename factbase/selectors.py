@@ -8,8 +8,8 @@ Search and sorting live here too, because they must behave alike on both databas
 - ``claim_search``: on PostgreSQL, real full-text search (English stemming) over a stored
   ``tsvector`` of the claim's text and its speaker's name and aliases (see migration 0004), queried
   with ``websearch_to_tsquery`` and ranked with ``ts_rank``. On SQLite, the same query syntax
-  (words, "quoted phrases", ``-excluded``, ``or``) is matched as case-insensitive substrings of the
-  claim's text or speaker's name or aliases: every word must occur; there is no stemming or ranking.
+  (words, "quoted phrases", ``-excluded``, ``or``) over the same text, matched as whole words, with
+  the same idea of a word and the same stop words (see "claim search" below); no stemming, no ranking.
 - ``name_matches``: names (of actors, outlets, tags, sources) compared in the one normalisation of
   ``provenance.normalize`` (NFKC, case folding, typographic marks made plain), on both databases
   alike, through each record's stored ``names_folded``.
@@ -22,13 +22,16 @@ Search and sorting live here too, because they must behave alike on both databas
 
 from __future__ import annotations
 
+import functools
+import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import F, FloatField, Func, Prefetch, Q, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import BooleanField, F, FloatField, Func, Prefetch, Q, QuerySet, TextField, Value
+from django.db.models.functions import Cast, Concat
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import Contains
 
@@ -81,11 +84,13 @@ def is_postgresql() -> bool:
 
 
 def register_sqlite_functions(sender, connection, **kwargs) -> None:
-    """``connection_created`` receiver: Unicode case folding for SQLite (see ``text_contains``)."""
+    """``connection_created`` receiver: Unicode case folding for SQLite (see ``text_contains``), and the
+    claim search (``sqlite_search``)."""
     if connection.vendor == "sqlite":
         connection.connection.create_function(
             SQLITE_CASEFOLD, 1, lambda value: None if value is None else str(value).casefold(), deterministic=True
         )
+        connection.connection.create_function(SQLITE_SEARCH, 2, sqlite_search, deterministic=True)
 
 
 def text_contains(field: str, value: str) -> Q:
@@ -176,22 +181,77 @@ def claims_stated(queryset: QuerySet[Claim], *, after=None, before=None) -> Quer
 
 
 # --- claim search --------------------------------------------------------------------------------
+#
+# What a word is, on both databases (PostgreSQL's default text search parser, which the "english"
+# configuration uses, and ``search_words`` on SQLite): a run of letters and digits, in any script, any
+# case; anything else (spaces, punctuation, apostrophes, underscores) separates words. A hyphenated word
+# ("Kassym-Yomart", "multi-vector") is a word of its own followed by its parts, so "kassym" finds it and
+# "kassym-yomart" finds only the hyphenated form. The English stop words (PostgreSQL's
+# ``english.stop``: "the", "of", "or", ...) are never searched for: a query of only stop words finds
+# nothing, and in a phrase a stop word stands for any one word. What differs: PostgreSQL reduces words
+# to their stems ("protesters" and "protest" are one word there, not on SQLite) and reads some tokens
+# whole (e-mail addresses, URLs, file paths, signed and decimal numbers), which SQLite splits into their
+# letters and digits.
+
+SEARCH_STOP_WORDS = frozenset((
+    # PostgreSQL's tsearch_data/english.stop, the stop words of the "english" configuration.
+    "i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers "
+    "herself it its itself they them their theirs themselves what which who whom this that these those am is are "
+    "was were be been being have has had having do does did doing a an the and but if or because as until while "
+    "of at by for with about against between into through during before after above below to from up down in out "
+    "on off over under again further then once here there when where why how all any both each few more most "
+    "other some such no nor not only own same so than too very s t can will just don should now"
+).split())
+SQLITE_SEARCH = "factbase_search"  # a SQL function registered on every SQLite connection (claim_search)
+
+_WORDS = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+
+
+def search_words(text: str) -> list[str]:
+    """The words of ``text`` as the search sees them: lower case, a hyphenated word before its parts."""
+    words: list[str] = []
+    for match in _WORDS.finditer(text.lower()):
+        word = match.group()
+        if "-" in word:
+            parts = word.split("-")
+            if all(part[0].isalpha() for part in parts):  # PostgreSQL: "covid-19" is "covid" and "-19"
+                words.append(word)
+            words.extend(parts)
+        else:
+            words.append(word)
+    return words
+
 
 @dataclass(frozen=True)
 class SearchTerm:
-    text: str
+    """A word or a phrase (its words in order; None: a stop word, any one word), maybe excluded."""
+
+    words: tuple[str | None, ...]
     negated: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join(word or "*" for word in self.words)
 
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
 
-def parse_search_query(query: str) -> list[list[SearchTerm]]:
-    """Read web search syntax as ``websearch_to_tsquery`` does: groups joined by ``or``, each a
-    conjunction of words and "quoted phrases", a leading ``-`` excluding one.
+def _term(text: str, negated: bool) -> SearchTerm | None:
+    words = [None if word in SEARCH_STOP_WORDS else word for word in search_words(text)]
+    while words and words[0] is None:
+        words.pop(0)
+    while words and words[-1] is None:
+        words.pop()
+    return SearchTerm(tuple(words), negated) if words else None
 
-    Words are split on anything that is not a letter or digit (as the text search parser does), so
-    ``deadly-force`` needs both words. Returns the groups; an empty list matches nothing.
+
+def parse_search_query(query: str) -> list[list[SearchTerm]]:
+    """Read web search syntax as PostgreSQL's ``websearch_to_tsquery`` does: groups joined by ``or``, each a
+    conjunction of words and "quoted phrases", a leading ``-`` excluding one. A bare word that holds several
+    words (``Tokayev's``, ``2,500``) is a phrase of them; stop words are dropped (inside a phrase, they stand
+    for any one word). Returns the groups: a claim matches if it matches every term of a group; a group of
+    excluded terms only matches every claim without them; no group at all matches nothing.
     """
     groups: list[list[SearchTerm]] = [[]]
     for match in _TOKEN.finditer(query):
@@ -202,17 +262,41 @@ def parse_search_query(query: str) -> list[list[SearchTerm]]:
                     groups.append([])
                 continue
             negated = bare.startswith("-")
-            words = re.findall(r"\w+", bare)
-            groups[-1].extend(SearchTerm(word, negated) for word in words)
+            term = _term(bare, negated)
         else:
-            words = re.findall(r"\w+", phrase or "")
-            if words:
-                groups[-1].append(SearchTerm(" ".join(words), negated))
-    return [group for group in groups if any(not term.negated for term in group)]
+            term = _term(phrase or "", negated)
+        if term is not None:
+            groups[-1].append(term)
+    return [group for group in groups if group]
 
 
-def _claim_term_matches(term: str) -> Q:
-    return text_contains("text", term) | actor_name_matches(term, prefix="speaker__")
+def _has_phrase(words: list[str], phrase: tuple[str | None, ...]) -> bool:
+    first, size = phrase[0], len(phrase)
+    for start in range(len(words) - size + 1):
+        if words[start] == first and all(want is None or want == words[start + i]
+                                         for i, want in enumerate(phrase) if i):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=64)
+def _groups_from_json(groups_json: str) -> list[list[tuple[bool, tuple]]]:
+    return [[(negated, tuple(words)) for negated, words in group] for group in json.loads(groups_json)]
+
+
+def sqlite_search(document: str | None, groups_json: str) -> bool:
+    """``factbase_search(document, groups)`` on SQLite: whether ``document`` (a claim's text, its speaker's name
+    and aliases) matches the groups of ``parse_search_query`` (as JSON)."""
+    words = search_words(document or "")
+    return any(all(_has_phrase(words, phrase) != negated for negated, phrase in group)
+               for group in _groups_from_json(groups_json))
+
+
+def _sqlite_search_document():
+    """A claim's searchable text on SQLite: what PostgreSQL's stored vector holds (migrations 0004, 0005):
+    its text, then its speaker's name and aliases (the JSON list as text)."""
+    return Concat(F("text"), Value(" "), F("speaker__name"), Value(" "),
+                  Cast(F("speaker__aliases"), TextField()), output_field=TextField())
 
 
 def claim_search(queryset: QuerySet[Claim], query: str) -> QuerySet[Claim]:
@@ -221,8 +305,12 @@ def claim_search(queryset: QuerySet[Claim], query: str) -> QuerySet[Claim]:
     On PostgreSQL the result has the alias ``search_rank`` (``ts_rank`` of the stored vector), which
     the ``relevance`` ordering sorts by; as an alias rather than an annotation it is computed only
     when a query orders by it, not for every match of every search. On SQLite there is no rank
-    (``supports_ranking()``).
+    (``supports_ranking()``); each claim is matched by ``sqlite_search``, a function registered on the
+    connection, with the words, phrases and stop words that PostgreSQL has (see above), without stems.
     """
+    # Full-width and other compatibility forms of a word are the word (the one normalisation's first step,
+    # on both databases: the stored text is searched as it is).
+    query = unicodedata.normalize("NFKC", query)
     if is_postgresql():
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 
@@ -236,14 +324,9 @@ def claim_search(queryset: QuerySet[Claim], query: str) -> QuerySet[Claim]:
     groups = parse_search_query(query)
     if not groups:
         return queryset.none()
-    condition = Q()
-    for group in groups:
-        conjunction = Q()
-        for term in group:
-            matches = _claim_term_matches(term.text)
-            conjunction &= ~matches if term.negated else matches
-        condition |= conjunction
-    return queryset.filter(condition)
+    groups_json = json.dumps([[[term.negated, list(term.words)] for term in group] for group in groups])
+    return queryset.filter(Func(_sqlite_search_document(), Value(groups_json), function=SQLITE_SEARCH,
+                                output_field=BooleanField()))
 
 
 def supports_ranking() -> bool:

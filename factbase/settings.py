@@ -159,8 +159,10 @@ DATABASE_ROUTERS = ["factbase.db_router.PrimaryReplicaRouter"]
 # whatever the replica's lag.
 DATABASE_REPLICA_PIN_SECONDS = env.int("DJANGO_REPLICA_PIN_SECONDS", default=10)
 
-# The cache (and so the API's throttle counts): Redis when REDIS_URL is set, shared by every app
-# server; else memory local to each process (fine for one process, wrong for several).
+# The cache (and so the API's throttle counts): Redis when REDIS_URL is set, shared by every process of
+# every app server; else memory local to each process, which holds the counts only for one process:
+# deploy/gunicorn.conf.py then runs one process (with threads), and in production the check framework
+# warns (factbase.W001, factbase/checks.py) when GUNICORN_WORKERS asks for more.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {

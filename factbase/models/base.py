@@ -26,22 +26,23 @@ class UnicodeJSONEncoder(json.JSONEncoder):
 
 
 def validate_string_list(value):
-    """A list of distinct, non-empty strings (aliases, authors)."""
+    """A list of distinct, non-empty strings (aliases, authors). (No error code here is "invalid": the
+    JSON field would put its own message, "Value must be valid JSON.", in place of ours.)"""
     if not isinstance(value, list):
-        raise ValidationError("Enter a list of names.", code="invalid")
+        raise ValidationError("Enter a list of names.", code="not_a_list")
     if len(value) > NAMES_MAX_COUNT:
         raise ValidationError("List at most %(limit)d names (this lists %(count)d).", code="max_length",
                               params={"limit": NAMES_MAX_COUNT, "count": len(value)})
     seen = set()
     for item in value:
         if not isinstance(item, str) or not item.strip():
-            raise ValidationError("Each name must be a non-empty text.", code="invalid")
+            raise ValidationError("Each name must be a non-empty text.", code="empty_name")
         if len(item) > NAME_MAX_LENGTH:
             raise ValidationError("A name has at most %(limit)d characters (one has %(count)d).", code="max_length",
                                   params={"limit": NAME_MAX_LENGTH, "count": len(item)})
         if item != item.strip():
             raise ValidationError("Names may not start or end with white space: %(name)r.",
-                                  code="invalid", params={"name": item})
+                                  code="padded_name", params={"name": item})
         key = provenance.normalize(item)
         if key in seen:
             raise ValidationError("%(name)s is listed twice.", code="duplicate", params={"name": item})

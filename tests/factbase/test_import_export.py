@@ -205,6 +205,71 @@ def test_a_csv_round_trip_of_claims_whose_sources_have_no_text(editor, tmp_path)
     assert export(tmp_path, "csv", name="second.csv") == first
 
 
+# Values that a spreadsheet would run as a formula, and values that begin with the escape (an apostrophe).
+FORMULA_LIKE = ["=1+1", "+44 20 7946 0000", "-5 degrees", "@SUM(A1)", "\t=tab", "\r=cr", "'=quoted", "''twice",
+                "'Tis the season", "'"]
+
+
+def _no_cell_starts_a_formula(text: str):
+    import csv
+
+    cells = [cell for row in csv.reader(StringIO(text, newline="")) for cell in row]
+    assert cells and not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_a_csv_export_neutralises_formulas_and_round_trips_them(editor, tmp_path):
+    """Every cell that would start a formula is written after an apostrophe; imported into an empty
+    database, the values are the same, and the second export is the same file."""
+    made = []
+    for n, value in enumerate(FORMULA_LIKE):
+        name = value.strip() or "Blank"
+        speaker = services.actor_create(name=f"{name} Smith {n}", kind="person", aliases=[f"{name}{n}"],
+                                        description=value)
+        outlet = services.outlet_create(name=f"{name} Daily {n}", kind="newspaper")
+        source = services.source_create(title=value, url=f"https://example.org/{n}", authors=[f"{name}{n}"],
+                                        published_on="2022-01-08", outlet=outlet)
+        tag = services.tag_create(name=f"t{n}", slug=f"-tag-{n}")
+        claim = services.claim_create(speaker=speaker, source=source, text=value if value != "'" else "'x",
+                                      speaker_role=value, outlet=outlet, tags=[tag])
+        services.claim_set_status(claim=claim, user=editor, status="disputed", note=value)
+        made.append(claim.uid)
+
+    def values():
+        return sorted(
+            (c.text, c.speaker.name, c.speaker.description, tuple(c.speaker.aliases), c.speaker_role, c.status_note,
+             c.outlet.name, c.source.title, tuple(c.source.authors), tuple(t.slug for t in c.tags.all()))
+            for c in Claim.objects.filter(uid__in=made)
+        )
+
+    before = values()
+    first = export(tmp_path, "csv", name="first.csv")
+    _no_cell_starts_a_formula(first)
+    assert "'=1+1" in first and "'@SUM(A1)" in first and "''=quoted" in first and ",'-tag-0" in first
+    assert ",'Tis the season," in first  # unambiguous: written as it is
+    empty_the_database()
+    run_import(tmp_path / "first.csv", "--user", editor.username)
+    assert values() == before
+    assert export(tmp_path, "csv", name="second.csv") == first
+
+
+def test_a_hand_written_csv_whose_cell_begins_with_an_apostrophe_imports_as_written(tmp_path):
+    path = tmp_path / "claims.csv"
+    path.write_text("text,kind,speaker,speaker_kind,source_url,source_title\r\n"
+                    "'Tis the season,paraphrase,'Ndrangheta watcher,person,https://example.org/x,'Tis\r\n",
+                    encoding="utf-8")
+    run_import(path)
+    claim = Claim.objects.select_related("speaker", "source").get()
+    assert (claim.text, claim.speaker.name, claim.source.title) == ("'Tis the season", "'Ndrangheta watcher", "'Tis")
+
+
+def test_a_span_offset_that_is_not_an_ascii_number_is_reported(tmp_path):
+    path = tmp_path / "claims.csv"
+    path.write_text("text,kind,speaker,speaker_kind,source_url,span_start,span_exact\r\n"
+                    "Hello,paraphrase,Jane,person,https://example.org/x,\u00b2,Hello\r\n", encoding="utf-8")
+    problems = refused(path)
+    assert "claims.csv:2: span.start:" in problems, problems
+
+
 # --- idempotence ---------------------------------------------------------------------------------
 
 def test_importing_an_export_twice_changes_nothing(rich, editor, tmp_path):

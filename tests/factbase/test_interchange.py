@@ -301,3 +301,40 @@ def test_the_record_schema_names_every_field_an_export_writes():
     assert list(interchange.SOURCE_SCHEMA["properties"]) == list(interchange.SOURCE_KEYS)
     assert list(interchange.ACTOR_SCHEMA["properties"]) == list(interchange.ACTOR_KEYS)
     json.dumps(interchange.RECORD_SCHEMA)
+
+
+# --- CSV cells that spreadsheets would run ---------------------------------------------------------
+
+DANGEROUS = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "=HYPERLINK(\"http://evil.example/\",\"x\")"]
+ESCAPE_LIKE = ["'=1+1", "''", "'''=x", "'-", "'\t"]
+PLAIN = ["", "'", "'Tis the season", "a=1", " =1", "1-2", "plain", "é=", "\n=1"]
+
+
+@pytest.mark.parametrize("value", DANGEROUS + ESCAPE_LIKE)
+def test_a_cell_a_spreadsheet_would_run_is_written_as_text(value):
+    cell = interchange.csv_escape_cell(value)
+    assert cell == "'" + value
+    assert interchange.csv_unescape_cell(cell) == value
+
+
+@pytest.mark.parametrize("value", PLAIN)
+def test_other_cells_are_written_and_read_as_they_are(value):
+    assert interchange.csv_escape_cell(value) == value
+    assert interchange.csv_unescape_cell(value) == value
+
+
+def test_csv_lines_neutralises_every_cell_and_the_reader_gives_the_values_back():
+    values = DANGEROUS + ESCAPE_LIKE + PLAIN
+    text = interchange.csv_lines([["text", "speaker", "speaker_kind"]] + [[v, "Jane", "person"] for v in values])
+    import csv
+
+    cells = [row[0] for row in csv.reader(io.StringIO(text, newline=""))][1:]
+    assert not any(cell[:1] in "=+-@\t\r" and cell for cell in cells), "no cell begins as a formula"
+    assert [record["text"] for _, record in read(text, "csv")] == values
+
+
+def test_a_hand_written_csv_cell_beginning_with_an_apostrophe_is_read_as_written():
+    text = "text,speaker,speaker_kind\r\n'Tis the season,'Jane,person\r\n'=1+1,Jane,person\r\n"
+    records = [record for _, record in read(text, "csv")]
+    assert records[0]["text"] == "'Tis the season" and records[0]["speaker"]["name"] == "'Jane"
+    assert records[1]["text"] == "=1+1"  # the apostrophe a spreadsheet adds to keep a formula as text

@@ -264,3 +264,114 @@ def test_the_formats_are_in_the_schema(anon_client, db):
     review = paths["/api/v1/reviews/{id}/"]["get"]
     assert set(review["responses"]["200"]["content"]) == {"application/json", "text/csv", "application/ld+json"}
     assert "post" not in paths["/api/v1/claims/export.csv"]
+
+
+# --- JSON-LD safe to embed in HTML -----------------------------------------------------------------
+
+SCRIPT = "</script><script>alert(1)</script> <!-- \u2028 & \u2029 end"
+
+
+def test_json_ld_escapes_what_would_end_a_script_element_and_decodes_to_the_same_text(anon_client, db):
+    """A publisher pastes JSON-LD into ``<script type="application/ld+json">``: a claim, a name or a summary
+    holding ``</script>`` must not end it (and so run the script after it), nor ``<!--`` open a comment."""
+    speaker = services.actor_create(name=f"Mallory {SCRIPT}", kind="person", aliases=[f"<b>{SCRIPT}"])
+    source = services.source_create(title=f"Title {SCRIPT}", url="https://example.org/a?x=1&y=<2>",
+                                    published_on="2022-01-08")
+    claim = services.claim_create(speaker=speaker, source=source, kind="paraphrase", text=f"Claim {SCRIPT}")
+    review = services.review_create(claim=claim, reviewer=speaker, rating="false", rating_text=f"No {SCRIPT}",
+                                    summary=f"Summary {SCRIPT}")
+    responses = {
+        "one": anon_client.get(url("reviews", review.pk), {"format": "jsonld"}),
+        "page": anon_client.get(url("reviews"), {"format": "jsonld"}),
+        "feed": anon_client.get(f"{BASE}reviews/claimreview.jsonld"),
+    }
+    raws = {}
+    for name, response in responses.items():
+        assert response.status_code == 200, name
+        raw = raws[name] = body(response)
+        for forbidden in (b"<", b">", b"&", "\u2028".encode(), "\u2029".encode()):
+            assert forbidden not in raw, (name, forbidden)
+        assert b"\\u003c/script\\u003e" in raw and b"\\u003c!--" in raw and b"\\u2028" in raw, name
+        document = json.loads(raw)  # still JSON, and the same data
+        item = document if name == "one" else document["@graph"][0]
+        assert item["claimReviewed"] == f"Claim {SCRIPT}" and item["reviewBody"] == f"Summary {SCRIPT}", name
+        assert item["author"]["name"] == f"Mallory {SCRIPT}" and item["author"]["alternateName"] == [f"<b>{SCRIPT}"]
+        assert item["reviewRating"]["alternateName"] == f"No {SCRIPT}"
+        assert item["itemReviewed"]["appearance"]["name"] == f"Title {SCRIPT}"
+        assert item["itemReviewed"]["appearance"]["url"] == "https://example.org/a?x=1&y=<2>"
+    # The escaped body in an HTML page: one script element, whose text is the whole document.
+    from html.parser import HTMLParser
+
+    class Scripts(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.scripts, self.comments, self.inside = [], [], False
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "script":
+                self.scripts.append("")
+                self.inside = True
+
+        def handle_endtag(self, tag):
+            self.inside = self.inside and tag != "script"
+
+        def handle_data(self, data):
+            if self.inside:
+                self.scripts[-1] += data
+
+        def handle_comment(self, data):
+            self.comments.append(data)
+
+    page = Scripts()
+    page.feed('<html><body><script type="application/ld+json">' + raws["feed"].decode()
+              + "</script><p>after</p></body></html>")
+    assert len(page.scripts) == 1 and not page.comments
+    assert json.loads(page.scripts[0]) == json.loads(raws["feed"])
+
+
+def test_html_safe_json_changes_nothing_else():
+    document = {"a": "plain é ü 中文 \" \\ / \n", "b": [1, 2.5, None, True], "c": "<&>"}
+    raw = interchange.jsonld_dumps(document)
+    assert json.loads(raw) == document
+    assert raw == (b'{"a":"plain \xc3\xa9 \xc3\xbc \xe4\xb8\xad\xe6\x96\x87 \\" \\\\ / \\n","b":[1,2.5,null,true],'
+                   b'"c":"\\u003c\\u0026\\u003e"}')
+
+
+# --- CSV cells that spreadsheets would run ---------------------------------------------------------
+
+def _cells(raw: bytes) -> list[str]:
+    return [cell for row in csv.reader(StringIO(raw.decode(), newline="")) for cell in row]
+
+
+def test_every_csv_the_api_writes_neutralises_cells_a_spreadsheet_would_run(anon_client, db):
+    speaker = services.actor_create(name="=HYPERLINK(\"http://evil.example/\",\"x\")", kind="person",
+                                    aliases=["@alias"], description="+1 description")
+    source = services.source_create(title="-title", url="https://example.org/a", published_on="2022-01-08")
+    claim = services.claim_create(speaker=speaker, source=source, kind="paraphrase", text="=1+1",
+                                  speaker_role="\t=role")
+    review = services.review_create(claim=claim, reviewer=speaker, rating="false", summary="@summary",
+                                    rating_text="'=already")
+    tag = services.tag_create(name="-tag", slug="-tag")
+    responses = {
+        "claims": anon_client.get(url("claims"), {"format": "csv"}),
+        "claim": anon_client.get(url("claims", claim.pk), {"format": "csv"}),
+        "actors": anon_client.get(url("actors"), {"format": "csv"}),
+        "actor": anon_client.get(url("actors", speaker.pk), HTTP_ACCEPT="text/csv"),
+        "sources": anon_client.get(url("sources"), {"format": "csv"}),
+        "reviews": anon_client.get(url("reviews"), {"format": "csv"}),
+        "tags": anon_client.get(url("tags", tag.pk), {"format": "csv"}),
+        "history": anon_client.get(url("claims", claim.pk, "history"), {"format": "csv"}),
+        "export": anon_client.get(f"{BASE}claims/export.csv"),
+    }
+    for name, response in responses.items():
+        assert response.status_code == 200, (name, response.content)
+        cells = _cells(body(response))
+        assert cells, name
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], name
+    claims = csv_rows(anon_client.get(url("claims"), {"format": "csv"}))
+    assert claims[0]["text"] == "'=1+1" and claims[0]["speaker"] == "'=HYPERLINK(\"http://evil.example/\",\"x\")"
+    assert claims[0]["speaker_role"] == "'\t=role" and claims[0]["speaker_aliases"] == "'@alias"
+    assert claims[0]["tags"] == "" and claims[0]["source_title"] == "'-title"
+    reviews = csv_rows(anon_client.get(url("reviews"), {"format": "csv"}))
+    assert reviews[0]["summary"] == "'@summary" and reviews[0]["rating_text"] == "''=already"
+    assert reviews[0]["id"] == str(review.pk)
