@@ -814,6 +814,17 @@ class TestNames:
         found = Actor.objects.filter(selectors.name_matches(query))
         assert [a.name for a in found] == ["Kassym-Jomart Tokayev"], query
 
+    @pytest.mark.parametrize("aliases, message", [
+        (["a "], "Names may not start or end with white space"),
+        ([""], "Each name must be a non-empty text."),
+        ("Tokayev", "Enter a list of names."),
+    ])
+    def test_a_bad_list_of_names_says_what_is_wrong(self, aliases, message):
+        """Not the JSON field's "Value must be valid JSON.", which replaces a message coded "invalid"."""
+        with pytest.raises(ValidationError) as excinfo:
+            services.actor_create(name="M", kind="person", aliases=aliases)
+        assert message in excinfo.value.message_dict["aliases"][0]
+
     def test_aliases_that_differ_only_in_form_are_the_same_alias(self, editor):
         with pytest.raises(ValidationError) as excinfo:
             services.actor_create(name="Tokayev", aliases=["Токаев", "ТОКАЕВ"])
