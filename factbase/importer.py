@@ -50,6 +50,7 @@ from django.db.models.expressions import RawSQL
 from factbase import bulk, interchange, provenance, services
 from factbase.interchange import ActorRef, ClaimRecord, OutletRef, Problem, RecordError, SourceRef, TagRef
 from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
+from factbase.models.limits import SOURCE_TEXT_MAX_LENGTH
 
 CHUNK_SIZE = 5000
 # An import of at least this many records that will at least double the claims table loads it without
@@ -67,8 +68,8 @@ REVIEW_FIELDS = {NON_FIELD_ERRORS: ""}  # also for actors, outlets, sources and 
 
 @dataclass
 class Input:
-    """A file (or stream) to import: its name for messages, its text stream, its format, and the
-    directory that a source's ``text_file`` is read from (None: not allowed)."""
+    """A file (or stream) to import: its name for messages, its stream (binary, or text), its format,
+    and the directory that a source's ``text_file`` is read from (None: not allowed)."""
 
     name: str
     stream: Any
@@ -444,15 +445,33 @@ class Importer:
         return refs, problems
 
     def _read_text_file(self, source: Input, name: str, path: str, problems) -> str | None:
+        """A source's text from a file beside the imported one: UTF-8 text without NUL, at most
+        ``SOURCE_TEXT_MAX_LENGTH`` characters (no more is read)."""
         if source.base_dir is None:
             problems.append((path, "A text_file is read beside the imported file: import from a file, not a stream."))
             return None
-        base = source.base_dir.resolve()
-        target = (base / name).resolve()
-        if not target.is_relative_to(base) or not target.is_file():
-            problems.append((path, f"No such file beside {source.name}: {name}."))
+        shown = interchange._shown(name, 200)
+        try:
+            base = source.base_dir.resolve()
+            target = (base / name).resolve()
+            if not target.is_relative_to(base) or not target.is_file():
+                problems.append((path, f"No such file beside {source.name}: {shown}."))
+                return None
+            with target.open(encoding="utf-8") as handle:
+                text = handle.read(SOURCE_TEXT_MAX_LENGTH + 1)
+        except UnicodeDecodeError as exc:
+            problems.append((path, f"{shown} is not UTF-8 text ({exc.reason})."))
             return None
-        return target.read_text(encoding="utf-8")
+        except (OSError, ValueError) as exc:
+            problems.append((path, f"Cannot read {shown}: {getattr(exc, 'strerror', None) or exc}."))
+            return None
+        if len(text) > SOURCE_TEXT_MAX_LENGTH:
+            problems.append((path, f"At most {SOURCE_TEXT_MAX_LENGTH} characters (this file has more)."))
+            return None
+        if "\x00" in text:
+            problems.append((path, f"{shown} contains the NUL character: a text may not."))
+            return None
+        return text
 
     # --- finding and making related records ------------------------------------------------------
 
@@ -876,15 +895,16 @@ def selectors_claims_by_uid(uids: list) -> Iterator[Claim]:
 
 
 def import_files(paths: list[Path | str], *, fmt: str | None = None, **options) -> Report:
-    """Import files (``-`` is standard input, whose format ``fmt`` must give)."""
+    """Import files (``-`` is standard input, whose format ``fmt`` must give). Files are read as bytes:
+    what is not UTF-8 is a problem of the line it is on (``interchange.read_records``)."""
     inputs, opened = [], []
     try:
         for path in paths:
             if str(path) == "-":
-                inputs.append(Input("<stdin>", sys.stdin, fmt or "ndjson", None))
+                inputs.append(Input("<stdin>", getattr(sys.stdin, "buffer", sys.stdin), fmt or "ndjson", None))
                 continue
             path = Path(path)
-            handle = path.open(encoding="utf-8-sig", newline="")
+            handle = path.open("rb")
             opened.append(handle)
             inputs.append(Input(str(path), handle, interchange.format_for(str(path), fmt), path.parent))
         expected = None if any(str(path) == "-" for path in paths) else sum(count_lines(path) for path in paths)

@@ -72,9 +72,6 @@ class Command(BaseCommand):
         try:
             report = import_files(files, fmt=format, user=importer_user, dry_run=dry_run, skip_invalid=skip_invalid,
                                   reason=reason[:100], progress=bar.update)
-        except UnicodeDecodeError as exc:
-            raise CommandError(f"A file is not UTF-8 text ({exc.reason} at byte {exc.start}); nothing was imported.") \
-                from None
         except bulk.WriteFailed as exc:
             raise CommandError(f"{exc} Nothing was imported.") from exc
         finally:
