@@ -23,7 +23,8 @@ Everything happens in one transaction. When a record is refused, the problem is 
 line and field, and by default nothing at all is written (``skip_invalid`` keeps the rest);
 ``dry_run`` makes every change and then rolls them all back, so the report says what an import
 would do. A record that matches what the database holds changes nothing, so importing a file twice
-is the same as importing it once.
+is the same as importing it once. Every record written has the import's ``reason`` in its history,
+those it updates as those it creates (``_history_reason``).
 
 Changing a claim's status (other than to leave a new claim unverified) needs a user with the
 ``verify_claim`` permission, as in the admin and the API.
@@ -38,7 +39,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
+from simple_history.signals import pre_create_historical_record
 
 from factbase import bulk, interchange, provenance, services
 from factbase.interchange import ActorRef, ClaimRecord, OutletRef, Problem, RecordError, SourceRef, TagRef
@@ -158,6 +160,28 @@ def _messages(exc: ValidationError, field_names: dict[str, str], prefix: str = "
     return [(prefix, message) for message in exc.messages]
 
 
+@contextmanager
+def _history_reason(reason: str):
+    """Within: a history record written by this thread without a reason (a record the import updates
+    through the services, which give none) gets ``reason``, as the records the import creates have it.
+    Reasons the services give (a status set, a span found again) stay."""
+    if not reason:
+        yield
+        return
+    thread = threading.get_ident()
+
+    def give_reason(sender, history_instance, **kwargs):
+        if threading.get_ident() == thread and not history_instance.history_change_reason:
+            history_instance.history_change_reason = reason
+
+    uid = f"factbase.importer.reason.{id(give_reason)}"
+    pre_create_historical_record.connect(give_reason, weak=False, dispatch_uid=uid)
+    try:
+        yield
+    finally:
+        pre_create_historical_record.disconnect(dispatch_uid=uid)
+
+
 class Importer:
     def __init__(self, *, user=None, dry_run: bool = False, skip_invalid: bool = False, reason: str = "",
                  progress=None, chunk_size: int = CHUNK_SIZE, expected: int | None = None):
@@ -201,7 +225,7 @@ class Importer:
                 gc.collect()
 
     def _run(self, inputs: Iterable[Input], started: float) -> Report:
-        with transaction.atomic():
+        with transaction.atomic(), _history_reason(self.reason):
             loading = self._loading_tables()
             large = connection.vendor == "postgresql" and (self.expected or 0) >= BULK_MIN_RECORDS
             with bulk.write_behind() if large else nullcontext():

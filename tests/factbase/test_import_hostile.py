@@ -319,3 +319,41 @@ def test_reading_from_standard_input_is_bytes_too(tmp_path, monkeypatch):
     with pytest.raises(CommandError, match="nothing was imported"):
         call_command("import_claims", "-", "--progress", "no", stdout=StringIO(), stderr=err)
     assert f"<stdin>:2: Not UTF-8 text: the byte 0xff at column {WINTER + 3}" in err.getvalue()
+
+
+# --- what an import writes: a history reason for what it updates, as for what it creates ----------
+
+def test_records_updated_by_an_import_have_its_reason_in_their_history(tmp_path, editor):
+    record = good_record(tags=[{"slug": "energy", "name": "Energy"}], outlet={"name": "Channel 5", "kind": "broadcaster"},
+                         reviews=[{"rating": "false", "reviewer": {"name": "Fact Desk", "kind": "organization"},
+                                   "summary": "Prices rose."}])
+    run_import(write_ndjson(tmp_path / "first.ndjson", [record]), "--user", editor.username)
+    (exported,) = [json.loads(text) for text in export(tmp_path).splitlines()]
+    exported["speaker"]["description"] = "Minister of Energy since 2020."
+    exported["source"]["title"] = "Fuel prices frozen for the winter"
+    exported["outlet"]["kind"] = "website"
+    exported["tags"][0]["name"] = "Energy policy"
+    exported["speaker_role"] = "Minister"
+    exported["reviews"][0]["summary"] = "Prices rose in December."
+    out, _ = run_import(write_ndjson(tmp_path / "second.ndjson", [exported]), "--user", editor.username)
+    assert "1 claims updated" in out and "1 sources updated" in out and "1 reviews updated" in out
+    for model in (Actor, Source, Outlet, Tag, Claim, Review):
+        latest = model.history.order_by("-history_id").first()
+        assert (latest.history_type, latest.history_user, latest.history_change_reason) == (
+            "~", editor, "Imported from second.ndjson"), model
+
+
+def test_an_update_keeps_the_reason_the_services_give_it(tmp_path, editor):
+    run_import(write_ndjson(tmp_path / "first.ndjson", [good_record()]))
+    (exported,) = [json.loads(text) for text in export(tmp_path).splitlines()]
+    exported["status"], exported["status_note"] = "verified", "Checked."
+    run_import(write_ndjson(tmp_path / "second.ndjson", [exported]), "--user", editor.username)
+    assert Claim.history.order_by("-history_id").first().history_change_reason == "Status set to verified: Checked."
+
+
+def test_history_written_outside_an_import_gets_no_reason_of_it(tmp_path, source, actor):
+    from factbase import services
+
+    run_import(write_ndjson(tmp_path / "first.ndjson", [good_record()]))
+    services.actor_update(actor=actor, data={"description": "Changed in the admin."})
+    assert actor.history.order_by("-history_id").first().history_change_reason is None
