@@ -26,6 +26,10 @@ would do. A record that matches what the database holds changes nothing, so impo
 is the same as importing it once. Every record written has the import's ``reason`` in its history,
 those it updates as those it creates (``_history_reason``).
 
+An interrupt (``KeyboardInterrupt``) before the commit rolls everything back; one that comes while
+the transaction commits waits until ``Report.written`` says that it did (``interrupts.HeldInterrupts``),
+so the caller always knows which of the two happened.
+
 Changing a claim's status (other than to leave a new claim unverified) needs a user with the
 ``verify_claim`` permission, as in the admin and the API.
 """
@@ -51,6 +55,7 @@ from simple_history.signals import pre_create_historical_record
 
 from factbase import bulk, interchange, provenance, services
 from factbase.interchange import ActorRef, ClaimRecord, OutletRef, Problem, RecordError, SourceRef, TagRef
+from factbase.interrupts import HeldInterrupts
 from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
 from factbase.models.limits import SOURCE_TEXT_MAX_LENGTH
 
@@ -60,6 +65,7 @@ CHUNK_SIZE = 5000
 BULK_MIN_RECORDS = 10_000
 IN_BATCH = 500  # values in one SQL IN (...) list
 READ_AHEAD = 4  # chunks read and checked ahead of the one being imported
+READER_STOP_WAIT = 1.0  # seconds an import that stops early waits for its reading thread to stop
 SWITCH_INTERVAL = 0.001  # seconds a thread runs before another may take over (sys.setswitchinterval)
 KEEP_TEXT_UP_TO = 2000  # a source's text longer than this is not kept from one chunk to the next
 
@@ -114,7 +120,7 @@ class Report:
     unchanged: int = 0
     seconds: float = 0.0
     dry_run: bool = False
-    written: bool = False
+    written: bool = False  # committed: set at once, with interrupts held (see Importer._run)
 
     @property
     def ok(self) -> bool:
@@ -184,7 +190,8 @@ def _history_reason(reason: str):
 
 class Importer:
     def __init__(self, *, user=None, dry_run: bool = False, skip_invalid: bool = False, reason: str = "",
-                 progress=None, chunk_size: int = CHUNK_SIZE, expected: int | None = None):
+                 progress=None, chunk_size: int = CHUNK_SIZE, expected: int | None = None,
+                 report: Report | None = None):
         self.user = user
         self.expected = expected  # about how many records the files hold (None: unknown)
         self.dry_run = dry_run
@@ -193,7 +200,9 @@ class Importer:
         self.progress = progress  # called with the number of records done since the last call
         self.chunk_size = chunk_size
         self.may_set_status = services.can_set_claim_status(user)
-        self.report = Report(dry_run=dry_run)
+        # Given by a caller that must know what was done even when the import is interrupted.
+        self.report = report if report is not None else Report()
+        self.report.dry_run = dry_run
         self.actors_by_name: dict[tuple, Entry] = {}
         self.actors_by_wikidata: dict[str, Entry] = {}
         self.outlets: dict[str, Entry] = {}
@@ -225,20 +234,22 @@ class Importer:
                 gc.collect()
 
     def _run(self, inputs: Iterable[Input], started: float) -> Report:
-        with transaction.atomic(), _history_reason(self.reason):
-            loading = self._loading_tables()
-            large = connection.vendor == "postgresql" and (self.expected or 0) >= BULK_MIN_RECORDS
-            with bulk.write_behind() if large else nullcontext():
-                for chunk in self._chunks(inputs):
-                    self._process(chunk)
-                    if self.progress:
-                        self.progress(len(chunk))
-            rollback = self.dry_run or (self.report.problems and not self.skip_invalid)
-            if rollback:
-                transaction.set_rollback(True)  # and with it, the indexes dropped are back
-            elif loading is not None:
-                loading.finish()
-        self.report.written = not rollback
+        with HeldInterrupts() as interrupts:  # left after the transaction: the commit and what it says
+            with transaction.atomic(), _history_reason(self.reason):
+                loading = self._loading_tables()
+                large = connection.vendor == "postgresql" and (self.expected or 0) >= BULK_MIN_RECORDS
+                with bulk.write_behind() if large else nullcontext():
+                    for chunk in self._chunks(inputs):
+                        self._process(chunk)
+                        if self.progress:
+                            self.progress(len(chunk))
+                rollback = self.dry_run or (self.report.problems and not self.skip_invalid)
+                if rollback:
+                    transaction.set_rollback(True)  # and with it, the indexes dropped are back
+                elif loading is not None:
+                    loading.finish()
+                interrupts.hold()
+            self.report.written = not rollback
         self.report.seconds = time.monotonic() - started
         self.report.problems.sort(key=lambda p: (p.file, p.line))
         return self.report
@@ -314,9 +325,12 @@ class Importer:
 
         reader = threading.Thread(target=produce, name="import-reader", daemon=True)
         reader.start()
+        finished = False
         try:
             while True:
                 item = ahead.get()
+                if item is done or isinstance(item, BaseException):
+                    finished = True
                 if item is done:
                     return
                 if isinstance(item, BaseException):
@@ -324,7 +338,10 @@ class Importer:
                 yield item
         finally:
             stop.set()
-            reader.join()
+            # Stopped early (an interrupt, an error): the reader may be waiting on its input (a pipe
+            # that stays open after Ctrl-C). It holds no connection and is a daemon: it is not waited
+            # for longer than a moment.
+            reader.join(timeout=None if finished else READER_STOP_WAIT)
 
     def _refuse(self, source: Input, line: int, problems: list[tuple[str, str]]) -> None:
         for path, message in problems:
@@ -925,7 +942,7 @@ def import_files(paths: list[Path | str], *, fmt: str | None = None, **options) 
     try:
         for path in paths:
             if str(path) == "-":
-                inputs.append(Input("<stdin>", getattr(sys.stdin, "buffer", sys.stdin), fmt or "ndjson", None))
+                inputs.append(Input("<stdin>", _standard_input(), fmt or "ndjson", None))
                 continue
             path = Path(path)
             handle = path.open("rb")
@@ -936,6 +953,17 @@ def import_files(paths: list[Path | str], *, fmt: str | None = None, **options) 
     finally:
         for handle in opened:
             handle.close()
+
+
+def _standard_input():
+    """Standard input as bytes, through a reader of its own: the reading thread may be left waiting on
+    it when an import stops early (SIGINT), and Python, when it exits, must not find ``sys.stdin``'s
+    own buffer held by that thread ("could not acquire lock ... at interpreter shutdown" aborts it).
+    Never closed here: closing would wait for that thread; the descriptor stays sys.stdin's."""
+    try:
+        return open(sys.stdin.fileno(), "rb", closefd=False)  # noqa: SIM115
+    except (AttributeError, OSError, ValueError):  # not a file (tests give a stream)
+        return getattr(sys.stdin, "buffer", sys.stdin)
 
 
 def count_lines(path: Path | str) -> int:
