@@ -9,6 +9,7 @@ import json
 import re
 import tracemalloc
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -357,3 +358,9 @@ def test_history_written_outside_an_import_gets_no_reason_of_it(tmp_path, source
     run_import(write_ndjson(tmp_path / "first.ndjson", [good_record()]))
     services.actor_update(actor=actor, data={"description": "Changed in the admin."})
     assert actor.history.order_by("-history_id").first().history_change_reason is None
+
+
+def test_the_readme_gives_the_bound_on_a_record_as_it_is():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"(more than {RECORD_MAX_BYTES:,} bytes: two of the longest source texts" in readme
+    assert f"more than {interchange.JSON_MAX_DEPTH} levels of lists and objects" in readme
