@@ -364,3 +364,16 @@ def test_the_readme_gives_the_bound_on_a_record_as_it_is():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert f"(more than {RECORD_MAX_BYTES:,} bytes: two of the longest source texts" in readme
     assert f"more than {interchange.JSON_MAX_DEPTH} levels of lists and objects" in readme
+
+
+def test_a_file_that_cannot_be_read_is_refused_without_a_traceback(tmp_path, monkeypatch):
+    from factbase.management.commands import import_claims
+
+    path = write_ndjson(tmp_path / "claims.ndjson", [good_record()])
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(import_claims, "open", denied, raising=False)
+    with pytest.raises(CommandError, match=f"Cannot read {path}: Permission denied."):
+        run_import(path)
+    assert not Claim.objects.exists()

@@ -89,6 +89,10 @@ class Command(BaseCommand):
                     interchange.format_for(name, format)
                 except ValueError as exc:
                     raise CommandError(str(exc)) from None
+                try:
+                    open(name, "rb").close()  # noqa: SIM115
+                except OSError as exc:
+                    raise CommandError(f"Cannot read {name}: {exc.strerror or exc}.") from None
 
         show = progress == "yes" or (progress == "auto" and sys.stderr.isatty())
         total = None
