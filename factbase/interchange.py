@@ -1451,38 +1451,47 @@ def _string(description: str, **extra) -> dict:
     return {"type": "string", "description": description, **extra}
 
 
+def _limited(description: str, field: str, **extra) -> dict:
+    """A text of at most ``MAX_LENGTHS[field]`` characters, as an import checks it."""
+    return _string(description, maxLength=MAX_LENGTHS[field], **extra)
+
+
 def _names_schema(description: str) -> dict:
-    return {"type": "array", "items": {"type": "string"}, "description": description}
+    return {"type": "array", "items": {"type": "string", "maxLength": MAX_LENGTHS["name"]},
+            "maxItems": NAMES_MAX_COUNT, "description": description}
 
 
 ACTOR_SCHEMA = {
     "type": "object", "description": "An actor, known by its name and kind (or its Wikidata id).",
     "properties": {
-        "name": _string("The name it is best known by."),
+        "name": _limited("The name it is best known by.", "actor.name"),
         "kind": _string("Person or organization.", enum=list(ACTOR_KINDS)),
         "aliases": _names_schema("Other names it goes by."),
-        "description": _string("A short description."),
-        "wikidata_id": _string("Its Wikidata item, e.g. Q123; empty when unknown."),
+        "description": _limited("A short description.", "actor.description"),
+        "wikidata_id": _limited("Its Wikidata item, e.g. Q123; empty when unknown.", "actor.wikidata_id"),
     },
 }
 OUTLET_SCHEMA = {
     "type": "object", "nullable": True, "description": "An outlet, known by its name.",
     "properties": {
-        "name": _string("Its name."), "kind": _string("What kind of outlet.", enum=list(OUTLET_KINDS)),
-        "url": _string("Its website; empty when unknown."), "description": _string("A short description."),
+        "name": _limited("Its name.", "outlet.name"),
+        "kind": _string("What kind of outlet.", enum=list(OUTLET_KINDS)),
+        "url": _limited("Its website; empty when unknown.", "outlet.url"),
+        "description": _limited("A short description.", "outlet.description"),
     },
 }
 SOURCE_SCHEMA = {
     "type": "object",
     "description": "A source, known by its URL, or (without one) by its title and publication date.",
     "properties": {
-        "url": _string("Where the document is published; empty when unknown."),
-        "title": _string("Its own title; empty when it has none."),
+        "url": _limited("Where the document is published; empty when unknown.", "source.url"),
+        "title": _limited("Its own title; empty when it has none.", "source.title"),
         "published_on": _string("When it was published.", format="date", nullable=True),
-        "language": _string("Its language (BCP 47), e.g. en."),
+        "language": _limited("Its language (BCP 47), e.g. en.", "source.language"),
         "authors": _names_schema("The authors it names."),
         "outlet": OUTLET_SCHEMA,
-        "text": _string("Its full text (given once a file, with the first claim that names the source)."),
+        "text": _limited("Its full text (given once a file, with the first claim that names the source).",
+                         "source.text"),
     },
 }
 RECORD_SCHEMA = {
@@ -1491,10 +1500,10 @@ RECORD_SCHEMA = {
     "properties": {
         "uid": _string("The claim's identity across databases: an import updates the claim with this uid.",
                        format="uuid"),
-        "text": _string("What was said: the exact words for a direct quote."),
+        "text": _limited("What was said: the exact words for a direct quote.", "claim.text"),
         "kind": _string("Direct quote or paraphrase.", enum=list(CLAIM_KINDS)),
         "speaker": ACTOR_SCHEMA,
-        "speaker_role": _string("The speaker's role at the time, as the source gives it."),
+        "speaker_role": _limited("The speaker's role at the time, as the source gives it.", "claim.speaker_role"),
         "stated_on": _string("When it was said (for month or year precision, the period's first day).",
                              format="date", nullable=True),
         "stated_on_precision": _string("How precisely the source dates it; empty when undated.",
@@ -1503,17 +1512,21 @@ RECORD_SCHEMA = {
         "source": SOURCE_SCHEMA,
         "span": {"type": "object", "nullable": True,
                  "description": "Where the claim is in the source's text: text[start:end] == exact.",
-                 "properties": {"start": {"type": "integer"}, "end": {"type": "integer"}, "exact": {"type": "string"}}},
+                 "properties": {
+                     "start": {"type": "integer", "minimum": 0, "maximum": SOURCE_TEXT_MAX_LENGTH},
+                     "end": {"type": "integer", "minimum": 0, "maximum": SOURCE_TEXT_MAX_LENGTH},
+                     "exact": {"type": "string", "maxLength": MAX_LENGTHS["claim.span.exact"]}}},
         "status": _string("Curation status: did the speaker really say this?", enum=list(STATUSES)),
-        "status_note": _string("Why the status was last changed."),
+        "status_note": _limited("Why the status was last changed.", "claim.status_note"),
         "tags": {"type": "array", "description": "Topics, known by their slugs.", "items": {
-            "type": "object", "properties": {"slug": _string("The tag's slug."), "name": _string("Its name."),
-                                             "description": _string("A short description.")}}},
+            "type": "object", "properties": {"slug": _limited("The tag's slug.", "tag.slug"),
+                                             "name": _limited("Its name.", "tag.name"),
+                                             "description": _limited("A short description.", "tag.description")}}},
         "reviews": {"type": "array", "description": "Verdicts on whether the claim is true.", "items": {
             "type": "object", "properties": {
                 "rating": _string("The verdict.", enum=list(RATINGS)),
-                "rating_text": _string("The verdict in the reviewer's own words."),
-                "summary": _string("A short summary."),
+                "rating_text": _limited("The verdict in the reviewer's own words.", "review.rating_text"),
+                "summary": _limited("A short summary.", "review.summary"),
                 "reviewed_on": _string("When the review was published.", format="date", nullable=True),
                 "reviewer": {**ACTOR_SCHEMA, "nullable": True},
                 "source": {**SOURCE_SCHEMA, "nullable": True},

@@ -301,3 +301,18 @@ def test_the_record_schema_names_every_field_an_export_writes():
     assert list(interchange.SOURCE_SCHEMA["properties"]) == list(interchange.SOURCE_KEYS)
     assert list(interchange.ACTOR_SCHEMA["properties"]) == list(interchange.ACTOR_KEYS)
     json.dumps(interchange.RECORD_SCHEMA)
+
+
+def test_the_record_schema_gives_the_limits_an_import_checks():
+    from factbase.models.limits import CLAIM_TEXT_MAX_LENGTH, NAME_MAX_LENGTH, NAMES_MAX_COUNT, SOURCE_TEXT_MAX_LENGTH
+
+    schema = interchange.RECORD_SCHEMA["properties"]
+    assert schema["text"]["maxLength"] == CLAIM_TEXT_MAX_LENGTH == interchange.MAX_LENGTHS["claim.text"]
+    assert schema["source"]["properties"]["text"]["maxLength"] == SOURCE_TEXT_MAX_LENGTH
+    aliases = schema["speaker"]["properties"]["aliases"]
+    assert (aliases["maxItems"], aliases["items"]["maxLength"]) == (NAMES_MAX_COUNT, NAME_MAX_LENGTH)
+    assert schema["span"]["properties"]["start"]["maximum"] == SOURCE_TEXT_MAX_LENGTH
+    assert schema["reviews"]["items"]["properties"]["summary"]["maxLength"] == interchange.MAX_LENGTHS["review.summary"]
+    # One more character than the schema allows is what the parser refuses.
+    assert problems_of(record(text="x" * (CLAIM_TEXT_MAX_LENGTH + 1)))["text"] == \
+        f"At most {CLAIM_TEXT_MAX_LENGTH} characters (this has {CLAIM_TEXT_MAX_LENGTH + 1})."
