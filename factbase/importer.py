@@ -23,7 +23,12 @@ Everything happens in one transaction. When a record is refused, the problem is 
 line and field, and by default nothing at all is written (``skip_invalid`` keeps the rest);
 ``dry_run`` makes every change and then rolls them all back, so the report says what an import
 would do. A record that matches what the database holds changes nothing, so importing a file twice
-is the same as importing it once.
+is the same as importing it once. Every record written has the import's ``reason`` in its history,
+those it updates as those it creates (``_history_reason``).
+
+An interrupt (``KeyboardInterrupt``) before the commit rolls everything back; one that comes while
+the transaction commits waits until ``Report.written`` says that it did (``interrupts.HeldInterrupts``),
+so the caller always knows which of the two happened.
 
 Changing a claim's status (other than to leave a new claim unverified) needs a user with the
 ``verify_claim`` permission, as in the admin and the API.
@@ -38,7 +43,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,10 +51,13 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
+from simple_history.signals import pre_create_historical_record
 
 from factbase import bulk, interchange, provenance, services
 from factbase.interchange import ActorRef, ClaimRecord, OutletRef, Problem, RecordError, SourceRef, TagRef
+from factbase.interrupts import HeldInterrupts
 from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
+from factbase.models.limits import SOURCE_TEXT_MAX_LENGTH
 
 CHUNK_SIZE = 5000
 # An import of at least this many records that will at least double the claims table loads it without
@@ -57,6 +65,7 @@ CHUNK_SIZE = 5000
 BULK_MIN_RECORDS = 10_000
 IN_BATCH = 500  # values in one SQL IN (...) list
 READ_AHEAD = 4  # chunks read and checked ahead of the one being imported
+READER_STOP_WAIT = 1.0  # seconds an import that stops early waits for its reading thread to stop
 SWITCH_INTERVAL = 0.001  # seconds a thread runs before another may take over (sys.setswitchinterval)
 KEEP_TEXT_UP_TO = 2000  # a source's text longer than this is not kept from one chunk to the next
 
@@ -67,8 +76,8 @@ REVIEW_FIELDS = {NON_FIELD_ERRORS: ""}  # also for actors, outlets, sources and 
 
 @dataclass
 class Input:
-    """A file (or stream) to import: its name for messages, its text stream, its format, and the
-    directory that a source's ``text_file`` is read from (None: not allowed)."""
+    """A file (or stream) to import: its name for messages, its stream (binary, or text), its format,
+    and the directory that a source's ``text_file`` is read from (None: not allowed)."""
 
     name: str
     stream: Any
@@ -111,7 +120,7 @@ class Report:
     unchanged: int = 0
     seconds: float = 0.0
     dry_run: bool = False
-    written: bool = False
+    written: bool = False  # committed: set at once, with interrupts held (see Importer._run)
 
     @property
     def ok(self) -> bool:
@@ -157,9 +166,32 @@ def _messages(exc: ValidationError, field_names: dict[str, str], prefix: str = "
     return [(prefix, message) for message in exc.messages]
 
 
+@contextmanager
+def _history_reason(reason: str):
+    """Within: a history record written by this thread without a reason (a record the import updates
+    through the services, which give none) gets ``reason``, as the records the import creates have it.
+    Reasons the services give (a status set, a span found again) stay."""
+    if not reason:
+        yield
+        return
+    thread = threading.get_ident()
+
+    def give_reason(sender, history_instance, **kwargs):
+        if threading.get_ident() == thread and not history_instance.history_change_reason:
+            history_instance.history_change_reason = reason
+
+    uid = f"factbase.importer.reason.{id(give_reason)}"
+    pre_create_historical_record.connect(give_reason, weak=False, dispatch_uid=uid)
+    try:
+        yield
+    finally:
+        pre_create_historical_record.disconnect(dispatch_uid=uid)
+
+
 class Importer:
     def __init__(self, *, user=None, dry_run: bool = False, skip_invalid: bool = False, reason: str = "",
-                 progress=None, chunk_size: int = CHUNK_SIZE, expected: int | None = None):
+                 progress=None, chunk_size: int = CHUNK_SIZE, expected: int | None = None,
+                 report: Report | None = None):
         self.user = user
         self.expected = expected  # about how many records the files hold (None: unknown)
         self.dry_run = dry_run
@@ -168,7 +200,9 @@ class Importer:
         self.progress = progress  # called with the number of records done since the last call
         self.chunk_size = chunk_size
         self.may_set_status = services.can_set_claim_status(user)
-        self.report = Report(dry_run=dry_run)
+        # Given by a caller that must know what was done even when the import is interrupted.
+        self.report = report if report is not None else Report()
+        self.report.dry_run = dry_run
         self.actors_by_name: dict[tuple, Entry] = {}
         self.actors_by_wikidata: dict[str, Entry] = {}
         self.outlets: dict[str, Entry] = {}
@@ -200,20 +234,22 @@ class Importer:
                 gc.collect()
 
     def _run(self, inputs: Iterable[Input], started: float) -> Report:
-        with transaction.atomic():
-            loading = self._loading_tables()
-            large = connection.vendor == "postgresql" and (self.expected or 0) >= BULK_MIN_RECORDS
-            with bulk.write_behind() if large else nullcontext():
-                for chunk in self._chunks(inputs):
-                    self._process(chunk)
-                    if self.progress:
-                        self.progress(len(chunk))
-            rollback = self.dry_run or (self.report.problems and not self.skip_invalid)
-            if rollback:
-                transaction.set_rollback(True)  # and with it, the indexes dropped are back
-            elif loading is not None:
-                loading.finish()
-        self.report.written = not rollback
+        with HeldInterrupts() as interrupts:  # left after the transaction: the commit and what it says
+            with transaction.atomic(), _history_reason(self.reason):
+                loading = self._loading_tables()
+                large = connection.vendor == "postgresql" and (self.expected or 0) >= BULK_MIN_RECORDS
+                with bulk.write_behind() if large else nullcontext():
+                    for chunk in self._chunks(inputs):
+                        self._process(chunk)
+                        if self.progress:
+                            self.progress(len(chunk))
+                rollback = self.dry_run or (self.report.problems and not self.skip_invalid)
+                if rollback:
+                    transaction.set_rollback(True)  # and with it, the indexes dropped are back
+                elif loading is not None:
+                    loading.finish()
+                interrupts.hold()
+            self.report.written = not rollback
         self.report.seconds = time.monotonic() - started
         self.report.problems.sort(key=lambda p: (p.file, p.line))
         return self.report
@@ -289,9 +325,12 @@ class Importer:
 
         reader = threading.Thread(target=produce, name="import-reader", daemon=True)
         reader.start()
+        finished = False
         try:
             while True:
                 item = ahead.get()
+                if item is done or isinstance(item, BaseException):
+                    finished = True
                 if item is done:
                     return
                 if isinstance(item, BaseException):
@@ -299,7 +338,10 @@ class Importer:
                 yield item
         finally:
             stop.set()
-            reader.join()
+            # Stopped early (an interrupt, an error): the reader may be waiting on its input (a pipe
+            # that stays open after Ctrl-C). It holds no connection and is a daemon: it is not waited
+            # for longer than a moment.
+            reader.join(timeout=None if finished else READER_STOP_WAIT)
 
     def _refuse(self, source: Input, line: int, problems: list[tuple[str, str]]) -> None:
         for path, message in problems:
@@ -444,15 +486,33 @@ class Importer:
         return refs, problems
 
     def _read_text_file(self, source: Input, name: str, path: str, problems) -> str | None:
+        """A source's text from a file beside the imported one: UTF-8 text without NUL, at most
+        ``SOURCE_TEXT_MAX_LENGTH`` characters (no more is read)."""
         if source.base_dir is None:
             problems.append((path, "A text_file is read beside the imported file: import from a file, not a stream."))
             return None
-        base = source.base_dir.resolve()
-        target = (base / name).resolve()
-        if not target.is_relative_to(base) or not target.is_file():
-            problems.append((path, f"No such file beside {source.name}: {name}."))
+        shown = interchange._shown(name, 200)
+        try:
+            base = source.base_dir.resolve()
+            target = (base / name).resolve()
+            if not target.is_relative_to(base) or not target.is_file():
+                problems.append((path, f"No such file beside {source.name}: {shown}."))
+                return None
+            with target.open(encoding="utf-8") as handle:
+                text = handle.read(SOURCE_TEXT_MAX_LENGTH + 1)
+        except UnicodeDecodeError as exc:
+            problems.append((path, f"{shown} is not UTF-8 text ({exc.reason})."))
             return None
-        return target.read_text(encoding="utf-8")
+        except (OSError, ValueError) as exc:
+            problems.append((path, f"Cannot read {shown}: {getattr(exc, 'strerror', None) or exc}."))
+            return None
+        if len(text) > SOURCE_TEXT_MAX_LENGTH:
+            problems.append((path, f"At most {SOURCE_TEXT_MAX_LENGTH} characters (this file has more)."))
+            return None
+        if "\x00" in text:
+            problems.append((path, f"{shown} contains the NUL character: a text may not."))
+            return None
+        return text
 
     # --- finding and making related records ------------------------------------------------------
 
@@ -876,15 +936,16 @@ def selectors_claims_by_uid(uids: list) -> Iterator[Claim]:
 
 
 def import_files(paths: list[Path | str], *, fmt: str | None = None, **options) -> Report:
-    """Import files (``-`` is standard input, whose format ``fmt`` must give)."""
+    """Import files (``-`` is standard input, whose format ``fmt`` must give). Files are read as bytes:
+    what is not UTF-8 is a problem of the line it is on (``interchange.read_records``)."""
     inputs, opened = [], []
     try:
         for path in paths:
             if str(path) == "-":
-                inputs.append(Input("<stdin>", sys.stdin, fmt or "ndjson", None))
+                inputs.append(Input("<stdin>", _standard_input(), fmt or "ndjson", None))
                 continue
             path = Path(path)
-            handle = path.open(encoding="utf-8-sig", newline="")
+            handle = path.open("rb")
             opened.append(handle)
             inputs.append(Input(str(path), handle, interchange.format_for(str(path), fmt), path.parent))
         expected = None if any(str(path) == "-" for path in paths) else sum(count_lines(path) for path in paths)
@@ -892,6 +953,17 @@ def import_files(paths: list[Path | str], *, fmt: str | None = None, **options) 
     finally:
         for handle in opened:
             handle.close()
+
+
+def _standard_input():
+    """Standard input as bytes, through a reader of its own: the reading thread may be left waiting on
+    it when an import stops early (SIGINT), and Python, when it exits, must not find ``sys.stdin``'s
+    own buffer held by that thread ("could not acquire lock ... at interpreter shutdown" aborts it).
+    Never closed here: closing would wait for that thread; the descriptor stays sys.stdin's."""
+    try:
+        return open(sys.stdin.fileno(), "rb", closefd=False)  # noqa: SIM115
+    except (AttributeError, OSError, ValueError):  # not a file (tests give a stream)
+        return getattr(sys.stdin, "buffer", sys.stdin)
 
 
 def count_lines(path: Path | str) -> int:

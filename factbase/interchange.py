@@ -62,6 +62,17 @@ from typing import Any
 
 import orjson
 
+from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
+from factbase.models.limits import (
+    CLAIM_TEXT_MAX_LENGTH,
+    NAME_MAX_LENGTH,
+    NAMES_MAX_COUNT,
+    NOTE_MAX_LENGTH,
+    PASSAGE_MAX_LENGTH,
+    SOURCE_TEXT_MAX_LENGTH,
+    SUMMARY_MAX_LENGTH,
+)
+
 # The vocabularies (kept in step with the models by tests/factbase/test_interchange.py).
 CLAIM_KINDS = ("direct_quote", "paraphrase")
 PRECISIONS = ("day", "month", "year")
@@ -102,8 +113,41 @@ LIST_SEPARATOR = "|"
 WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*\Z")
 SLUG = re.compile(r"[-a-zA-Z0-9_]+\Z")
 ASCII_DIGITS = re.compile(r"[0-9]+")
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-YEAR_OR_MONTH = re.compile(r"(\d{4})(?:-(\d{2}))?")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # [0-9], not \d: "２０２２" is no year here
+YEAR_OR_MONTH = re.compile(r"([0-9]{4})(?:-([0-9]{2}))?")
+
+
+def _max_length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+# The longest text each field takes: the limits of factbase.models.limits, and the models' own
+# max_length, so that a record is refused here, with its line, rather than by the database.
+MAX_LENGTHS = {
+    "claim.text": CLAIM_TEXT_MAX_LENGTH,
+    "claim.passage": PASSAGE_MAX_LENGTH,
+    "claim.span.exact": SOURCE_TEXT_MAX_LENGTH,  # a slice of the text (a quote's may be longer than the quote)
+    "claim.status_note": NOTE_MAX_LENGTH,
+    "claim.speaker_role": _max_length(Claim, "speaker_role"),
+    "claim.stated": 200,  # a date as a source words it: "last Friday", "in March 2019"
+    "actor.name": NAME_MAX_LENGTH,
+    "actor.description": _max_length(Actor, "description"),
+    "actor.wikidata_id": _max_length(Actor, "wikidata_id"),
+    "name": NAME_MAX_LENGTH,  # an alias, an author
+    "outlet.name": _max_length(Outlet, "name"),
+    "outlet.url": _max_length(Outlet, "url"),
+    "outlet.description": _max_length(Outlet, "description"),
+    "source.url": _max_length(Source, "url"),
+    "source.title": _max_length(Source, "title"),
+    "source.language": _max_length(Source, "language"),
+    "source.text": SOURCE_TEXT_MAX_LENGTH,
+    "source.text_file": 1000,  # a file's name
+    "tag.slug": _max_length(Tag, "slug"),
+    "tag.name": _max_length(Tag, "name"),
+    "tag.description": _max_length(Tag, "description"),
+    "review.rating_text": _max_length(Review, "rating_text"),
+    "review.summary": SUMMARY_MAX_LENGTH,
+}
 
 
 # --- problems ------------------------------------------------------------------------------------
@@ -222,6 +266,15 @@ def _choices(values: Iterable[str]) -> str:
     return ", ".join(values)
 
 
+def _shown(text: str, limit: int = 60) -> str:
+    """A text of a record as a message shows it: at most ``limit`` characters, and those that a
+    terminal would not show as themselves (NUL, other controls, lone surrogates, ...) escaped."""
+    text = text[:limit]
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
+
+
 _KNOWN: dict[tuple[int, int], frozenset] = {}  # by the ids of the (module-level) tuples of keys
 
 
@@ -235,7 +288,8 @@ def _object(value, path, problems, keys, *, extra=()) -> dict | None:
     if not known.issuperset(value):
         for key in value:
             if key not in known:
-                problems.add(_join(path, str(key)[:60]), f"Unknown field. The fields are: {_choices((*keys, *extra))}.")
+                problems.add(_join(path, _shown(str(key))),
+                             f"Unknown field. The fields are: {_choices((*keys, *extra))}.")
     return value
 
 
@@ -278,8 +332,8 @@ def _choice(obj, key, path, problems, values, *, default=None, required=False) -
         return default
     value = obj[key]
     if value not in values:
-        shown = value if isinstance(value, str) else _type_name(value)
-        problems.add(_join(path, key), f"“{str(shown)[:60]}” is not one of: {_choices(values)}.")
+        shown = _shown(value) if isinstance(value, str) else _type_name(value)
+        problems.add(_join(path, key), f"“{shown}” is not one of: {_choices(values)}.")
         return default
     return value
 
@@ -306,11 +360,27 @@ def _date(obj, key, path, problems) -> date | None:
 
 
 def _names(obj, key, path, problems) -> list[str] | None:
+    """A list of names (aliases, authors): at most ``NAMES_MAX_COUNT``, each a text of at most
+    ``NAME_MAX_LENGTH`` characters."""
     value = obj[key]
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        problems.add(_join(path, key), "Give a list of texts.")
+    path = _join(path, key)
+    if not isinstance(value, list):
+        problems.add(path, f"Give a list of texts, not {_type_name(value)}.")
         return None
-    return value
+    if len(value) > NAMES_MAX_COUNT:
+        problems.add(path, f"At most {NAMES_MAX_COUNT} names (this has {len(value)}).")
+        return None
+    limit, before = MAX_LENGTHS["name"], len(problems.items)
+    for i, item in enumerate(value):
+        if item.__class__ is str and len(item) <= limit and "\x00" not in item:
+            continue
+        if not isinstance(item, str):
+            problems.add(f"{path}[{i}]", f"Give a text, not {_type_name(item)}.")
+        elif "\x00" in item:
+            problems.add(f"{path}[{i}]", "A text may not contain the NUL character.")
+        else:
+            problems.add(f"{path}[{i}]", f"At most {limit} characters (this has {len(item)}).")
+    return value if len(problems.items) == before else None
 
 
 # --- records -------------------------------------------------------------------------------------
@@ -319,9 +389,10 @@ CACHED_OBJECTS = 50_000  # at most so many objects kept by a cache (see _parsed)
 CACHED_TEXT_LENGTH = 1000  # an object with a longer text (a source's) is not kept
 
 
-def _frozen(value: dict) -> tuple:
-    """A hashable copy of an object read from JSON (TypeError when it holds an unhashable value, or a
-    text too long to keep)."""
+def _frozen(value: dict, nested: bool = False) -> tuple:
+    """A hashable copy of an object read from JSON (TypeError when it holds an unhashable value, a
+    text too long to keep, or objects in objects in it: a source's outlet is as deep as a related
+    record goes; deeper is not valid, and is parsed to say so)."""
     items = tuple(value.items())
     for _, item in items:
         if item.__class__ is str and len(item) > CACHED_TEXT_LENGTH:
@@ -329,7 +400,9 @@ def _frozen(value: dict) -> tuple:
     try:
         hash(items)
     except TypeError:  # lists (aliases, authors) and objects (a source's outlet) in it
-        return tuple((name, _frozen(item) if item.__class__ is dict else
+        if nested:
+            raise
+        return tuple((name, _frozen(item, nested=True) if item.__class__ is dict else
                       tuple(item) if item.__class__ is list else item) for name, item in items)
     return items
 
@@ -361,9 +434,10 @@ def parse_actor(value, path, problems) -> ActorRef | None:
     if obj is None:
         return None
     stated = {}
-    name = _text(obj, "name", path, problems, default=None, max_length=200)
+    name = _text(obj, "name", path, problems, default=None, max_length=MAX_LENGTHS["actor.name"])
     kind = _choice(obj, "kind", path, problems, ACTOR_KINDS)
-    wikidata_id = _text(obj, "wikidata_id", path, problems, default=None, max_length=20)
+    wikidata_id = _text(obj, "wikidata_id", path, problems, default=None,
+                        max_length=MAX_LENGTHS["actor.wikidata_id"])
     if wikidata_id and not WIKIDATA_ID.match(wikidata_id):
         problems.add(_join(path, "wikidata_id"), "A Wikidata id is Q followed by digits, e.g. Q123.")
         wikidata_id = None
@@ -383,7 +457,7 @@ def parse_actor(value, path, problems) -> ActorRef | None:
         if aliases is not None:
             stated["aliases"] = aliases
     if "description" in obj:
-        stated["description"] = _text(obj, "description", path, problems, max_length=500)
+        stated["description"] = _text(obj, "description", path, problems, max_length=MAX_LENGTHS["actor.description"])
     return ActorRef(name=name, kind=kind, stated=stated)
 
 
@@ -391,15 +465,15 @@ def parse_outlet(value, path, problems) -> OutletRef | None:
     obj = _object(value, path, problems, OUTLET_KEYS)
     if obj is None:
         return None
-    name = _text(obj, "name", path, problems, required=True, default=None, max_length=200)
+    name = _text(obj, "name", path, problems, required=True, default=None, max_length=MAX_LENGTHS["outlet.name"])
     if name is None:
         return None
     stated = {"name": name}
     if "kind" in obj:
         stated["kind"] = _choice(obj, "kind", path, problems, OUTLET_KINDS, default="other")
-    for key, max_length in (("url", 2000), ("description", 500)):
+    for key in ("url", "description"):
         if key in obj:
-            stated[key] = _text(obj, key, path, problems, max_length=max_length)
+            stated[key] = _text(obj, key, path, problems, max_length=MAX_LENGTHS[f"outlet.{key}"])
     return OutletRef(name=name, stated=stated)
 
 
@@ -408,8 +482,8 @@ def parse_source(value, path, problems) -> SourceRef | None:
     if obj is None:
         return None
     stated: dict[str, Any] = {}
-    url = _text(obj, "url", path, problems, max_length=2000) or ""
-    title = _text(obj, "title", path, problems, max_length=500) or ""
+    url = _text(obj, "url", path, problems, max_length=MAX_LENGTHS["source.url"]) or ""
+    title = _text(obj, "title", path, problems, max_length=MAX_LENGTHS["source.title"]) or ""
     published_on = _date(obj, "published_on", path, problems)
     if not url and not title and published_on is None:
         problems.add(path, "Name the source by its url, or by its title and/or published_on.")
@@ -418,7 +492,7 @@ def parse_source(value, path, problems) -> SourceRef | None:
         if key in obj:
             stated[key] = val
     if "language" in obj:
-        stated["language"] = _text(obj, "language", path, problems, max_length=16)
+        stated["language"] = _text(obj, "language", path, problems, max_length=MAX_LENGTHS["source.language"])
     if "authors" in obj:
         authors = _names(obj, "authors", path, problems)
         if authors is not None:
@@ -429,9 +503,10 @@ def parse_source(value, path, problems) -> SourceRef | None:
     if "text" in obj and "text_file" in obj:
         problems.add(_join(path, "text_file"), "Give the text or a text_file, not both.")
     elif "text" in obj:
-        stated["text"] = _text(obj, "text", path, problems)
+        stated["text"] = _text(obj, "text", path, problems, max_length=MAX_LENGTHS["source.text"])
     elif "text_file" in obj:
-        stated["text_file"] = _text(obj, "text_file", path, problems, required=True)
+        stated["text_file"] = _text(obj, "text_file", path, problems, required=True,
+                                    max_length=MAX_LENGTHS["source.text_file"])
     return SourceRef(url=url, title=title, published_on=published_on, stated=stated)
 
 
@@ -441,7 +516,7 @@ def parse_tag(value, path, problems) -> TagRef | None:
     obj = _object(value, path, problems, TAG_KEYS)
     if obj is None:
         return None
-    slug = _text(obj, "slug", path, problems, required=True, default=None, max_length=100)
+    slug = _text(obj, "slug", path, problems, required=True, default=None, max_length=MAX_LENGTHS["tag.slug"])
     if slug is None:
         return None
     if not SLUG.match(slug):
@@ -449,9 +524,9 @@ def parse_tag(value, path, problems) -> TagRef | None:
         return None
     stated = {"slug": slug}
     if "name" in obj:
-        stated["name"] = _text(obj, "name", path, problems, required=True, max_length=100)
+        stated["name"] = _text(obj, "name", path, problems, required=True, max_length=MAX_LENGTHS["tag.name"])
     if "description" in obj:
-        stated["description"] = _text(obj, "description", path, problems, max_length=500)
+        stated["description"] = _text(obj, "description", path, problems, max_length=MAX_LENGTHS["tag.description"])
     return TagRef(slug=slug, stated=stated)
 
 
@@ -467,8 +542,10 @@ def parse_review(value, path, problems) -> ReviewRecord | None:
     if obj.get("reviewer") is None and obj.get("source") is None:
         problems.add(path, "A review names its reviewer or the source where it was published (or both).")
     review = ReviewRecord(
-        rating=rating, rating_text=_text(obj, "rating_text", path, problems, max_length=500),
-        summary=_text(obj, "summary", path, problems), reviewed_on=_date(obj, "reviewed_on", path, problems),
+        rating=rating,
+        rating_text=_text(obj, "rating_text", path, problems, max_length=MAX_LENGTHS["review.rating_text"]),
+        summary=_text(obj, "summary", path, problems, max_length=MAX_LENGTHS["review.summary"]),
+        reviewed_on=_date(obj, "reviewed_on", path, problems),
         reviewer=reviewer, source=source,
     )
     return review if rating is not None else None
@@ -517,11 +594,14 @@ def _span(obj, problems) -> tuple[int | None, str | None]:
     start, end, exact = span.get("start"), span.get("end"), span.get("exact")
     ok = True
     for key, val in (("start", start), ("end", end)):
-        if isinstance(val, bool) or not isinstance(val, int) or val < 0:
-            problems.add(f"span.{key}", "Give an offset: a whole number from 0.")
+        if isinstance(val, bool) or not isinstance(val, int) or not 0 <= val <= SOURCE_TEXT_MAX_LENGTH:
+            problems.add(f"span.{key}", f"Give an offset into the source's text: a whole number from 0 to "
+                                        f"{SOURCE_TEXT_MAX_LENGTH}.")
             ok = False
     if not isinstance(exact, str) or not exact:
         problems.add("span.exact", "Give the text of the source between start and end.")
+        ok = False
+    elif _text(span, "exact", "span", problems, max_length=MAX_LENGTHS["claim.span.exact"]) is not exact:
         ok = False
     if ok and end - start != len(exact):
         problems.add("span", f"end - start ({end - start}) is not the length of exact ({len(exact)}).")
@@ -548,7 +628,7 @@ def parse_claim(value, cache: dict | None = None) -> ClaimRecord:
         if uid is None:
             problems.add("uid", "Give a UUID, e.g. 0d5f4a1e-2b8c-4e7a-9f61-3c2d1b0a9e87.")
 
-    text = _text(obj, "text", "", problems, required=True)
+    text = _text(obj, "text", "", problems, required=True, max_length=MAX_LENGTHS["claim.text"])
     kind = _choice(obj, "kind", "", problems, CLAIM_KINDS, default="direct_quote")
     if obj.get("speaker") is None:
         problems.add("speaker", "A claim needs its speaker: an actor named by name and kind, or wikidata_id.")
@@ -565,14 +645,14 @@ def parse_claim(value, cache: dict | None = None) -> ClaimRecord:
     stated_on, precision = _stated_on(obj, problems)
     stated = None
     if obj.get("stated") is not None:
-        stated = _text(obj, "stated", "", problems, default=None)
+        stated = _text(obj, "stated", "", problems, default=None, max_length=MAX_LENGTHS["claim.stated"])
         if obj.get("stated_on") not in (None, ""):
             problems.add("stated", "Give stated (the date as the source words it) or stated_on, not both.")
 
     span_hint, span_exact = _span(obj, problems)
     passage = ""
     if obj.get("passage") not in (None, ""):
-        passage = _text(obj, "passage", "", problems)
+        passage = _text(obj, "passage", "", problems, max_length=MAX_LENGTHS["claim.passage"])
         if obj.get("span") is not None:
             problems.add("passage", "Give the passage or the span, not both.")
     elif span_exact is not None:
@@ -583,7 +663,8 @@ def parse_claim(value, cache: dict | None = None) -> ClaimRecord:
         passage = ""
 
     status = _choice(obj, "status", "", problems, STATUSES) if "status" in obj else None
-    status_note = _text(obj, "status_note", "", problems) if "status_note" in obj else None
+    status_note = _text(obj, "status_note", "", problems, max_length=MAX_LENGTHS["claim.status_note"]) \
+        if "status_note" in obj else None
 
     tags = None
     if "tags" in obj:
@@ -603,7 +684,7 @@ def parse_claim(value, cache: dict | None = None) -> ClaimRecord:
             reviews = [parse_review(review, f"reviews[{i}]", problems) for i, review in enumerate(obj["reviews"])]
             reviews = [review for review in reviews if review is not None]
 
-    speaker_role = _text(obj, "speaker_role", "", problems, max_length=300)
+    speaker_role = _text(obj, "speaker_role", "", problems, max_length=MAX_LENGTHS["claim.speaker_role"])
     if problems.items:
         raise RecordError(problems.items)
     return ClaimRecord(
@@ -629,130 +710,418 @@ def format_for(path: str, given: str | None = None) -> str:
                      f"give --format.")
 
 
+# How large a record can be. Its largest part is a source's text, at most SOURCE_TEXT_MAX_LENGTH
+# characters; in JSON a character takes at most 12 bytes (one outside the Basic Multilingual Plane
+# written as two escapes, "\ud83d\ude00"; 4 in UTF-8 unescaped). A record gives at most its claim's
+# source's text and a review's, with room to spare for the rest: a record (an NDJSON line, a JSON array
+# element, a CSV row) longer than this cannot be valid, and is refused without being held in memory.
+# (A stream of text, rather than bytes, is measured in characters.)
+JSON_BYTES_PER_CHARACTER = 12
+RECORD_MAX_BYTES = 2 * JSON_BYTES_PER_CHARACTER * SOURCE_TEXT_MAX_LENGTH + (1 << 20)
+JSON_MAX_DEPTH = 1024  # orjson's: a record nested deeper is refused (a valid one is six levels deep)
+_SKIP_CHUNK = 1 << 16  # bytes read at a time past the end of a record that is too long
+_BOM = b"\xef\xbb\xbf"
+
+
+def _too_large(limit: int = RECORD_MAX_BYTES) -> str:
+    return (f"This record is longer than any valid record can be (more than {limit:,} bytes): it was not read. "
+            f"A source's text is given once a file (or read from a text_file).")
+
+
+class _Unreadable(Exception):
+    """The rest of a file cannot be read from here on: ``line`` and why."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
+class _EncodedText:
+    """A text stream (``io.StringIO``) read as the bytes of its text in UTF-8; a lone surrogate in it
+    stays one (``surrogatepass``), to be refused as a record's other mistakes are."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def readline(self, limit: int) -> bytes:
+        return self.stream.readline(limit).encode("utf-8", "surrogatepass")
+
+    def read(self, size: int) -> bytes:
+        return self.stream.read(size).encode("utf-8", "surrogatepass")
+
+
+def _binary(stream):
+    return _EncodedText(stream) if isinstance(stream, io.TextIOBase) else stream
+
+
+def _readline(stream, limit: int, line: int) -> bytes:
+    try:
+        return stream.readline(limit)
+    except UnicodeDecodeError as exc:  # a text stream whose bytes are not its encoding's
+        raise _Unreadable(line, f"Not UTF-8 text ({exc.reason}): the rest of the file was not read.") from None
+
+
+def _lines(stream, limit: int = RECORD_MAX_BYTES) -> Iterator[tuple[int, bytes | None]]:
+    """``(number, line)`` for each line of a binary stream; the line is None when it is longer than
+    ``limit`` bytes: it is then read to its end a piece at a time, and not kept."""
+    number = 0
+    while True:
+        line = _readline(stream, limit + 1, number + 1)
+        if not line:
+            return
+        number += 1
+        if number == 1 and line.startswith(_BOM):
+            line = line[len(_BOM):]
+        if len(line) > limit and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):
+                line = _readline(stream, _SKIP_CHUNK, number)
+            yield number, None
+            continue
+        yield number, line
+
+
+def _not_utf8(data: bytes, error: UnicodeDecodeError, column: int = 1) -> tuple[int, str]:
+    """Where in ``data`` (a line within it, from 0) the bytes that are not UTF-8 are, and a message.
+    ``column``: where ``data`` starts on its first line."""
+    start = error.start
+    line, line_start = data.count(b"\n", 0, start), data.rfind(b"\n", 0, start) + 1
+    at = len(data[line_start:start].decode("utf-8", "replace")) + 1 + (column - 1 if line == 0 else 0)
+    what = "a lone surrogate" if data[start] == 0xED and error.reason == "invalid continuation byte" else \
+        f"the byte 0x{data[start]:02x}"
+    return line, f"Not UTF-8 text: {what} at column {at} ({error.reason})."
+
+
+def _json_problem(data: bytes, error: orjson.JSONDecodeError, column: int = 1) -> tuple[int, str]:
+    """Why ``data`` (one record, or one line of NDJSON) is not valid JSON: the line within it (from 0)
+    and a message. In the standard library's words where it finds the mistake too (they say what was
+    expected: "Expecting ',' delimiter"), else in orjson's (a lone surrogate, NaN, a number too large).
+    ``column``: where ``data`` starts on its first line."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _not_utf8(data, exc, column)
+    if error.msg == "depth limit exceeded":
+        return error.lineno - 1, f"Nested too deeply: more than {JSON_MAX_DEPTH} levels of lists and objects."
+    line, at, message = error.lineno - 1, error.colno, error.msg
+    try:
+        json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        line, at, message = exc.lineno - 1, exc.colno, exc.msg
+    except (ValueError, RecursionError):  # NaN, a number too long for it, nested too deeply for it
+        pass
+    return line, f"Not valid JSON: {message} (column {at + (column - 1 if line == 0 else 0)})."
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def read_records(stream, fmt: str) -> Iterator[tuple[int, Any]]:
-    """``(line, record)`` for each record of a text stream: a dict as read (not yet checked), or a
-    ``Problem`` when the record cannot even be read (broken JSON, a wrong CSV header or row)."""
+    """``(line, record)`` for each record of a stream (binary, or text): a dict as read (not yet
+    checked), or a ``Problem`` when the record cannot even be read (broken JSON, bytes that are not
+    UTF-8, a record longer than ``RECORD_MAX_BYTES``, a wrong CSV header or row). Only what cannot be
+    read past ends the reading of a file early, with a problem that says so (a JSON file whose brackets
+    do not match, a CSV row that cannot be read); nothing else is raised."""
+    stream = _binary(stream)
     if fmt == "ndjson":
         yield from _read_ndjson(stream)
     elif fmt == "json":
-        yield from _read_json(stream.read())
+        yield from _read_json(stream)
     elif fmt == "csv":
-        yield from _read_csv(stream)
+        yield from _read_csv_lines(stream)
     else:
         raise ValueError(f"Unknown format {fmt!r}.")
 
 
-def _json_error(exc: Exception) -> str:
-    if isinstance(exc, json.JSONDecodeError):
-        return f"Not valid JSON: {exc.msg} (column {exc.colno})."
-    return f"Not valid JSON: {exc}."
-
-
 def _read_ndjson(stream) -> Iterator[tuple[int, Any]]:
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
+    try:
+        for number, line in _lines(stream):
+            if line is None:
+                yield number, Problem(number, "", _too_large())
+                continue
+            if not line.strip():
+                continue
+            try:
+                yield number, orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                yield number, Problem(number, "", _json_problem(line, exc)[1])
+    except _Unreadable as exc:
+        yield exc.line, Problem(exc.line, "", exc.message)
+
+
+class _CsvLines:
+    """The lines of a CSV file as text, for ``csv.reader``: a row (from ``row_start``, reset by
+    ``next_row``) longer than ``RECORD_MAX_BYTES``, or bytes that are not UTF-8, end the reading
+    (``_Unreadable``): where the next row begins cannot be known past them."""
+
+    def __init__(self, stream):
+        self.stream, self.number, self.size, self.row_start = stream, 0, 0, 1
+
+    def __iter__(self):
+        return self
+
+    def next_row(self) -> None:
+        self.size, self.row_start = 0, self.number + 1
+
+    def __next__(self) -> str:
+        line = _readline(self.stream, RECORD_MAX_BYTES + 1, self.number + 1)
+        if not line:
+            raise StopIteration
+        self.number += 1
+        if self.number == 1 and line.startswith(_BOM):
+            line = line[len(_BOM):]
+        self.size += len(line)
+        if self.size > RECORD_MAX_BYTES:
+            raise _Unreadable(self.row_start, _too_large() + " The rest of the file was not read.")
         try:
-            yield number, orjson.loads(line)
-        except orjson.JSONDecodeError:
-            try:  # for the standard library's clearer message
-                json.loads(line)
-            except ValueError as exc:
-                yield number, Problem(number, "", _json_error(exc))
-            else:  # valid for Python but not for orjson (e.g. a lone surrogate)
-                yield number, Problem(number, "", "Not valid JSON: a text contains a lone surrogate.")
+            return line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _Unreadable(self.number, _not_utf8(line, exc)[1] + " The rest of the file was not read.") \
+                from None
 
 
-class _Scanner:
-    """Reads a JSON array (or an object with ``"claims"``) element by element, with line numbers."""
+def _read_csv_lines(stream) -> Iterator[tuple[int, Any]]:
+    lines = _CsvLines(stream)
+    try:
+        for line, record in _read_csv(lines):
+            lines.next_row()
+            yield line, record
+    except _Unreadable as exc:
+        yield exc.line, Problem(exc.line, "", exc.message)
+    except ValueError as exc:  # a cell that the row's reading could not convert (csv_row_to_record)
+        line = lines.row_start
+        yield line, Problem(line, "", f"This row cannot be read ({_shown(str(exc), 200)}): the rest of the file "
+                                      f"was not read.")
 
-    def __init__(self, text: str):
-        self.text, self.pos, self.decoder = text, 0, json.JSONDecoder()
-        self.line, self.counted = 1, 0
+
+class _JsonDocument:
+    """A JSON file read a block at a time: ``_read_json`` walks the list of records (or the object with
+    ``"claims"``) here, and each element is cut out by its brackets and quotes and parsed on its own.
+    So no element is held beyond ``RECORD_MAX_BYTES`` (a longer one is read past), and an element that
+    is not valid JSON is reported and the next one read; only brackets that do not match (or the end
+    of the file inside a value) stop the reading. An element alone on the rest of its line (as
+    exports write them) is parsed at once."""
+
+    BLOCK = 1 << 16
+    _NOT_SPACE = re.compile(rb"[^ \t\r\n]")
+    # Outside a text: all up to the next bracket, whole texts included (it stops at the quote of a
+    # text that the block ends inside). Inside a text: the rest of it (its closing quote captured).
+    _PASS = re.compile(rb'(?:[^"\[\]{}]++|"[^"\\]*+(?:\\.[^"\\]*+)*+")*+')
+    _REST_OF_TEXT = re.compile(rb'[^"\\]*+(?:\\.[^"\\]*+)*+(")?')
+    _SCALAR_END = re.compile(rb'[ \t\r\n,:\[\]{}"]')
+    _CLOSING = {ord("["): ord("]"), ord("{"): ord("}")}
+    _QUOTE = ord('"')
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.buf, self.pos, self.eof = b"", 0, False
+        self.line, self.counted = 1, 0  # the line at buf[counted]
+        self.carried = 0  # bytes of the line at buf[0] that were in earlier blocks
+
+    def _next_block(self) -> bool:
+        if self.eof:
+            return False
+        buf = self.buf
+        self.line += buf.count(b"\n", self.counted)
+        last = buf.rfind(b"\n")
+        self.carried = len(buf) - last - 1 + (self.carried if last < 0 else 0)
+        try:
+            block = self.stream.read(self.BLOCK)
+        except UnicodeDecodeError as exc:  # a text stream whose bytes are not its encoding's
+            raise _Unreadable(self.line, f"Not UTF-8 text ({exc.reason}): the rest of the file was not read.") \
+                from None
+        if not buf and self.line == 1 and block.startswith(_BOM):
+            block = block[len(_BOM):]
+        self.buf, self.pos, self.counted, self.eof = block, 0, 0, not block
+        return not self.eof
 
     def line_at(self, pos: int) -> int:
-        self.line += self.text.count("\n", self.counted, pos)
+        self.line += self.buf.count(b"\n", self.counted, pos)
         self.counted = pos
         return self.line
 
-    def skip(self) -> str:
-        while self.pos < len(self.text) and self.text[self.pos] in " \t\r\n\ufeff":
-            self.pos += 1
-        return self.text[self.pos] if self.pos < len(self.text) else ""
+    def column_at(self, pos: int) -> int:
+        start = self.buf.rfind(b"\n", 0, pos) + 1
+        return len(self.buf[start:pos].decode("utf-8", "replace")) + 1 + (self.carried if start == 0 else 0)
 
-    def expect(self, char: str) -> None:
-        if self.skip() != char:
-            raise json.JSONDecodeError(f"Expecting '{char}'", self.text, self.pos)
+    def peek(self) -> int | None:
+        """The next byte that is not white space (not taken); None at the end of the file."""
+        while True:
+            found = self._NOT_SPACE.search(self.buf, self.pos)
+            if found:
+                self.pos = found.start()
+                return self.buf[self.pos]
+            self.pos = len(self.buf)
+            if not self._next_block():
+                return None
+
+    def fail(self, message: str) -> _Unreadable:
+        line, column = self.line_at(self.pos), self.column_at(self.pos)
+        return _Unreadable(line, f"Not valid JSON: {message} (column {column}). The rest of the file was not read.")
+
+    def take(self, char: str) -> None:
+        if self.peek() != ord(char):
+            raise self.fail(f"Expecting '{char}'" + (" delimiter" if char == "," else ""))
         self.pos += 1
 
-    def value(self):
-        self.skip()
-        value, self.pos = self.decoder.raw_decode(self.text, self.pos)
+    def value(self, keep: bool = True) -> tuple[int, int, bytes | None]:
+        """The next value: the line and column where it starts, and its bytes (None when not kept, or
+        longer than ``RECORD_MAX_BYTES``: read to its end, and not held)."""
+        first = self.peek()
+        if first is None:
+            raise self.fail("Expecting value")
+        line, column = self.line_at(self.pos), self.column_at(self.pos)
+        parts, size = [], 0
+        levels = bytearray()  # the closing bracket each open level waits for
+        scalar = first not in b'[{"'
+        # a text (the value itself, or one that a block ends inside) is read on with its rest; its
+        # opening quote, or a byte escaped across blocks, is stepped over first
+        in_text, step = first == self._QUOTE, 1 if first == self._QUOTE else 0
+        while True:
+            buf, pos, end = self.buf, self.pos + step, None
+            step = 0
+            if scalar:
+                found = self._SCALAR_END.search(buf, pos)
+                end = found.start() if found else None
+            else:
+                if in_text:
+                    rest = self._REST_OF_TEXT.match(buf, pos)
+                    pos = rest.end()
+                    if rest.group(1) is not None:
+                        in_text = False
+                        if not levels:
+                            end = pos
+                    elif pos < len(buf):  # stopped at a backslash that ends the block
+                        pos, step = len(buf), 1
+                while not in_text and end is None:
+                    pos = self._PASS.match(buf, pos).end()
+                    if pos == len(buf):
+                        break
+                    char = buf[pos]
+                    if char == self._QUOTE:  # a text that goes on into the next block
+                        rest = self._REST_OF_TEXT.match(buf, pos + 1)
+                        in_text, step, pos = True, int(rest.end() < len(buf)), len(buf)
+                        break
+                    if char in self._CLOSING:
+                        levels.append(self._CLOSING[char])
+                    elif not levels or levels.pop() != char:
+                        self.pos = pos
+                        raise self.fail(f"'{chr(char)}' closes nothing here")
+                    pos += 1
+                    if not levels:
+                        end = pos
+            stop = len(buf) if end is None else end
+            size += stop - self.pos
+            if keep and size <= RECORD_MAX_BYTES:
+                parts.append(buf[self.pos:stop])
+            elif parts:
+                parts = []
+            self.pos = stop
+            if end is not None or (not self._next_block() and scalar):
+                kept = keep and size <= RECORD_MAX_BYTES
+                return line, column, b"".join(parts) if kept else None
+            if self.eof:
+                raise self.fail("The file ends inside a value")
+
+    def _alone_on_its_line(self):
+        """The element that begins here when it is an object alone on the rest of its line (then
+        perhaps a comma, or the list's end), else None."""
+        buf, start = self.buf, self.pos
+        if buf[start] != ord("{"):
+            return None
+        end = buf.find(b"\n", start)
+        if end < 0:
+            return None  # the line goes on in the next block: value() reads it
+        while buf[end - 1] in b" \t\r\n":
+            end -= 1
+        if buf[end - 1] in b",]":
+            end -= 1
+        if end <= start or buf[end - 1] != ord("}"):
+            return None
+        try:
+            value = orjson.loads(buf[start:end])
+        except orjson.JSONDecodeError:
+            return None  # read again by value(), which says what is wrong
+        self.pos = end
         return value
 
     def elements(self) -> Iterator[tuple[int, Any]]:
-        self.expect("[")
-        if self.skip() == "]":
+        """The elements of the list that begins here, each as read or as a ``Problem``."""
+        self.take("[")
+        if self.peek() == ord("]"):
             self.pos += 1
             return
         while True:
-            self.skip()
+            if self.peek() is None:
+                raise self.fail("Expecting value")
             line = self.line_at(self.pos)
-            yield line, self.value()
-            char = self.skip()
-            self.pos += 1
-            if char == "]":
+            record = self._alone_on_its_line()
+            if record is not None:
+                yield line, record
+            else:
+                line, column, data = self.value()
+                if data is None:
+                    yield line, Problem(line, "", _too_large())
+                else:
+                    try:
+                        yield line, orjson.loads(data)
+                    except orjson.JSONDecodeError as exc:
+                        offset, message = _json_problem(data, exc, column)
+                        yield line + offset, Problem(line + offset, "", message)
+            char = self.peek()
+            if char == ord("]"):
+                self.pos += 1
                 return
-            if char != ",":
-                raise json.JSONDecodeError("Expecting ',' delimiter", self.text, self.pos - 1)
+            self.take(",")
 
 
-def _read_json(text: str) -> Iterator[tuple[int, Any]]:
-    scanner = _Scanner(text)
+def _read_json(stream) -> Iterator[tuple[int, Any]]:
+    document = _JsonDocument(stream)
     try:
-        first = scanner.skip()
-        if first == "[":
-            yield from scanner.elements()
-        elif first == "{":
-            scanner.pos += 1
+        first = document.peek()
+        if first == ord("["):
+            yield from document.elements()
+        elif first == ord("{"):
+            document.pos += 1
             found = False
-            if scanner.skip() == "}":
-                scanner.pos += 1
+            if document.peek() == ord("}"):
+                document.pos += 1
             else:
                 while True:
-                    scanner.skip()
-                    key_line = scanner.line_at(scanner.pos)
-                    key = scanner.value()
-                    scanner.expect(":")
-                    if key == "claims" and scanner.skip() == "[":
-                        yield from scanner.elements()
+                    if document.peek() != ord('"'):
+                        raise document.fail("Expecting property name enclosed in double quotes")
+                    key_line, _, data = document.value()
+                    key = orjson.loads(data) if data is not None else "…"
+                    document.take(":")
+                    if key == "claims" and document.peek() == ord("["):
+                        yield from document.elements()
                         found = True
                     elif key == "about":
-                        scanner.value()
+                        document.value(keep=False)
                     else:
                         what = ("Give the claims as a list." if key == "claims" else
                                 "Unknown field. A JSON file is a list of claims, or an object with \"claims\" "
                                 "(a list) and \"about\" (a text).")
-                        yield key_line, Problem(key_line, str(key)[:60], what)
+                        yield key_line, Problem(key_line, _shown(key), what)
                         return
-                    char = scanner.skip()
-                    scanner.pos += 1
-                    if char == "}":
+                    if document.peek() == ord("}"):
+                        document.pos += 1
                         break
-                    if char != ",":
-                        raise json.JSONDecodeError("Expecting ',' delimiter", text, scanner.pos - 1)
+                    document.take(",")
             if not found:
                 yield 1, Problem(1, "claims", "The object has no \"claims\" list.")
                 return
         else:
             yield 1, Problem(1, "", "A JSON file is a list of claims, or an object with \"claims\".")
             return
-        if scanner.skip():
-            line = scanner.line_at(scanner.pos)
+        if document.peek() is not None:
+            line = document.line_at(document.pos)
             yield line, Problem(line, "", "Not valid JSON: extra data after the end of the document.")
-    except json.JSONDecodeError as exc:
-        line = scanner.line_at(min(exc.pos, len(text)))
-        yield line, Problem(line, "", _json_error(exc))
+    except orjson.JSONDecodeError as exc:  # a key that is not a valid text
+        line = document.line_at(document.pos)
+        yield line, Problem(line, "", f"Not valid JSON: {exc.msg}. The rest of the file was not read.")
+    except _Unreadable as exc:
+        yield exc.line, Problem(exc.line, "", exc.message)
 
 
 def split_list(cell: str) -> list[str]:
@@ -826,11 +1195,11 @@ def _read_csv(stream) -> Iterator[tuple[int, Any]]:
     if unknown or missing or repeated:
         parts = []
         if unknown:
-            parts.append(f"unknown column(s): {', '.join(unknown)}")
+            parts.append(f"unknown column(s): {', '.join(_shown(name) for name in unknown[:20])}")
         if missing:
             parts.append(f"missing column(s): {', '.join(missing)}")
         if repeated:
-            parts.append(f"repeated column(s): {', '.join(repeated)}")
+            parts.append(f"repeated column(s): {', '.join(_shown(name) for name in repeated[:20])}")
         yield 1, Problem(1, "header", f"Wrong header ({'; '.join(parts)}). The columns are: {', '.join(CSV_COLUMNS)}.")
         return
     try:
@@ -1134,38 +1503,47 @@ def _string(description: str, **extra) -> dict:
     return {"type": "string", "description": description, **extra}
 
 
+def _limited(description: str, field: str, **extra) -> dict:
+    """A text of at most ``MAX_LENGTHS[field]`` characters, as an import checks it."""
+    return _string(description, maxLength=MAX_LENGTHS[field], **extra)
+
+
 def _names_schema(description: str) -> dict:
-    return {"type": "array", "items": {"type": "string"}, "description": description}
+    return {"type": "array", "items": {"type": "string", "maxLength": MAX_LENGTHS["name"]},
+            "maxItems": NAMES_MAX_COUNT, "description": description}
 
 
 ACTOR_SCHEMA = {
     "type": "object", "description": "An actor, known by its name and kind (or its Wikidata id).",
     "properties": {
-        "name": _string("The name it is best known by."),
+        "name": _limited("The name it is best known by.", "actor.name"),
         "kind": _string("Person or organization.", enum=list(ACTOR_KINDS)),
         "aliases": _names_schema("Other names it goes by."),
-        "description": _string("A short description."),
-        "wikidata_id": _string("Its Wikidata item, e.g. Q123; empty when unknown."),
+        "description": _limited("A short description.", "actor.description"),
+        "wikidata_id": _limited("Its Wikidata item, e.g. Q123; empty when unknown.", "actor.wikidata_id"),
     },
 }
 OUTLET_SCHEMA = {
     "type": "object", "nullable": True, "description": "An outlet, known by its name.",
     "properties": {
-        "name": _string("Its name."), "kind": _string("What kind of outlet.", enum=list(OUTLET_KINDS)),
-        "url": _string("Its website; empty when unknown."), "description": _string("A short description."),
+        "name": _limited("Its name.", "outlet.name"),
+        "kind": _string("What kind of outlet.", enum=list(OUTLET_KINDS)),
+        "url": _limited("Its website; empty when unknown.", "outlet.url"),
+        "description": _limited("A short description.", "outlet.description"),
     },
 }
 SOURCE_SCHEMA = {
     "type": "object",
     "description": "A source, known by its URL, or (without one) by its title and publication date.",
     "properties": {
-        "url": _string("Where the document is published; empty when unknown."),
-        "title": _string("Its own title; empty when it has none."),
+        "url": _limited("Where the document is published; empty when unknown.", "source.url"),
+        "title": _limited("Its own title; empty when it has none.", "source.title"),
         "published_on": _string("When it was published.", format="date", nullable=True),
-        "language": _string("Its language (BCP 47), e.g. en."),
+        "language": _limited("Its language (BCP 47), e.g. en.", "source.language"),
         "authors": _names_schema("The authors it names."),
         "outlet": OUTLET_SCHEMA,
-        "text": _string("Its full text (given once a file, with the first claim that names the source)."),
+        "text": _limited("Its full text (given once a file, with the first claim that names the source).",
+                         "source.text"),
     },
 }
 RECORD_SCHEMA = {
@@ -1174,10 +1552,10 @@ RECORD_SCHEMA = {
     "properties": {
         "uid": _string("The claim's identity across databases: an import updates the claim with this uid.",
                        format="uuid"),
-        "text": _string("What was said: the exact words for a direct quote."),
+        "text": _limited("What was said: the exact words for a direct quote.", "claim.text"),
         "kind": _string("Direct quote or paraphrase.", enum=list(CLAIM_KINDS)),
         "speaker": ACTOR_SCHEMA,
-        "speaker_role": _string("The speaker's role at the time, as the source gives it."),
+        "speaker_role": _limited("The speaker's role at the time, as the source gives it.", "claim.speaker_role"),
         "stated_on": _string("When it was said (for month or year precision, the period's first day).",
                              format="date", nullable=True),
         "stated_on_precision": _string("How precisely the source dates it; empty when undated.",
@@ -1186,17 +1564,21 @@ RECORD_SCHEMA = {
         "source": SOURCE_SCHEMA,
         "span": {"type": "object", "nullable": True,
                  "description": "Where the claim is in the source's text: text[start:end] == exact.",
-                 "properties": {"start": {"type": "integer"}, "end": {"type": "integer"}, "exact": {"type": "string"}}},
+                 "properties": {
+                     "start": {"type": "integer", "minimum": 0, "maximum": SOURCE_TEXT_MAX_LENGTH},
+                     "end": {"type": "integer", "minimum": 0, "maximum": SOURCE_TEXT_MAX_LENGTH},
+                     "exact": {"type": "string", "maxLength": MAX_LENGTHS["claim.span.exact"]}}},
         "status": _string("Curation status: did the speaker really say this?", enum=list(STATUSES)),
-        "status_note": _string("Why the status was last changed."),
+        "status_note": _limited("Why the status was last changed.", "claim.status_note"),
         "tags": {"type": "array", "description": "Topics, known by their slugs.", "items": {
-            "type": "object", "properties": {"slug": _string("The tag's slug."), "name": _string("Its name."),
-                                             "description": _string("A short description.")}}},
+            "type": "object", "properties": {"slug": _limited("The tag's slug.", "tag.slug"),
+                                             "name": _limited("Its name.", "tag.name"),
+                                             "description": _limited("A short description.", "tag.description")}}},
         "reviews": {"type": "array", "description": "Verdicts on whether the claim is true.", "items": {
             "type": "object", "properties": {
                 "rating": _string("The verdict.", enum=list(RATINGS)),
-                "rating_text": _string("The verdict in the reviewer's own words."),
-                "summary": _string("A short summary."),
+                "rating_text": _limited("The verdict in the reviewer's own words.", "review.rating_text"),
+                "summary": _limited("A short summary.", "review.summary"),
                 "reviewed_on": _string("When the review was published.", format="date", nullable=True),
                 "reviewer": {**ACTOR_SCHEMA, "nullable": True},
                 "source": {**SOURCE_SCHEMA, "nullable": True},

@@ -177,6 +177,28 @@ def test_a_bulk_import_that_fails_half_way_leaves_the_schema_and_the_data_as_the
 
 
 @postgresql_only
+def test_a_bulk_import_interrupted_half_way_says_so_and_leaves_the_schema_and_the_data_as_they_were(
+        tmp_path, editor, set_wise, monkeypatch):
+    # Ctrl-C once the claims are on their way (written behind, on the writer's thread), the indexes
+    # dropped: rolled back, and said so in one line.
+    before = schema()
+    process = importer.Importer._process
+
+    def interrupted(self, chunk):
+        process(self, chunk)
+        raise KeyboardInterrupt
+    monkeypatch.setattr(importer.Importer, "_process", interrupted)
+    err = StringIO()
+    with pytest.raises(SystemExit) as caught:
+        call_command("import_claims", str(write(tmp_path / "claims.ndjson", records(30))), "--user",
+                     editor.username, "--progress", "no", stdout=StringIO(), stderr=err)
+    assert caught.value.code == 130 and err.getvalue().strip() == "Interrupted: nothing was imported (nothing was " \
+                                                                   "written)."
+    assert schema() == before
+    assert not Claim.objects.exists() and not Source.objects.exists() and not Claim.history.exists()
+
+
+@postgresql_only
 def test_a_batch_refused_after_the_checks_fails_the_whole_import_and_leaves_everything_as_it_was(
         tmp_path, editor, set_wise, monkeypatch):
     # Written behind (the claims' insert runs while the next records are checked), a batch the database

@@ -524,12 +524,11 @@ def test_import_files_reports_without_the_command(tmp_path):
         f"wikidata_id."]
 
 
-def test_a_file_that_is_not_utf8_is_refused_whole(tmp_path):
+def test_a_line_that_is_not_utf8_is_reported_by_its_line_and_nothing_is_written(tmp_path):
     path = tmp_path / "latin1.ndjson"
     records = [json.dumps(good_record(n), ensure_ascii=False) for n in range(3)]
     path.write_bytes("\n".join(records).encode("utf-8") + "\n".encode() + '{"text": "Déjà"}\n'.encode("latin-1"))
-    with pytest.raises(CommandError, match="A file is not UTF-8 text .* nothing was imported"):
-        run_import(path)
+    assert "latin1.ndjson:4: Not UTF-8 text: the byte 0xe9 at column 12 (invalid continuation byte)." in refused(path)
     assert set(all_row_counts().values()) == {0}
 
 

@@ -303,6 +303,21 @@ def test_the_record_schema_names_every_field_an_export_writes():
     json.dumps(interchange.RECORD_SCHEMA)
 
 
+def test_the_record_schema_gives_the_limits_an_import_checks():
+    from factbase.models.limits import CLAIM_TEXT_MAX_LENGTH, NAME_MAX_LENGTH, NAMES_MAX_COUNT, SOURCE_TEXT_MAX_LENGTH
+
+    schema = interchange.RECORD_SCHEMA["properties"]
+    assert schema["text"]["maxLength"] == CLAIM_TEXT_MAX_LENGTH == interchange.MAX_LENGTHS["claim.text"]
+    assert schema["source"]["properties"]["text"]["maxLength"] == SOURCE_TEXT_MAX_LENGTH
+    aliases = schema["speaker"]["properties"]["aliases"]
+    assert (aliases["maxItems"], aliases["items"]["maxLength"]) == (NAMES_MAX_COUNT, NAME_MAX_LENGTH)
+    assert schema["span"]["properties"]["start"]["maximum"] == SOURCE_TEXT_MAX_LENGTH
+    assert schema["reviews"]["items"]["properties"]["summary"]["maxLength"] == interchange.MAX_LENGTHS["review.summary"]
+    # One more character than the schema allows is what the parser refuses.
+    assert problems_of(record(text="x" * (CLAIM_TEXT_MAX_LENGTH + 1)))["text"] == \
+        f"At most {CLAIM_TEXT_MAX_LENGTH} characters (this has {CLAIM_TEXT_MAX_LENGTH + 1})."
+
+
 # --- CSV cells that spreadsheets would run ---------------------------------------------------------
 
 DANGEROUS = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "=HYPERLINK(\"http://evil.example/\",\"x\")"]
@@ -338,3 +353,10 @@ def test_a_hand_written_csv_cell_beginning_with_an_apostrophe_is_read_as_written
     records = [record for _, record in read(text, "csv")]
     assert records[0]["text"] == "'Tis the season" and records[0]["speaker"]["name"] == "'Jane"
     assert records[1]["text"] == "=1+1"  # the apostrophe a spreadsheet adds to keep a formula as text
+
+
+def test_a_wrong_header_is_shown_with_its_control_characters_escaped():
+    text = "text,speaker,speaker_kind,te\x1b[2Jxt,nul\x00\r\nHi,Jane,person,x,y\r\n"
+    [(line, problem)] = list(read(text, "csv"))
+    assert line == 1 and "\x1b" not in problem.message and "\x00" not in problem.message
+    assert "unknown column(s)" in problem.message

@@ -5,10 +5,17 @@
 
 The filters are the API's (``api.filters.ClaimFilterSet``: the same names, values and checks as the
 query parameters of GET /api/v1/claims/). The export streams: memory stays flat however many claims.
+
+A file given with ``-o`` is written whole or not at all: the export goes to a temporary file beside
+it, which takes its name at the end. Interrupted (Ctrl-C, SIGINT), the command says in one line what
+was written, and exits with 130.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
+import stat
 import sys
 from pathlib import Path
 
@@ -20,6 +27,10 @@ from tqdm import tqdm
 from api.filters import ClaimFilterSet, MultipleIdFilter
 from factbase import interchange, selectors
 from factbase.exporter import export_chunks
+from factbase.interrupts import HeldInterrupts
+
+INTERRUPTED = 130  # the exit status of a command stopped by SIGINT (128 + 2), as shells give it
+STDOUT = "-"
 
 
 def _option(name: str) -> str:
@@ -43,6 +54,35 @@ class Command(BaseCommand):
                                action="append" if repeatable else "store",
                                help=filter_.extra.get("help_text", "") + (" (repeatable)" if repeatable else ""))
 
+    def run_from_argv(self, argv):
+        try:
+            super().run_from_argv(argv)
+        except KeyboardInterrupt:  # before execute() (reading the arguments) or after it
+            self._interrupted()
+
+    def execute(self, *args, **options):
+        self.writing_to: str | None = None  # the file being written, or STDOUT; None before
+        self.in_place = False  # written as it goes (standard output, a pipe, a device), not renamed at the end
+        self.complete = False
+        try:
+            return super().execute(*args, **options)
+        except KeyboardInterrupt:
+            self._interrupted()
+
+    def _interrupted(self):
+        """One line that says what was written, and the exit status of an interrupt."""
+        writing_to = getattr(self, "writing_to", None)
+        where = "standard output" if writing_to == STDOUT else writing_to
+        if getattr(self, "complete", False):
+            self.stderr.write(f"Interrupted after the export was written: {where} has it complete.")
+        elif writing_to is None:
+            self.stderr.write("Interrupted: nothing was exported.")
+        elif self.in_place:
+            self.stderr.write(f"Interrupted: the export on {where} is incomplete.")
+        else:
+            self.stderr.write(f"Interrupted: nothing was written to {where}.")
+        raise SystemExit(INTERRUPTED)
+
     def handle(self, *args, format, output, progress, **options):
         fmt = format
         if fmt is None:
@@ -60,13 +100,37 @@ class Command(BaseCommand):
         queryset = filterset.qs
 
         show = output is not None and (progress == "yes" or (progress == "auto" and sys.stderr.isatty()))
-        out = open(output, "wb") if output else sys.stdout.buffer  # noqa: SIM115 - closed below
+        target = Path(output) if output else None
+        if target is None or (target.exists() and not target.is_file()):  # standard output, a pipe, a device
+            self.writing_to, self.in_place = output or STDOUT, True
+            out = open(target, "wb") if target else sys.stdout.buffer  # noqa: SIM115 - closed below
+            try:
+                self._write(out, queryset, fmt, show)
+            finally:
+                if target:
+                    out.close()
+            self.complete = True
+            return
+        # Written beside the file, then renamed to it: an export cut short never has the file's name.
+        self.writing_to = output
+        partial = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
+        out = os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb")
         try:
-            with tqdm(unit=" B", unit_scale=True, disable=not show, file=sys.stderr, mininterval=0.5) as bar:
-                for piece in export_chunks(queryset, fmt):
-                    out.write(piece)
-                    bar.update(len(piece))
-            out.flush()
+            with out:
+                self._write(out, queryset, fmt, show)
+            if target.exists():
+                os.chmod(partial, stat.S_IMODE(target.stat().st_mode))
+            with HeldInterrupts() as interrupts:  # renamed and said to be, or neither
+                interrupts.hold()
+                os.replace(partial, target)
+                self.complete = True
         finally:
-            if output:
-                out.close()
+            if not self.complete:
+                partial.unlink(missing_ok=True)
+
+    def _write(self, out, queryset, fmt, show) -> None:
+        with tqdm(unit=" B", unit_scale=True, disable=not show, file=sys.stderr, mininterval=0.5) as bar:
+            for piece in export_chunks(queryset, fmt):
+                out.write(piece)
+                bar.update(len(piece))
+        out.flush()

@@ -7,6 +7,8 @@
 Every claim goes through the services, with the rules of the admin and the API. By default a file
 with a bad record writes nothing (every problem is listed with its file, line and field);
 ``--skip-invalid`` imports the rest. Importing a file twice changes nothing the second time.
+
+Interrupted (Ctrl-C, SIGINT), it says in one line whether anything was written, and exits with 130.
 """
 
 from __future__ import annotations
@@ -19,9 +21,14 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from factbase import bulk, interchange
-from factbase.importer import count_lines, import_files
+from factbase.importer import Report, count_lines, import_files
 
 SHOWN_PROBLEMS = 50
+INTERRUPTED = 130  # the exit status of a command stopped by SIGINT (128 + 2), as shells give it
+
+
+def _changes(report: Report) -> str:
+    return ", ".join(f"{n:,} {what}" for what, n in sorted(report.stats.items())) or "nothing changed"
 
 
 class Command(BaseCommand):
@@ -43,6 +50,28 @@ class Command(BaseCommand):
         parser.add_argument("--progress", choices=["auto", "yes", "no"], default="auto",
                             help="Show a progress bar (default: when standard error is a terminal).")
 
+    def run_from_argv(self, argv):
+        try:
+            super().run_from_argv(argv)
+        except KeyboardInterrupt:  # before execute() (reading the arguments) or after it
+            self._interrupted()
+
+    def execute(self, *args, **options):
+        self.report: Report | None = None  # what the import did, once it has begun
+        try:
+            return super().execute(*args, **options)
+        except KeyboardInterrupt:
+            self._interrupted()
+
+    def _interrupted(self):
+        """One line that says whether anything was written, and the exit status of an interrupt."""
+        report = getattr(self, "report", None)
+        if report is not None and report.written:
+            self.stderr.write(f"Interrupted after the import was committed: it is complete ({_changes(report)}).")
+        else:
+            self.stderr.write("Interrupted: nothing was imported (nothing was written).")
+        raise SystemExit(INTERRUPTED)
+
     def handle(self, *args, files, format, user, dry_run, skip_invalid, progress, **options):
         importer_user = None
         if user:
@@ -60,6 +89,10 @@ class Command(BaseCommand):
                     interchange.format_for(name, format)
                 except ValueError as exc:
                     raise CommandError(str(exc)) from None
+                try:
+                    open(name, "rb").close()  # noqa: SIM115
+                except OSError as exc:
+                    raise CommandError(f"Cannot read {name}: {exc.strerror or exc}.") from None
 
         show = progress == "yes" or (progress == "auto" and sys.stderr.isatty())
         total = None
@@ -69,12 +102,10 @@ class Command(BaseCommand):
         bar = tqdm(total=total, unit=" claims", unit_scale=True, disable=not show, file=sys.stderr,
                    mininterval=0.5, smoothing=0.1)
         reason = "Imported from " + ", ".join(Path(n).name if n != "-" else "standard input" for n in files)
+        report = self.report = Report()
         try:
-            report = import_files(files, fmt=format, user=importer_user, dry_run=dry_run, skip_invalid=skip_invalid,
-                                  reason=reason[:100], progress=bar.update)
-        except UnicodeDecodeError as exc:
-            raise CommandError(f"A file is not UTF-8 text ({exc.reason} at byte {exc.start}); nothing was imported.") \
-                from None
+            import_files(files, fmt=format, user=importer_user, dry_run=dry_run, skip_invalid=skip_invalid,
+                         reason=reason[:100], progress=bar.update, report=report)
         except bulk.WriteFailed as exc:
             raise CommandError(f"{exc} Nothing was imported.") from exc
         finally:
@@ -85,7 +116,7 @@ class Command(BaseCommand):
         if len(report.problems) > SHOWN_PROBLEMS:
             self.stderr.write(f"... and {len(report.problems) - SHOWN_PROBLEMS} more problems.")
 
-        changes = ", ".join(f"{n:,} {what}" for what, n in sorted(report.stats.items())) or "nothing changed"
+        changes = _changes(report)
         summary = (f"{report.records:,} records read in {report.seconds:.1f} s "
                    f"({report.claims_per_second():,.0f} a second); {report.unchanged:,} claims unchanged.")
         if report.problems and not skip_invalid:
