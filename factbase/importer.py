@@ -604,13 +604,16 @@ class Importer:
         urls = [e.stated["url"] for e in lookup if e.stated["url"]]
         titled = [e for e in lookup if not e.stated["url"]]
         by_url, by_title = {}, defaultdict(list)
+        # Each existing source is locked (its row, until the import commits), as the services lock a source
+        # before writing its claims: the claims' spans are found in the text as read here, and no one may
+        # change that text before they are written (factbase/services.py, "Locks").
+        sources = Source.objects.select_related("outlet").select_for_update(of=("self",)).order_by("id")
         for batch in self._in_batches(urls):
             # "url <> ''" lets PostgreSQL use the partial unique index on url (not proven from a long IN list).
-            by_url.update({s.url: s for s in Source.objects.select_related("outlet").filter(url__in=batch)
-                           .exclude(url="")})
+            by_url.update({s.url: s for s in sources.filter(url__in=batch).exclude(url="")})
         titles = sorted({e.stated["title"] for e in titled})
         for batch in self._in_batches(titles):
-            for s in Source.objects.select_related("outlet").filter(url="", title__in=batch).order_by("id"):
+            for s in sources.filter(url="", title__in=batch):
                 by_title[(s.title, s.published_on)].append(s)
         for entry in lookup:
             entry.looked_up = True

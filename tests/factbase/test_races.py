@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 from django.db import connection, connections
@@ -214,12 +215,24 @@ def test_two_edits_with_the_same_if_match(editors, actor):
     assert_invariants()
 
 
-def test_an_import_racing_an_edit_of_its_source(editors, actor, tmp_path):
-    """``import_claims`` adds quotes of a source while an editor changes that source's text."""
-    from factbase.importer import import_files
+def test_an_import_racing_an_edit_of_its_source(editors, actor, tmp_path, monkeypatch):
+    """``import_claims`` adds quotes of a source while an editor changes that source's text. The editor's
+    request is sent just after the import has read the source (and before it writes the claims): the
+    import holds the source until it commits, so the edit waits, then moves the imported claims' spans."""
+    from factbase.importer import Importer, import_files
 
     editor = client_for(editors[0])
-    for trial in range(TRIALS // 2):
+    read = threading.Event()
+    load_texts = Importer._load_source_texts
+
+    def load_texts_then_pause(self, ready):
+        load_texts(self, ready)
+        read.set()
+        time.sleep(0.3)  # the edit is sent meanwhile; it must wait for the import to commit
+
+    monkeypatch.setattr(Importer, "_load_source_texts", load_texts_then_pause)
+    for trial in range(6):
+        read.clear()
         source = new_source(trial)
         path = tmp_path / f"claims-{trial}.ndjson"
         records = [{"text": quote, "kind": "direct_quote", "speaker": {"name": "Jane Minister", "kind": "person"},
@@ -227,17 +240,17 @@ def test_an_import_racing_an_edit_of_its_source(editors, actor, tmp_path):
         path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
         moved = "Update: corrected. " * (1 + trial % 3) + TEXT
 
-        def run_import():
-            return import_files([path], user=editors[1])
+        def edit_after_the_import_read():
+            assert read.wait(timeout=30)
+            return editor.patch(f"/api/v1/sources/{source.pk}/", {"text": moved}, format="json")
 
-        edit, report = race(
-            lambda: editor.patch(f"/api/v1/sources/{source.pk}/", {"text": moved}, format="json"),
-            run_import,
-        )
+        edit, report = race(edit_after_the_import_read, lambda: import_files([path], user=editors[1]))
         assert statuses(edit) == [200]
+        assert not report.problems, report.problems
         source.refresh_from_db()
+        assert source.text == moved
         claims = list(Claim.objects.filter(source=source))
-        assert len(claims) == 2, report  # nothing half-written: both claims
+        assert len(claims) == 2  # nothing half-written: both claims
         for claim in claims:
             assert source.text[claim.span_start:claim.span_end] == claim.span_exact
     assert_invariants()
