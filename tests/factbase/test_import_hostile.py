@@ -139,7 +139,8 @@ HOSTILE = [
     ("a passage too long", line(good_record(1, kind="paraphrase", passage="x" * (PASSAGE_MAX_LENGTH + 1))),
      "passage: " + too_long(PASSAGE_MAX_LENGTH)),
     ("a span too long", line(paraphrase(start=0, end=PASSAGE_MAX_LENGTH + 1, exact="x" * (PASSAGE_MAX_LENGTH + 1))),
-     "span.exact: " + too_long(max(PASSAGE_MAX_LENGTH, CLAIM_TEXT_MAX_LENGTH))),
+     # a slice of the source may be as long as the source; a paraphrase's passage is refused by the model's rule
+     f"passage: A passage has at most {PASSAGE_MAX_LENGTH} characters (this has {PASSAGE_MAX_LENGTH + 1})."),
     ("a source's text too long", line(good_record(1, source={**SOURCE, "text": "x" * (SOURCE_TEXT_MAX_LENGTH + 1)})),
      "source.text: " + too_long(SOURCE_TEXT_MAX_LENGTH)),
     ("a status note too long", line(good_record(1, status="unverified", status_note="x" * (NOTE_MAX_LENGTH + 1))),
@@ -206,8 +207,8 @@ def write_csv(tmp_path, bad: bytes):
      "claims.csv:3: Not UTF-8 text: the byte 0xe9 at column 7 (invalid continuation byte). The rest of the file was "
      "not read."),
     # int("²") fails although "²".isdigit(): a row that its reading cannot convert
-    (csv_row(2, span_start="²"), "claims.csv:3: This row cannot be read (invalid literal for int() with base 10: "
-                                 "'²'): the rest of the file was not read."),
+    (csv_row(2, span_start="²"), "claims.csv:3: span.start: Give an offset into the source's text: a whole number "
+                                 "from 0 to 1000000."),
 ], ids=["NUL in a text", "NUL in an alias", "a text too long", "not UTF-8", "a digit int() refuses"])
 def test_a_hostile_csv_row_is_a_problem_of_its_line_and_nothing_is_written(tmp_path, bad, expected):
     problems = refused(write_csv(tmp_path, bad))
