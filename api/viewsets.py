@@ -28,11 +28,9 @@ from rest_framework.settings import api_settings
 from api.conditional import check_if_match, etag_for, not_modified
 from api.exceptions import validation_error_from_django
 from api.filters import allowed_params, check_query_params
+from api.numbers import MAX_BIGINT, whole_number
 from api.renderers import CSVRenderer, CSVTable, flat_table
 from factbase import selectors, services
-
-MAX_BIGINT = 2**63 - 1
-
 
 class FactbaseViewSet(viewsets.ModelViewSet):
     #: the selector giving the resource's queryset (``factbase.selectors.<name>_list``)
@@ -83,10 +81,12 @@ class FactbaseViewSet(viewsets.ModelViewSet):
         return super().filter_queryset(queryset)
 
     def _lookup_pk(self):
-        value = str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, ""))
-        if not value.isdigit() or not 1 <= int(value) <= MAX_BIGINT:
+        """The id in the URL: digits 0-9 alone (``/claims/١/`` names no record), 1 to the largest bigint."""
+        value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
+        pk = whole_number(value) if isinstance(value, str) else None
+        if pk is None or not 1 <= pk <= MAX_BIGINT:
             raise Http404
-        return int(value)
+        return pk
 
     def get_object(self, *, lock: bool = False):
         """The record named in the URL; ``lock`` (inside a write's transaction) holds its row until the
