@@ -38,9 +38,9 @@ READ_ONLY_REASONS = {
 
 
 class FactbaseSerializer(StrictInputMixin, serializers.ModelSerializer):
-    """Takes every field it is sent or refuses the write (``StrictInputMixin``: unknown fields, read-only fields
-    with another value than the record's, infinite numbers); dates as YYYY-MM-DD in 0-9; leaves uniqueness
-    to the models."""
+    """A write stores every field it is sent, or is refused (400) naming the field: a field this record does not
+    have, or a read-only field sent with another value than the record's (sending back what was read is fine).
+    Dates are written YYYY-MM-DD."""
 
     read_only_reasons = READ_ONLY_REASONS
     serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, models.DateField: IsoDateField}
