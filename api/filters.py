@@ -21,6 +21,7 @@ from factbase.models.source import LANGUAGE_REGEX
 
 PAGINATION_PARAMS = (CURSOR_PARAM, PAGE_SIZE_PARAM, ORDERING_PARAM)
 ALWAYS_ALLOWED = ("format",)  # DRF's renderer choice, e.g. ?format=json in a browser
+UNNAMED = "(a parameter without a name)"
 
 
 class MultipleIdField(forms.Field):
@@ -225,7 +226,8 @@ def check_query_params(request, allowed: dict[str, bool]) -> None:
     for name in request.query_params:
         if name not in allowed and name not in ALWAYS_ALLOWED:
             known = ", ".join(sorted(allowed)) or "none"
-            errors[name[:100]] = [f"Unknown parameter. This list takes: {known}."]
+            # A parameter without a name ("?=x") is keyed so that the error still names something.
+            errors[name[:100] or UNNAMED] = [f"Unknown parameter. This list takes: {known}."]
         elif not allowed.get(name, False) and len(request.query_params.getlist(name)) > 1:
             errors[name] = ["Give this parameter once."]
     if errors:
@@ -243,7 +245,20 @@ def allowed_params(filterset_class, *, paginated: bool = True) -> dict[str, bool
 
 
 class FilterBackend(filters.DjangoFilterBackend):
-    """django-filter's backend, also refusing unknown and repeated parameters (400)."""
+    """django-filter's backend, also refusing unknown and repeated parameters (400). An empty value (``?kind=``,
+    as an HTML form sends) is a filter left out, for every filter alike (``?status=`` was a 400)."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        data = kwargs["data"].copy()
+        for name in list(data):
+            values = [value for value in data.getlist(name) if value != ""]
+            if values:
+                data.setlist(name, values)
+            else:
+                del data[name]
+        kwargs["data"] = data
+        return kwargs
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)

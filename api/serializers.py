@@ -27,6 +27,7 @@ from rest_framework.relations import PKOnlyObject
 READ_ONLY_DEFAULT = "This field is read-only: the server sets it."
 READ_ONLY_ADVICE = " Leave it out, or send the value the record has."
 INFINITE_NUMBER = "A number too large to be read (e.g. 1e400)."
+UNNAMED = "(a field without a name)"
 
 
 def same_json(a, b) -> bool:
@@ -64,7 +65,8 @@ class StrictInputMixin:
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
             writable = ", ".join(name for name, field in self.fields.items() if not field.read_only)
-            errors = {str(key)[:100]: [f"Unknown field. The fields you can write are: {writable}."]
+            # (A field without a name, "": {...}, is keyed so that the error still names something.)
+            errors = {str(key)[:100] or UNNAMED: [f"Unknown field. The fields you can write are: {writable}."]
                       for key in data if key not in self.fields}
             for name, value in data.items():
                 field = self.fields.get(name)
