@@ -159,7 +159,7 @@ class KeysetPagination(BasePagination):
 
     def get_page_size(self, request) -> int:
         values = request.query_params.getlist(PAGE_SIZE_PARAM)
-        if not values:
+        if not values or values[-1] == "":  # an empty parameter is one left out (an HTML form sends them)
             return default_page_size()
         value = whole_number(values[-1].strip(ASCII_SPACE))  # digits 0-9 alone: "١" is not 1 here
         if value is None or not 1 <= value <= max_page_size():
@@ -172,7 +172,7 @@ class KeysetPagination(BasePagination):
     def get_ordering(self, request, view) -> tuple[str, list[SortKey]]:
         orderings = view.get_orderings()
         names = request.query_params.getlist(ORDERING_PARAM)
-        name = names[-1] if names else next(iter(orderings))
+        name = names[-1] if names and names[-1] != "" else next(iter(orderings))
         if name not in orderings:
             raise ValidationError({ORDERING_PARAM: [
                 f"“{name[:50]}” is not an ordering here. Choose one of: {', '.join(orderings)}."

@@ -36,8 +36,18 @@ An unknown date sorts as earlier than any date.
 **Conditional requests**: a single record carries an `ETag`; `If-None-Match` answers 304 when it has
 not changed; `PUT`, `PATCH` and `DELETE` with `If-Match` answer 412 when it has.
 
-**Errors** are JSON: `{"detail": "..."}`, or for invalid input an object naming each field (or
-query parameter) with its problems, `non_field_errors` for the record as a whole.
+**Query parameters**: an unknown one is refused (400), and so is one that lists take once given
+twice; an empty one (`?kind=`) is the same as one left out.
+
+**Writes** store every field they are sent, or are refused: an unknown field, or a read-only field
+(`status`, `status_note`, `id`, `url`, `created_at`, ...) sent with another value than the record
+has, is a 400 that says where it is set (sending back what was read is fine). Ids and numbers are
+written in the digits 0-9, dates as `YYYY-MM-DD`. A body may be sent chunked (without
+`Content-Length`) where the server reads such bodies (gunicorn does), else 411.
+
+**Errors** are JSON, on every path under `/api/`: `{"detail": "..."}`, or for invalid input an object
+naming each field (or query parameter) with its problems, `non_field_errors` for the record as a
+whole; an error in an item of a list is keyed by the item's index (`{"aliases": {"1": ["..."]}}`).
 
 | status | when |
 | --- | --- |
@@ -328,6 +338,12 @@ class FilterExtension(DjangoFilterExtension):
 def postprocess_schema(result, generator, request, public):
     """Last touches on the whole schema: the API's description."""
     result["info"]["description"] = API_DESCRIPTION
+    # An empty query parameter (?kind=, as HTML forms send) is one left out, for every parameter.
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
     # Drop components nothing refers to (e.g. the request form of a read-only nested serializer).
     schemas = result.get("components", {}).get("schemas", {})
     while True:
@@ -338,3 +354,4 @@ def postprocess_schema(result, generator, request, public):
         for name in unused:
             del schemas[name]
     return result
+
