@@ -23,6 +23,7 @@ from django.utils.cache import patch_vary_headers
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 
 from api.conditional import check_if_match, etag_for, not_modified
@@ -212,7 +213,13 @@ class FactbaseViewSet(viewsets.ModelViewSet):
             self.perform_create(serializer)
         data = self.representation(self.reload(serializer.instance))
         return Response(data, status=status.HTTP_201_CREATED,
-                        headers={"ETag": etag_for(data), "Location": str(data["url"])})
+                        headers={"ETag": etag_for(data), "Location": self.location(serializer.instance)})
+
+    def location(self, instance) -> str:
+        """The new record's URL, whatever the format of the body (a CSV or JSON-LD body has no ``url`` to
+        take it from: a POST with ``Accept: text/csv`` was a KeyError, a 500)."""
+        url = reverse(f"{self.basename}-detail", kwargs={"pk": instance.pk}, request=self.request)
+        return url.split("?", 1)[0]  # DRF keeps a ?format= in the URLs it reverses
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)

@@ -293,3 +293,18 @@ def test_the_test_client_reads_a_chunked_body_too(editor_client, claim):
 def test_a_get_with_a_chunked_body_on_a_server_that_cannot_end_it_is_a_411(anon_client, db):
     response = anon_client.get(url("tags"), HTTP_TRANSFER_ENCODING="chunked")
     assert response.status_code == 411 and response.json()["detail"]
+
+
+@pytest.mark.parametrize("resource,accept", [("claims", "text/csv"), ("tags", "text/csv"),
+                                             ("reviews", "application/ld+json")])
+def test_a_create_answered_in_another_format_than_json_gives_its_location(editor_client, claim, resource, accept):
+    """A CSV or JSON-LD body has no "url" to take the Location from: that was a KeyError, a 500."""
+    data = {"claims": {"speaker": claim.speaker_id, "source": claim.source_id, "text": "raise fuel prices"},
+            "tags": {"name": "Fuel", "slug": "fuel"},
+            "reviews": {"claim": claim.pk, "reviewer": claim.speaker_id, "rating": "false"}}[resource]
+    response = editor_client.post(url(resource) + "?page_size=1", data, format="json", HTTP_ACCEPT=accept)
+    assert response.status_code == 201, response.content[:300]
+    assert response["Content-Type"].startswith(accept)
+    location = response["Location"]
+    assert location.startswith(f"http://testserver/api/v1/{resource}/") and "?" not in location
+    assert editor_client.get(location).status_code == 200
