@@ -71,7 +71,8 @@ reads = schema.include(method="GET")
 WRITE_PATHS = r"^/api/v1/(actors|outlets|tags|claims|sources|reviews)/(\{id\}/)?(status/)?$"
 # One include() with both conditions: chained include()s select either (they selected the GETs too).
 writes = schema.include(method=["POST", "PUT", "PATCH", "DELETE"], path_regex=WRITE_PATHS)
-negative_reads = negative_schema.include(method="GET")
+# (The root takes no parameter: nothing negative to generate for it.)
+negative_reads = negative_schema.include(method="GET").exclude(path="/api/v1/")
 negative_writes = negative_schema.include(method=["POST", "PUT", "PATCH"], path_regex=WRITE_PATHS)
 
 
