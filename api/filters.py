@@ -51,7 +51,7 @@ class IsoDateField(forms.DateField):
     """A date written ``YYYY-MM-DD`` in the digits 0-9 (ISO 8601), and nothing else: not "01/07/2022" (whose
     month is the reader's guess), nor another script's digits."""
 
-    default_error_messages = {"invalid": "Enter a date as YYYY-MM-DD (ISO 8601), in the digits 0-9."}
+    default_error_messages = {"invalid": "Enter a valid date, as YYYY-MM-DD (ISO 8601) in the digits 0-9."}
 
     def to_python(self, value):
         if value in self.empty_values:
