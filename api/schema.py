@@ -338,12 +338,6 @@ class FilterExtension(DjangoFilterExtension):
 def postprocess_schema(result, generator, request, public):
     """Last touches on the whole schema: the API's description."""
     result["info"]["description"] = API_DESCRIPTION
-    # An empty query parameter (?kind=, as HTML forms send) is one left out, for every parameter.
-    for operations in result.get("paths", {}).values():
-        for operation in operations.values():
-            for parameter in operation.get("parameters", []):
-                if parameter.get("in") == "query" and not parameter.get("required"):
-                    parameter["allowEmptyValue"] = True
     # Drop components nothing refers to (e.g. the request form of a read-only nested serializer).
     schemas = result.get("components", {}).get("schemas", {})
     while True:
