@@ -8,14 +8,18 @@
 - ``PreconditionFailed`` (``If-Match`` no longer matches): 412;
 - a lost database or cache (``OperationalError``, ``InterfaceError``, Redis's connection errors): 503
   with ``Retry-After``; the next request connects again by itself;
+- ``SuspiciousOperation`` met in a view (too many query parameters, ...): 400 naming the problem;
 - the rest of DRF's exceptions (404, 405, 415, 429 with ``Retry-After``, ...) as DRF answers them.
 
-Every body is JSON: ``{"detail": "..."}`` or ``{"field": ["problem", ...]}``.
+Every body is JSON: ``{"detail": "..."}`` or ``{"field": ["problem", ...]}``. An error in an item of a
+list is keyed by the item's index as a string (``{"aliases": {"1": ["..."]}}``): DRF keys it by an
+integer, which JSON objects cannot have (the renderer refused it: a 500); and any text that quotes the
+client's input is made valid UTF-8 (a lone surrogate becomes "?").
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from rest_framework import exceptions, status
@@ -31,6 +35,12 @@ class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = "The record changed since you read it (If-Match does not match its ETag). Read it again."
     default_code = "precondition_failed"
+
+
+class BadRequest(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "Bad request."
+    default_code = "bad_request"
 
 
 class Conflict(exceptions.APIException):
@@ -64,4 +74,27 @@ def exception_handler(exc, context):
     elif isinstance(exc, IntegrityError):
         exc = Conflict("The change conflicts with another record (a uniqueness or reference rule); "
                        "read the records again and retry.")
-    return drf_exception_handler(exc, context)
+    elif isinstance(exc, SuspiciousOperation):
+        from factbase.views import bad_request_detail
+
+        exc = BadRequest(bad_request_detail(exc))
+    response = drf_exception_handler(exc, context)
+    if response is not None and response.data is not None:
+        response.data = json_safe(response.data)
+    return response
+
+
+def json_safe(value):
+    """An error body as JSON can hold it: every key a string, every string valid UTF-8 (DRF's ``ErrorDetail``
+    kept, with its code)."""
+    if isinstance(value, dict):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            text = value.encode("utf-8", "replace").decode("utf-8")
+            return exceptions.ErrorDetail(text, code=getattr(value, "code", None))
+    return value

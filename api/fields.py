@@ -6,9 +6,8 @@ from django.urls import get_script_prefix
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from api.numbers import ASCII_SPACE, MAX_BIGINT, iso_date, parse_id, whole_number
 from factbase.models.limits import NAME_MAX_LENGTH, NAMES_MAX_COUNT
-
-MAX_BIGINT = 2**63 - 1
 
 
 class BriefRelatedField(serializers.PrimaryKeyRelatedField):
@@ -39,8 +38,13 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
         return brief.to_representation(value)
 
     def to_internal_value(self, data):
-        if isinstance(data, str) and data.strip().isdigit():
-            data = int(data.strip())
+        if isinstance(data, str):
+            # An id as text is read when it is written in the digits 0-9 ("١" names no record).
+            pk = parse_id(data)
+            if pk is not None:
+                data = pk
+            elif whole_number(data.strip(ASCII_SPACE)) is not None:
+                self.fail("does_not_exist", pk_value=data.strip(ASCII_SPACE)[:30])
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("incorrect_type", data_type=type(data).__name__)
         if not 1 <= data <= MAX_BIGINT:
@@ -54,6 +58,28 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
         if cutoff is not None:
             queryset = queryset[:cutoff]
         return {item.pk: self.display_value(item) for item in queryset}
+
+
+class WholeNumberField(serializers.IntegerField):
+    """DRF's ``IntegerField``, taking a JSON number or digits 0-9 in a string, not ``true`` (which DRF reads as
+    1) nor another script's digits (which ``int()`` reads: "١" is 1)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, str) and whole_number(data.strip(ASCII_SPACE), signed=True) is None:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class IsoDateField(serializers.DateField):
+    """A date written ``YYYY-MM-DD`` in the digits 0-9 (ISO 8601). DRF's also takes "2022-1-7", a newline
+    after the date, and the digits of other scripts."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and iso_date(value) is None:
+            self.fail("invalid", format="YYYY-MM-DD (in the digits 0-9)")
+        return super().to_internal_value(value)
 
 
 class NameListField(serializers.ListField):

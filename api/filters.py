@@ -13,18 +13,19 @@ from django_filters import rest_framework as filters
 from django_filters.widgets import QueryArrayWidget
 from rest_framework.exceptions import ValidationError
 
+from api.numbers import iso_date, parse_id
 from api.pagination import CURSOR_PARAM, ORDERING_PARAM, PAGE_SIZE_PARAM
 from factbase import selectors
 from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
 from factbase.models.source import LANGUAGE_REGEX
 
-MAX_BIGINT = 2**63 - 1
 PAGINATION_PARAMS = (CURSOR_PARAM, PAGE_SIZE_PARAM, ORDERING_PARAM)
 ALWAYS_ALLOWED = ("format",)  # DRF's renderer choice, e.g. ?format=json in a browser
+UNNAMED = "(a parameter without a name)"
 
 
 class MultipleIdField(forms.Field):
-    """One or more ids: ``?speaker=3&speaker=5`` (or ``?speaker=3,5``)."""
+    """One or more ids, each in the digits 0-9: ``?speaker=3&speaker=5`` (or ``?speaker=3,5``)."""
 
     widget = QueryArrayWidget
 
@@ -34,13 +35,35 @@ class MultipleIdField(forms.Field):
         values = value if isinstance(value, (list, tuple)) else [value]
         ids = []
         for item in values:
-            text = str(item).strip()
-            if not text.isdigit() or not 1 <= int(text) <= MAX_BIGINT:
-                raise forms.ValidationError(f"“{text[:30]}” is not an id (a whole number from 1).", code="invalid")
-            ids.append(int(text))
+            pk = parse_id(str(item))
+            if pk is None:
+                # The client's text goes in ``params``, never in the message itself: django-filter formats
+                # the message with ``%``, and "%s" in the text was a TypeError (a 500).
+                raise forms.ValidationError("“%(value)s” is not an id (a whole number from 1, in the digits 0-9).",
+                                            code="invalid", params={"value": str(item).strip()[:30]})
+            ids.append(pk)
         if len(ids) > 100:
             raise forms.ValidationError("Give at most 100 ids.", code="max_length")
         return ids
+
+
+class IsoDateField(forms.DateField):
+    """A date written ``YYYY-MM-DD`` in the digits 0-9 (ISO 8601), and nothing else: not "01/07/2022" (whose
+    month is the reader's guess), nor another script's digits."""
+
+    default_error_messages = {"invalid": "Enter a valid date, as YYYY-MM-DD (ISO 8601) in the digits 0-9."}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        parsed = iso_date(value) if isinstance(value, str) else None
+        if parsed is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return parsed
+
+
+class IsoDateFilter(filters.DateFilter):
+    field_class = IsoDateField
 
 
 class MultipleIdFilter(filters.Filter):
@@ -84,10 +107,10 @@ class ClaimFilterSet(FilterSet):
     tag = filters.CharFilter(field_name="tags__slug", max_length=100, validators=[validate_slug],
                              help_text="A tag's slug: claims with that tag.")
     language = _language_filter("source__language", "The language code of the claim's source, e.g. en.")
-    stated_after = filters.DateFilter(method="filter_stated", lookup_expr="gte",
-                                      help_text="Stated on or after this date (ISO 8601); undated claims are left out.")
-    stated_before = filters.DateFilter(method="filter_stated", lookup_expr="lte",
-                                       help_text="Stated on or before this date (ISO 8601); undated claims are left out.")
+    stated_after = IsoDateFilter(method="filter_stated", lookup_expr="gte",
+                                 help_text="Stated on or after this date (ISO 8601); undated claims are left out.")
+    stated_before = IsoDateFilter(method="filter_stated", lookup_expr="lte",
+                                  help_text="Stated on or before this date (ISO 8601); undated claims are left out.")
     q = filters.CharFilter(
         method="filter_q", max_length=500,
         help_text=(
@@ -155,10 +178,10 @@ class SourceFilterSet(FilterSet):
     outlet = MultipleIdFilter(field_name="outlet_id",
                               help_text="The id of the outlet that published the source (repeatable).")
     language = _language_filter("language", "The source's language code, e.g. en.")
-    published_after = filters.DateFilter(field_name="published_on", lookup_expr="gte",
-                                         help_text="Published on or after this date (ISO 8601).")
-    published_before = filters.DateFilter(field_name="published_on", lookup_expr="lte",
-                                          help_text="Published on or before this date (ISO 8601).")
+    published_after = IsoDateFilter(field_name="published_on", lookup_expr="gte",
+                                    help_text="Published on or after this date (ISO 8601).")
+    published_before = IsoDateFilter(field_name="published_on", lookup_expr="lte",
+                                     help_text="Published on or before this date (ISO 8601).")
     examples = {"q": "kazakhstan", "outlet": [1], "language": "en",
                 "published_after": "2022-01-01", "published_before": "2022-12-31"}
 
@@ -176,10 +199,10 @@ class ReviewFilterSet(FilterSet):
     source = MultipleIdFilter(field_name="source_id",
                               help_text="The id of the source where the review was published (repeatable).")
     rating = filters.MultipleChoiceFilter(choices=Review.Rating.choices, distinct=False, help_text="The rating (repeatable).")
-    reviewed_after = filters.DateFilter(field_name="reviewed_on", lookup_expr="gte",
-                                        help_text="Reviewed on or after this date (ISO 8601).")
-    reviewed_before = filters.DateFilter(field_name="reviewed_on", lookup_expr="lte",
-                                         help_text="Reviewed on or before this date (ISO 8601).")
+    reviewed_after = IsoDateFilter(field_name="reviewed_on", lookup_expr="gte",
+                                   help_text="Reviewed on or after this date (ISO 8601).")
+    reviewed_before = IsoDateFilter(field_name="reviewed_on", lookup_expr="lte",
+                                    help_text="Reviewed on or before this date (ISO 8601).")
     examples = {"claim": [1], "reviewer": [1], "source": [1], "rating": ["unsupported"],
                 "reviewed_after": "2022-01-01", "reviewed_before": "2022-12-31"}
 
@@ -207,7 +230,8 @@ def check_query_params(request, allowed: dict[str, bool]) -> None:
     for name in request.query_params:
         if name not in allowed and name not in ALWAYS_ALLOWED:
             known = ", ".join(sorted(allowed)) or "none"
-            errors[name[:100]] = [f"Unknown parameter. This list takes: {known}."]
+            # A parameter without a name ("?=x") is keyed so that the error still names something.
+            errors[name[:100] or UNNAMED] = [f"Unknown parameter. This list takes: {known}."]
         elif not allowed.get(name, False) and len(request.query_params.getlist(name)) > 1:
             errors[name] = ["Give this parameter once."]
     if errors:
@@ -225,7 +249,20 @@ def allowed_params(filterset_class, *, paginated: bool = True) -> dict[str, bool
 
 
 class FilterBackend(filters.DjangoFilterBackend):
-    """django-filter's backend, also refusing unknown and repeated parameters (400)."""
+    """django-filter's backend, also refusing unknown and repeated parameters (400). An empty value (``?kind=``,
+    as an HTML form sends) is a filter left out, for every filter alike (``?status=`` was a 400)."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        data = kwargs["data"].copy()
+        for name in list(data):
+            values = [value for value in data.getlist(name) if value != ""]
+            if values:
+                data.setlist(name, values)
+            else:
+                del data[name]
+        kwargs["data"] = data
+        return kwargs
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)

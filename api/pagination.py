@@ -32,9 +32,9 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from api.numbers import ASCII_SPACE, MAX_BIGINT, iso_date, whole_number
+from api.parsers import json_problem
 from factbase.selectors import SortKey
-
-MAX_BIGINT = 2**63 - 1
 CURSOR_PARAM = "cursor"
 PAGE_SIZE_PARAM = "page_size"
 ORDERING_PARAM = "ordering"
@@ -62,7 +62,13 @@ def _encode_value(value):
     return value
 
 
+#: the longest cursor a page link can carry (a sort key of 200 characters, each up to 4 bytes of UTF-8,
+#: and an id, in base64); a longer one was not made here
+MAX_CURSOR_LENGTH = 2048
+
+
 def _decode_value(kind: str, value):
+    """A sort key's value from a cursor, as the database can compare it; ValueError when it cannot be one."""
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int) or not -MAX_BIGINT <= value <= MAX_BIGINT:
             raise ValueError
@@ -74,10 +80,19 @@ def _decode_value(kind: str, value):
     if not isinstance(value, str) or "\x00" in value:
         raise ValueError
     if kind == "date":
-        return date.fromisoformat(value)
+        parsed = iso_date(value)  # YYYY-MM-DD in 0-9, as encode_cursor writes it
+        if parsed is None:
+            raise ValueError
+        return parsed
     if kind == "datetime":
+        if not value.isascii():
+            raise ValueError
         parsed = datetime.fromisoformat(value)
-        return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=dt_timezone.utc)
+        if timezone.is_naive(parsed):
+            return parsed.replace(tzinfo=dt_timezone.utc)
+        # In UTC, as both databases compare it; a time whose UTC falls outside years 1 to 9999 (0001-01-01
+        # at +05:00) exists for Python but for no database: OverflowError.
+        return parsed.astimezone(dt_timezone.utc)
     return value
 
 
@@ -93,11 +108,17 @@ def encode_cursor(cursor: Cursor) -> str:
 
 def decode_cursor(token: str, ordering: str, keys: list[SortKey]) -> Cursor:
     invalid = ValidationError({CURSOR_PARAM: ["This cursor is not valid: use the next and previous links as given."]})
+    if len(token) > MAX_CURSOR_LENGTH:
+        raise invalid
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         payload = json.loads(raw.decode())
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         raise invalid from None
+    # A cursor holds an object of an ordering's name and a list of values: two levels. A lone surrogate
+    # ("\ud800") decodes, but no database can compare text with it (nor can a response quote it).
+    if json_problem(payload, max_depth=2, finite=True) is not None:
+        raise invalid
     if not isinstance(payload, dict) or not isinstance(payload.get("v"), list) or len(payload["v"]) != len(keys):
         raise invalid
     if payload.get("o") != ordering:
@@ -138,19 +159,20 @@ class KeysetPagination(BasePagination):
 
     def get_page_size(self, request) -> int:
         values = request.query_params.getlist(PAGE_SIZE_PARAM)
-        if not values:
+        if not values or values[-1] == "":  # an empty parameter is one left out (an HTML form sends them)
             return default_page_size()
-        value = values[-1].strip()
-        if not value.isdigit() or not 1 <= int(value) <= max_page_size():
+        value = whole_number(values[-1].strip(ASCII_SPACE))  # digits 0-9 alone: "١" is not 1 here
+        if value is None or not 1 <= value <= max_page_size():
             raise ValidationError({PAGE_SIZE_PARAM: [
-                f"Give a whole number from 1 to {max_page_size()} (the default is {default_page_size()})."
+                f"Give a whole number from 1 to {max_page_size()}, in the digits 0-9 (the default is "
+                f"{default_page_size()})."
             ]})
-        return int(value)
+        return value
 
     def get_ordering(self, request, view) -> tuple[str, list[SortKey]]:
         orderings = view.get_orderings()
         names = request.query_params.getlist(ORDERING_PARAM)
-        name = names[-1] if names else next(iter(orderings))
+        name = names[-1] if names and names[-1] != "" else next(iter(orderings))
         if name not in orderings:
             raise ValidationError({ORDERING_PARAM: [
                 f"“{name[:50]}” is not an ordering here. Choose one of: {', '.join(orderings)}."

@@ -24,16 +24,15 @@ from django.utils.cache import patch_vary_headers
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 
 from api.conditional import check_if_match, etag_for, not_modified
 from api.exceptions import validation_error_from_django
 from api.filters import allowed_params, check_query_params
+from api.numbers import MAX_BIGINT, whole_number
 from api.renderers import CSVRenderer, CSVTable, flat_table
 from factbase import selectors, services
-
-MAX_BIGINT = 2**63 - 1
-
 
 class FactbaseViewSet(viewsets.ModelViewSet):
     #: the selector giving the resource's queryset (``factbase.selectors.<name>_list``)
@@ -84,10 +83,12 @@ class FactbaseViewSet(viewsets.ModelViewSet):
         return super().filter_queryset(queryset)
 
     def _lookup_pk(self):
-        value = str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, ""))
-        if not value.isdigit() or not 1 <= int(value) <= MAX_BIGINT:
+        """The id in the URL: digits 0-9 alone (``/claims/١/`` names no record), 1 to the largest bigint."""
+        value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
+        pk = whole_number(value) if isinstance(value, str) else None
+        if pk is None or not 1 <= pk <= MAX_BIGINT:
             raise Http404
-        return int(value)
+        return pk
 
     def get_object(self, *, lock: bool = False):
         """The record named in the URL; ``lock`` (inside a write's transaction) holds its row until the
@@ -215,7 +216,13 @@ class FactbaseViewSet(viewsets.ModelViewSet):
             self.perform_create(serializer)
         data = self.representation(self.reload(serializer.instance))
         return Response(data, status=status.HTTP_201_CREATED,
-                        headers={"ETag": etag_for(data), "Location": str(data["url"])})
+                        headers={"ETag": etag_for(data), "Location": self.location(serializer.instance)})
+
+    def location(self, instance) -> str:
+        """The new record's URL, whatever the format of the body (a CSV or JSON-LD body has no ``url`` to
+        take it from: a POST with ``Accept: text/csv`` was a KeyError, a 500)."""
+        url = reverse(f"{self.basename}-detail", kwargs={"pk": instance.pk}, request=self.request)
+        return url.split("?", 1)[0]  # DRF keeps a ?format= in the URLs it reverses
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)

@@ -8,7 +8,10 @@ In ``settings.MIDDLEWARE`` order:
   Redis, when configured) answers, else 503; before host validation, the HTTPS redirect, sessions,
   authentication and the API's throttles, so a load balancer's or Docker's probe always reaches it;
 - ``RequestSizeLimitMiddleware``: a body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE``
-  (``DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE``) is refused with 413 and a JSON body, before it is read;
+  (``DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE``) is refused with 413 and a JSON body, before it is read; a
+  body sent without a length (``Transfer-Encoding: chunked``) is read here, up to that limit, when the
+  server hands it over whole (gunicorn: ``wsgi.input_terminated``), and refused with 411 when it cannot
+  (Django would read such a body as empty: a write that silently did nothing);
 - ``ReplicaRoutingMiddleware``: lets a safe request read from the replica (``factbase.db_router``);
 - ``ServiceUnavailableMiddleware``: a view that meets a lost database (or Redis) answers 503 with a
   JSON body and ``Retry-After``, not a stack trace; the next request connects again by itself.
@@ -16,6 +19,7 @@ In ``settings.MIDDLEWARE`` order:
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import uuid
@@ -24,6 +28,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import RequestDataTooBig
 from django.db import connections
+from django.core.handlers.wsgi import LimitedStream
 from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpResponseNotAllowed, JsonResponse
 
@@ -147,12 +152,19 @@ def _check_cache() -> str:
 
 
 class RequestSizeLimitMiddleware:
+    #: how much of a body without a length is read at a time
+    CHUNK_SIZE = 64 * 1024
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if limit is not None:
+        if has_body_of_unknown_length(request):
+            refusal = self.read_body_of_unknown_length(request, limit)
+            if refusal is not None:
+                return refusal
+        elif limit is not None:
             try:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
@@ -166,10 +178,43 @@ class RequestSizeLimitMiddleware:
             return request_too_large_response(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         return None
 
+    def read_body_of_unknown_length(self, request, limit: int | None) -> JsonResponse | None:
+        """Read a body sent without ``Content-Length`` (chunked), so the request carries it as if it had
+        one; or the refusal: 411 when the server does not mark where the body ends, 413 past ``limit``."""
+        if not request.META.get("wsgi.input_terminated"):
+            # A server that does not decode chunked bodies (Django's runserver): reading would block, or
+            # read the encoding itself. The client can send the body again with its length.
+            return length_required_response()
+        stream = request.META["wsgi.input"]
+        chunks, size = [], 0
+        while True:
+            chunk = stream.read(self.CHUNK_SIZE)
+            if not chunk:
+                break
+            size += len(chunk)
+            if limit is not None and size > limit:
+                return request_too_large_response(limit)
+            chunks.append(chunk)
+        body = b"".join(chunks)
+        request.META["CONTENT_LENGTH"] = str(len(body))
+        request._stream = LimitedStream(io.BytesIO(body), len(body))
+        return None
+
+
+def has_body_of_unknown_length(request) -> bool:
+    """Whether the request has a body that no ``Content-Length`` measures (``Transfer-Encoding: chunked``)."""
+    encoding = request.META.get("HTTP_TRANSFER_ENCODING", "").strip().lower()
+    return bool(encoding) and encoding != "identity" and not request.META.get("CONTENT_LENGTH")
+
 
 def request_too_large_response(limit: int | None) -> JsonResponse:
     return JsonResponse({"detail": f"The request body is too large: at most {limit} bytes are accepted."},
                         status=413)
+
+
+def length_required_response() -> JsonResponse:
+    return JsonResponse({"detail": "A request body must come with a Content-Length header on this server "
+                                   "(a chunked body, without one, cannot be read here)."}, status=411)
 
 
 class ReplicaRoutingMiddleware:

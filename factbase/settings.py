@@ -30,6 +30,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 if not ALLOWED_HOSTS and not DEBUG:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# A CSRF failure under /api/ is answered in JSON, like every other error of the API (the admin keeps Django's page).
+CSRF_FAILURE_VIEW = "factbase.views.csrf_failure"
 
 INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",

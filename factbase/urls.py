@@ -10,6 +10,10 @@ urlpatterns = [
     path("api/", include("api.urls")),
 ]
 
-# An unexpected error is never a stack trace: a lost database is a 503 JSON, the API's errors are JSON.
+# An unexpected error is never a stack trace: a lost database is a 503 JSON, and every error under /api/ is
+# JSON, also those answered outside DRF's views (factbase/views.py; CSRF failures: settings.CSRF_FAILURE_VIEW).
 # (GET /healthz is answered by factbase.middleware.HealthCheckMiddleware, before any URL is resolved.)
+handler400 = "factbase.views.bad_request"
+handler403 = "factbase.views.permission_denied"
+handler404 = "factbase.views.page_not_found"
 handler500 = "factbase.views.server_error"

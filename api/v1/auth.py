@@ -21,10 +21,11 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.serializers import StrictInputMixin
 from factbase.security import lockout_response
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(StrictInputMixin, serializers.Serializer):
     username = serializers.CharField(max_length=150, help_text="Your username.")
     password = serializers.CharField(max_length=4096, trim_whitespace=False, write_only=True,
                                      style={"input_type": "password"}, help_text="Your password.")
@@ -39,7 +40,7 @@ class AuthTokenView(APIView):
     """Make or revoke your API token. A user has one token at a time: asking again returns the same
     token until it is revoked."""
 
-    schema_error_codes = ("400", "401", "403", "406", "413", "415", "429", "503")
+    schema_error_codes = ("400", "401", "403", "406", "411", "413", "415", "429", "503")
 
     def get_permissions(self):
         if self.request is not None and self.request.method == "DELETE":

@@ -11,18 +11,40 @@ call; the serializers never save.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
+from django.db import models
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from api.fields import BriefRelatedField, DetailURLField, NameListField
+from api.fields import BriefRelatedField, DetailURLField, IsoDateField, NameListField, WholeNumberField
+from api.serializers import StrictInputMixin
 from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
 from factbase.models.limits import NOTE_MAX_LENGTH, PASSAGE_MAX_LENGTH
 
+#: why a read-only field cannot be written, and where it is set (``api.serializers.StrictInputMixin``)
+READ_ONLY_REASONS = {
+    "id": "The record's id is given by the server.",
+    "url": "The record's URL is given by the server.",
+    "uid": "The claim's uid is given by the server when the claim is made (an import keeps the file's).",
+    "created_at": "The server keeps when the record was made.",
+    "updated_at": "The server keeps when the record last changed.",
+    "status": "The status is set with POST /api/v1/claims/{id}/status/ (needs the verify permission), not by "
+              "editing the claim.",
+    "status_note": "The status note is set with POST /api/v1/claims/{id}/status/, as its note (needs the verify "
+                   "permission), not by editing the claim.",
+    "verified_at": "The server records when a claim is verified (POST /api/v1/claims/{id}/status/).",
+    "span": "The server finds the span in the source's text: from the quote itself (a direct quote) or from "
+            "passage (a paraphrase); span_hint picks among repeated occurrences.",
+    "display_title": "The server makes it from title, document_url or published_on: write those.",
+}
 
-class FactbaseSerializer(serializers.ModelSerializer):
-    """Refuses fields it does not know (rather than ignoring them), and leaves uniqueness to the models."""
+
+class FactbaseSerializer(StrictInputMixin, serializers.ModelSerializer):
+    """A write stores every field it is sent, or is refused (400) naming the field: a field this record does not
+    have, or a read-only field sent with another value than the record's (sending back what was read is fine).
+    Dates are written YYYY-MM-DD."""
+
+    read_only_reasons = READ_ONLY_REASONS
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, models.DateField: IsoDateField}
 
     def get_fields(self):
         fields = super().get_fields()
@@ -32,16 +54,6 @@ class FactbaseSerializer(serializers.ModelSerializer):
 
     def get_validators(self):
         return []  # unique-together rules are the models' constraints, checked by the services
-
-    def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            unknown = sorted(str(key) for key in data if key not in self.fields)
-            if unknown:
-                known = ", ".join(name for name, field in self.fields.items() if not field.read_only)
-                raise serializers.ValidationError(
-                    {key[:100]: [f"Unknown field. The fields you can write are: {known}."] for key in unknown}
-                )
-        return super().to_internal_value(data)
 
 
 # --- brief forms ---------------------------------------------------------------------------------
@@ -182,7 +194,7 @@ class ClaimSerializer(FactbaseSerializer):
                   "typographic quotes are ignored when looking for it). For a direct quote, leave it out: the "
                   "quote itself is looked for.",
     )
-    span_hint = serializers.IntegerField(
+    span_hint = WholeNumberField(
         write_only=True, required=False, allow_null=True, min_value=0, max_value=2**31 - 1,
         help_text="When the quote or passage occurs more than once in the source: an offset near the intended "
                   "occurrence (the closest one is taken; without a hint, the first).",
@@ -207,11 +219,6 @@ class ClaimSerializer(FactbaseSerializer):
 
     def validate(self, attrs):
         errors = {}
-        requested = self.initial_data.get("status") if isinstance(self.initial_data, Mapping) else None
-        current = self.instance.status if self.instance is not None else Claim.Status.UNVERIFIED
-        if requested is not None and requested != current:
-            errors["status"] = ["The status is set with POST /api/v1/claims/{id}/status/ (needs the verify "
-                                "permission), not by editing the claim."]
         kind = attrs.get("kind", self.instance.kind if self.instance is not None else Claim.Kind.DIRECT_QUOTE)
         if kind == Claim.Kind.DIRECT_QUOTE and attrs.get("span_exact"):
             errors["passage"] = ["A direct quote is looked for in the source by its text: leave passage out."]
@@ -220,18 +227,10 @@ class ClaimSerializer(FactbaseSerializer):
         return attrs
 
 
-class ClaimStatusSerializer(serializers.Serializer):
+class ClaimStatusSerializer(StrictInputMixin, serializers.Serializer):
     status = serializers.ChoiceField(choices=Claim.Status.choices, help_text="The new curation status.")
     note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH, default="",
                                  help_text="Why: what was checked, or what is wrong.")
-
-    def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            unknown = sorted(str(key) for key in data if key not in self.fields)
-            if unknown:
-                raise serializers.ValidationError({key[:100]: ["Unknown field: give status and note."]
-                                                   for key in unknown})
-        return super().to_internal_value(data)
 
 
 class ReviewSerializer(FactbaseSerializer):

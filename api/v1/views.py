@@ -168,7 +168,6 @@ class ApiRootView(APIView):
     """The resources of API version 1, and its schema and docs."""
 
     permission_classes = [AllowAny]
-    schema_error_codes = ("406", "429")
 
     @extend_schema(
         summary="List the resources",
