@@ -5,6 +5,7 @@
 - ``PermissionDenied`` (Django's or DRF's): 403; ``NotAuthenticated``: 401 with ``WWW-Authenticate``;
 - ``services.DeleteProtected``: 409, with what blocks the delete;
 - ``IntegrityError`` (a concurrent write won a uniqueness race): 409;
+- a deadlock or serialization failure (two writes at once; PostgreSQL rolled this one back): 409, to send again;
 - ``PreconditionFailed`` (``If-Match`` no longer matches): 412;
 - a lost database or cache (``OperationalError``, ``InterfaceError``, Redis's connection errors): 503
   with ``Retry-After``; the next request connects again by itself;
@@ -61,12 +62,20 @@ def validation_error_from_django(exc: DjangoValidationError, field_names: dict[s
     return exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: exc.messages})
 
 
+#: PostgreSQL's deadlock_detected and serialization_failure
+CONCURRENT_WRITE_STATES = ("40P01", "40001")
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = validation_error_from_django(exc)
     elif isinstance(exc, DeleteProtected):
         blocking = {str(name): count for name, count in exc.blocking.items()}
         return Response({"detail": str(exc.message), "blocking": blocking}, status=status.HTTP_409_CONFLICT)
+    elif getattr(exc.__cause__, "sqlstate", None) in CONCURRENT_WRITE_STATES:
+        # Two writes waited for each other (PostgreSQL chose this one to give way), or met in a way a
+        # serializable transaction cannot allow: nothing was written; the same request may be sent again.
+        exc = Conflict("The change met another one made at the same time and was not written; send it again.")
     elif isinstance(exc, UNAVAILABLE_ERRORS):
         log_unavailable(context["request"], exc)
         return Response({"detail": SERVICE_UNAVAILABLE_DETAIL}, status=status.HTTP_503_SERVICE_UNAVAILABLE,

@@ -113,3 +113,22 @@ def test_a_speaker_name_in_any_unicode_form_finds_the_claims(anon_client, seed):
     for form in ("ＴＯＫＡＹＥＶ", "Ｔｏｋａｙｅｖ", "TOKAYEV"):
         found = anon_client.get(url("claims"), {"speaker_name": form}).json()["results"]
         assert [c["id"] for c in found] == [c["id"] for c in plain], form
+
+
+def test_a_write_that_lost_a_deadlock_is_a_409_to_send_again(editor_client, claim, monkeypatch):
+    """PostgreSQL breaks a deadlock by rolling one transaction back: that request answers 409, not 503."""
+    import psycopg.errors
+    from django.db import OperationalError
+
+    from factbase import services as service_module
+
+    def deadlocked(**kwargs):
+        try:
+            raise psycopg.errors.DeadlockDetected("deadlock detected")
+        except psycopg.errors.DeadlockDetected as exc:
+            raise OperationalError("deadlock detected") from exc
+
+    monkeypatch.setattr(service_module, "claim_update", deadlocked)
+    response = editor_client.patch(url("claims", claim.pk), {"speaker_role": "Minister"}, format="json")
+    assert response.status_code == 409
+    assert "send it again" in response.json()["detail"]
