@@ -10,6 +10,40 @@ from __future__ import annotations
 import signal
 import threading
 
+from django.core.management.base import BaseCommand
+
+#: the exit status of a command stopped by SIGINT (128 + 2), as shells give it
+INTERRUPTED = 130
+
+
+class InterruptibleCommand(BaseCommand):
+    """A management command that answers an interrupt at any moment (reading its arguments, running, or
+    after it) with the one line ``interrupted_message()`` gives and exit status 130, never a traceback.
+    ``begin()`` resets what the message is made from, before each run."""
+
+    def begin(self) -> None:
+        """Called before each run: set the state that ``interrupted_message()`` reads."""
+
+    def interrupted_message(self) -> str:
+        raise NotImplementedError
+
+    def run_from_argv(self, argv):
+        try:
+            super().run_from_argv(argv)
+        except KeyboardInterrupt:  # before execute() (reading the arguments) or after it
+            self._interrupted()
+
+    def execute(self, *args, **options):
+        self.begin()
+        try:
+            return super().execute(*args, **options)
+        except KeyboardInterrupt:
+            self._interrupted()
+
+    def _interrupted(self):
+        self.stderr.write(self.interrupted_message())
+        raise SystemExit(INTERRUPTED)
+
 
 class HeldInterrupts:
     """Within, once ``hold()`` is called: SIGINT is held back until the end of the block, then raised

@@ -49,3 +49,17 @@ def reader_client(reader):
 @pytest.fixture
 def superuser_client(superuser):
     return _client_for(superuser)
+
+
+@pytest.fixture
+def keep_the_test_connection():
+    """Like Django's test client: a request sent to the WSGI application itself (schemathesis, a hand-made
+    environ) must not close the connection that holds the test's transaction."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

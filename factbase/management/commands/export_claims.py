@@ -19,7 +19,7 @@ import stat
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.http import QueryDict
 from django_filters import MultipleChoiceFilter
 from tqdm import tqdm
@@ -27,9 +27,8 @@ from tqdm import tqdm
 from api.filters import ClaimFilterSet, MultipleIdFilter
 from factbase import interchange, selectors
 from factbase.exporter import export_chunks
-from factbase.interrupts import HeldInterrupts
+from factbase.interrupts import HeldInterrupts, InterruptibleCommand
 
-INTERRUPTED = 130  # the exit status of a command stopped by SIGINT (128 + 2), as shells give it
 STDOUT = "-"
 
 
@@ -37,7 +36,7 @@ def _option(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-class Command(BaseCommand):
+class Command(InterruptibleCommand):
     help = "Export claims (with everything they carry) as NDJSON, JSON or CSV, filtered as the API filters."
 
     def add_arguments(self, parser):
@@ -54,34 +53,22 @@ class Command(BaseCommand):
                                action="append" if repeatable else "store",
                                help=filter_.extra.get("help_text", "") + (" (repeatable)" if repeatable else ""))
 
-    def run_from_argv(self, argv):
-        try:
-            super().run_from_argv(argv)
-        except KeyboardInterrupt:  # before execute() (reading the arguments) or after it
-            self._interrupted()
-
-    def execute(self, *args, **options):
+    def begin(self):
         self.writing_to: str | None = None  # the file being written, or STDOUT; None before
         self.in_place = False  # written as it goes (standard output, a pipe, a device), not renamed at the end
         self.complete = False
-        try:
-            return super().execute(*args, **options)
-        except KeyboardInterrupt:
-            self._interrupted()
 
-    def _interrupted(self):
-        """One line that says what was written, and the exit status of an interrupt."""
+    def interrupted_message(self) -> str:
+        """What was written."""
         writing_to = getattr(self, "writing_to", None)
         where = "standard output" if writing_to == STDOUT else writing_to
         if getattr(self, "complete", False):
-            self.stderr.write(f"Interrupted after the export was written: {where} has it complete.")
-        elif writing_to is None:
-            self.stderr.write("Interrupted: nothing was exported.")
-        elif self.in_place:
-            self.stderr.write(f"Interrupted: the export on {where} is incomplete.")
-        else:
-            self.stderr.write(f"Interrupted: nothing was written to {where}.")
-        raise SystemExit(INTERRUPTED)
+            return f"Interrupted after the export was written: {where} has it complete."
+        if writing_to is None:
+            return "Interrupted: nothing was exported."
+        if self.in_place:
+            return f"Interrupted: the export on {where} is incomplete."
+        return f"Interrupted: nothing was written to {where}."
 
     def handle(self, *args, format, output, progress, **options):
         fmt = format

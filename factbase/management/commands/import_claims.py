@@ -17,21 +17,21 @@ import sys
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
 from factbase import bulk, interchange
 from factbase.importer import Report, count_lines, import_files
+from factbase.interrupts import InterruptibleCommand
 
 SHOWN_PROBLEMS = 50
-INTERRUPTED = 130  # the exit status of a command stopped by SIGINT (128 + 2), as shells give it
 
 
 def _changes(report: Report) -> str:
     return ", ".join(f"{n:,} {what}" for what, n in sorted(report.stats.items())) or "nothing changed"
 
 
-class Command(BaseCommand):
+class Command(InterruptibleCommand):
     help = ("Import claims (with the actors, outlets, sources, tags and reviews they name) from NDJSON, JSON or "
             "CSV files in the interchange format. Safe to run again: what is already there is left alone.")
 
@@ -50,27 +50,15 @@ class Command(BaseCommand):
         parser.add_argument("--progress", choices=["auto", "yes", "no"], default="auto",
                             help="Show a progress bar (default: when standard error is a terminal).")
 
-    def run_from_argv(self, argv):
-        try:
-            super().run_from_argv(argv)
-        except KeyboardInterrupt:  # before execute() (reading the arguments) or after it
-            self._interrupted()
-
-    def execute(self, *args, **options):
+    def begin(self):
         self.report: Report | None = None  # what the import did, once it has begun
-        try:
-            return super().execute(*args, **options)
-        except KeyboardInterrupt:
-            self._interrupted()
 
-    def _interrupted(self):
-        """One line that says whether anything was written, and the exit status of an interrupt."""
+    def interrupted_message(self) -> str:
+        """Whether anything was written."""
         report = getattr(self, "report", None)
         if report is not None and report.written:
-            self.stderr.write(f"Interrupted after the import was committed: it is complete ({_changes(report)}).")
-        else:
-            self.stderr.write("Interrupted: nothing was imported (nothing was written).")
-        raise SystemExit(INTERRUPTED)
+            return f"Interrupted after the import was committed: it is complete ({_changes(report)})."
+        return "Interrupted: nothing was imported (nothing was written)."
 
     def handle(self, *args, files, format, user, dry_run, skip_invalid, progress, **options):
         importer_user = None

@@ -45,6 +45,9 @@ schema.config.generation.update(modes=[GenerationMode.POSITIVE], max_examples=RE
 negative_schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
 negative_schema.config.generation.update(modes=[GenerationMode.NEGATIVE], max_examples=NEGATIVE_EXAMPLES,
                                          deterministic=True, no_shrink=True, database="none")
+# A body past the size limit (a text longer than the schema's maxLength can make one) is refused with 413.
+_rejection = negative_schema.config.checks.negative_data_rejection
+_rejection.expected_statuses = [*_rejection.expected_statuses, "413"]
 
 HYPOTHESIS = dict(deadline=None, derandomize=True, database=None, print_blob=False,
                   suppress_health_check=list(HealthCheck))
@@ -54,17 +57,7 @@ GENERATED = dict(HYPOTHESIS, phases=[Phase.generate])
 CASES_RUN = {"reads": 0, "writes": 0, "negative reads": 0, "negative writes": 0, "session writes": 0,
              "session writes without CSRF": 0}
 
-@pytest.fixture(autouse=True)
-def keep_the_test_connection():
-    """Like Django's test client: the WSGI handler must not close the connection of the test's transaction."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+pytestmark = pytest.mark.usefixtures("keep_the_test_connection")  # tests/api/conftest.py
 
 
 reads = schema.include(method="GET")

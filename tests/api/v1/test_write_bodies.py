@@ -15,8 +15,6 @@ import json
 import wsgiref.util
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from rest_framework.authtoken.models import Token
 
 from api.v1 import serializers as v1
@@ -172,16 +170,6 @@ def test_the_status_serializer_names_its_fields_in_an_unknown_fields_error():
 
 
 # --- bodies without a length (Transfer-Encoding: chunked) -----------------------------------------------
-
-@pytest.fixture
-def keep_the_test_connection():
-    """Like Django's test client: the WSGI handler must not close the connection of the test's transaction."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
 
 def chunked(body: bytes, size: int = 7) -> bytes:
     pieces = [body[i:i + size] for i in range(0, len(body), size)]
