@@ -35,6 +35,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from api.numbers import ASCII_SPACE, MAX_BIGINT, iso_date, whole_number
 from api.parsers import json_problem
 from factbase.selectors import SortKey
+
 CURSOR_PARAM = "cursor"
 PAGE_SIZE_PARAM = "page_size"
 ORDERING_PARAM = "ordering"

@@ -7,9 +7,10 @@
   database, can hold.
 
 (``NaN`` and ``Infinity`` DRF refuses already; a number too large for a float, ``1e400``, is read as
-infinity and refused by the serializers, naming the field: ``api.v1.serializers.StrictInputMixin``.)
+infinity and refused by the serializers, naming the field: ``api.serializers.StrictInputMixin``.)
 
-``json_problem`` checks a parsed document without recursion; the cursors of the paginator use it too.
+``json_problem`` checks a parsed document without recursion; the cursors of the paginator and the write
+serializers (for infinite numbers) use it too.
 """
 
 from __future__ import annotations

@@ -57,8 +57,8 @@ whole; an error in an item of a list is keyed by the item's index (`{"aliases": 
 | 404 | no such record, route or API version |
 | 405 | the method is not allowed on this route (e.g. `DELETE` on a list) |
 | 406 | the `Accept` header asks for a format the API does not serve |
-| 411 | a chunked request body (no `Content-Length`) where the server cannot read one |
 | 409 | a delete blocked by records that point to this one; a write that conflicts with another record |
+| 411 | a chunked request body (no `Content-Length`) where the server cannot read one |
 | 412 | `If-Match` does not match the record's current `ETag` |
 | 413 | a request body larger than the server accepts |
 | 415 | a request body that is not `application/json` |
@@ -102,8 +102,8 @@ ERROR_DESCRIPTIONS = {
     "403": "The user lacks the permission for this.",
     "404": "No such record.",
     "406": "The Accept header asks for a format the API does not serve.",
-    "411": "A request body without a Content-Length, which this server cannot read (send its length).",
     "409": "A delete blocked by records that point to this one, or a write that conflicts with another record.",
+    "411": "A request body without a Content-Length, which this server cannot read (send its length).",
     "412": "If-Match does not match the record's current ETag: it changed since it was read.",
     "413": "The request body is larger than the server accepts.",
     "415": "The request body is not application/json.",
@@ -351,4 +351,3 @@ def postprocess_schema(result, generator, request, public):
         for name in unused:
             del schemas[name]
     return result
-

@@ -16,13 +16,14 @@ dropped. ``StrictInputMixin`` refuses, each named by its field:
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 
 from django.core.exceptions import FieldDoesNotExist
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
+
+from api.parsers import json_problem
 
 READ_ONLY_DEFAULT = "This field is read-only: the server sets it."
 READ_ONLY_ADVICE = " Leave it out, or send the value the record has."
@@ -39,20 +40,6 @@ def same_json(a, b) -> bool:
         return canonical(a) == canonical(b)
     except (TypeError, ValueError):
         return False
-
-
-def has_infinite_number(value) -> bool:
-    """Whether a parsed JSON value holds an infinite number anywhere (iterative; the parser bounds the depth)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            return True
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
 
 
 class StrictInputMixin:
@@ -75,7 +62,7 @@ class StrictInputMixin:
                 if field.read_only:
                     if not same_json(value, self.current_value(name)):
                         errors[name] = [self.read_only_reasons.get(name, READ_ONLY_DEFAULT) + READ_ONLY_ADVICE]
-                elif has_infinite_number(value):
+                elif json_problem(value, finite=True) is not None:  # the parser refused the rest already
                     errors[name] = [INFINITE_NUMBER]
             if errors:
                 raise serializers.ValidationError(dict(sorted(errors.items())))

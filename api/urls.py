@@ -9,6 +9,8 @@ from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, include, path, re_path, resolve
 from django.views.decorators.csrf import csrf_exempt
 
+from factbase.views import page_not_found
+
 VERSIONS = ["v1"]
 SAFE_METHODS = ("GET", "HEAD")
 
@@ -34,7 +36,7 @@ def not_found(request, *args, **kwargs):
         if match is not None and match.func is not not_found:
             query = request.META.get("QUERY_STRING", "")
             return HttpResponsePermanentRedirect(request.path + "/" + (f"?{query}" if query else ""))
-    return JsonResponse({"detail": "Not found. The API's versions are listed at /api/."}, status=404)
+    return page_not_found(request, None)
 
 
 urlpatterns = [

@@ -34,6 +34,7 @@ from api.numbers import MAX_BIGINT, whole_number
 from api.renderers import CSVRenderer, CSVTable, flat_table
 from factbase import selectors, services
 
+
 class FactbaseViewSet(viewsets.ModelViewSet):
     #: the selector giving the resource's queryset (``factbase.selectors.<name>_list``)
     selector = None

@@ -138,9 +138,10 @@ def _claim_tag_problems() -> Iterator[tuple[int, str]]:
     latest = (f"SELECT c.id AS claim_id, (SELECT max(h.history_id) FROM {history_table} h WHERE h.id = c.id) "
               f"AS history_id FROM {_quote(Claim._meta.db_table)} c")
     now = f"SELECT claim_id, tag_id FROM {_quote(through._meta.db_table)}"
-    recorded = (f"SELECT l.claim_id, t.{_quote(tag_history._meta.get_field('tag').column)} FROM ({latest}) l "
-                f"JOIN {_quote(tag_history._meta.db_table)} t ON t.{_quote(tag_history._meta.get_field('history').column)}"
-                f" = l.history_id")
+    tag_column = _quote(tag_history._meta.get_field("tag").column)
+    history_column = _quote(tag_history._meta.get_field("history").column)
+    recorded = (f"SELECT l.claim_id, t.{tag_column} FROM ({latest}) l "
+                f"JOIN {_quote(tag_history._meta.db_table)} t ON t.{history_column} = l.history_id")
     sql = (f"SELECT DISTINCT claim_id FROM (SELECT * FROM ({now}) a EXCEPT SELECT * FROM ({recorded}) b "
            f"UNION SELECT * FROM (SELECT * FROM ({recorded}) c EXCEPT SELECT * FROM ({now}) d) e) x ORDER BY 1")
     for (pk,) in _rows(sql):

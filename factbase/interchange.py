@@ -1399,6 +1399,8 @@ def html_safe_json(encoded: bytes) -> bytes:
 def jsonld_dumps(document) -> bytes:
     """A JSON-LD document as UTF-8 bytes, safe to embed in HTML (``html_safe_json``)."""
     return html_safe_json(orjson.dumps(document))
+
+
 # The five verdicts on the scale, from worst (1) to best (5). "unsupported" and "misleading" are off
 # the scale: they have no ratingValue (Google: a ratingValue must lie between worstRating and
 # bestRating), only their wording.

@@ -27,8 +27,8 @@ import uuid
 from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import RequestDataTooBig
-from django.db import connections
 from django.core.handlers.wsgi import LimitedStream
+from django.db import connections
 from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpResponseNotAllowed, JsonResponse
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 
 from factbase import services
-from factbase.models import Actor, Source
+from factbase.models import Actor
 from factbase.seed import load_seed
 
 

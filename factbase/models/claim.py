@@ -62,7 +62,6 @@ class Claim(TimeStampedModel):
     # Changing any of these on a verified claim changes what was verified: it goes back to unverified.
     ATTRIBUTION_FIELDS = ("text", "kind", "speaker", "speaker_role", "stated_on", "stated_on_precision", "source")
 
-
     # A claim's identity across databases: exports carry it, and an import that meets it again updates
     # that claim instead of adding another (see factbase/interchange.py). Never changes.
     uid = models.UUIDField("UID", default=uuid.uuid4, db_default=RandomUUID(), unique=True, editable=False,

@@ -374,7 +374,8 @@ class TestClaimConstraints:
         claim.refresh_from_db()
         assert source.text[claim.span_start:claim.span_end] == claim.span_exact == "said"
 
-    @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no deferred triggers (see migration 0008)")
+    @pytest.mark.skipif(connection.vendor != "postgresql",
+                        reason="SQLite has no deferred triggers (see migration 0008)")
     def test_a_source_text_that_no_longer_holds_a_span_is_refused_at_commit(self, make_claim, source):
         said = source.text.index("said")
         make_claim(span_start=said, span_end=said + 4, span_exact="said")

@@ -4,7 +4,6 @@ These are pure functions: no database.
 """
 
 import random
-import re
 import unicodedata
 from datetime import date
 

@@ -115,4 +115,3 @@ class Command(InterruptibleCommand):
         else:
             skipped = f" Skipped the records with {len(report.problems)} problem(s) above." if report.problems else ""
             self.stdout.write(self.style.SUCCESS(f"Imported: {changes}. {summary}{skipped}"))
-
