@@ -64,6 +64,12 @@ def _embeds(embed, every: tuple[str, ...]) -> set[str]:
     return set(every) if embed is None else set(embed) & set(every)
 
 
+def _joined(queryset: QuerySet, names) -> QuerySet:
+    """``queryset`` with the relations ``names`` joined (none: none; ``select_related()`` would join them all)."""
+    names = list(names)
+    return queryset.select_related(*names) if names else queryset
+
+
 def claim_count(field: str):
     """How many claims point to the outer record by ``field`` (``speaker``, ``outlet``, ``source``, or ``tags``):
     a correlated subquery, answered from the (speaker|outlet|source, date, id) index, or from the claims'
@@ -115,7 +121,7 @@ def claim_list(*, embed=None) -> QuerySet[Claim]:
     status joined, and their tags and reviews (each review with its reviewer) prefetched: three queries a
     page. ``embed``: which of ``CLAIM_EMBEDS`` to read (None: all)."""
     embeds = _embeds(embed, CLAIM_EMBEDS)
-    queryset = Claim.objects.select_related(*(name for name in CLAIM_EMBEDS[:4] if name in embeds))
+    queryset = _joined(Claim.objects.all(), (name for name in CLAIM_EMBEDS[:4] if name in embeds))
     if "source" in embeds:
         queryset = queryset.defer("source__text")
     prefetches = []
@@ -130,7 +136,7 @@ def claim_list(*, embed=None) -> QuerySet[Claim]:
 def review_list(*, embed=None) -> QuerySet[Review]:
     """Reviews with their claim, reviewer and source (without its full text): one query a page."""
     embeds = _embeds(embed, REVIEW_EMBEDS)
-    queryset = Review.objects.select_related(*(name for name in REVIEW_EMBEDS if name in embeds))
+    queryset = _joined(Review.objects.all(), (name for name in REVIEW_EMBEDS if name in embeds))
     return queryset.defer("source__text") if "source" in embeds else queryset
 
 
