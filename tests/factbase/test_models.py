@@ -225,13 +225,13 @@ class TestClaimConstraints:
 
     def test_status_is_valid(self, make_claim, new_claim):
         with db_refuses("claim_status_valid"):
-            make_claim(status="approved")
+            make_claim(status="approved", status_changed_at=timezone.now())  # (a changed status has its time)
         assert "status" in clean_errors(new_claim(status="approved"))
 
     def test_an_update_cannot_set_an_unknown_status(self, make_claim):
         claim = make_claim()
         with db_refuses("claim_status_valid"):
-            Claim.objects.filter(pk=claim.pk).update(status="approved")
+            Claim.objects.filter(pk=claim.pk).update(status="approved", status_changed_at=timezone.now())
 
     def test_the_text_is_not_empty(self, make_claim, new_claim):
         with db_refuses("claim_text_not_empty"):
