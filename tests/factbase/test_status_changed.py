@@ -114,3 +114,13 @@ def test_the_migration_fills_them_from_the_history(seed, claim, editor, contribu
             cursor.execute(statement)
     assert dict(Claim.objects.values_list("pk", "status_changed_at")) == expected
     assert dict(Claim.objects.values_list("pk", "status_changed_by_id")) == expected_by
+
+
+def test_the_admins_claim_page_shows_who_changed_the_status_and_when(client, claim, editor):
+    services.claim_set_status(claim=claim, user=editor, status="disputed", note="Not in the source.")
+    client.force_login(editor)
+    page = client.get(f"/admin/factbase/claim/{claim.pk}/change/").content.decode()
+    assert "Status changed by" in page and "Status changed at" in page
+    claim.refresh_from_db()
+    assert ">editor<" in page.replace("\n", "")
+    assert 'name="status_changed_at"' not in page  # shown, not editable
