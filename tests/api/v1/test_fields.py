@@ -126,3 +126,20 @@ def test_writes_answer_the_whole_record(editor_client, claim):
     assert response["ETag"] == editor_client.get(url("claims", claim.pk))["ETag"]
     response = editor_client.post(f"{url('tags')}?omit=name", {"name": "Energy", "slug": "energy"}, format="json")
     assert response.status_code == 201 and response.json()["name"] == "Energy"
+
+
+def test_the_schema_offers_fields_and_omit_on_every_list_and_record(anon_client):
+    schema = anon_client.get("/api/v1/schema/?format=json").json()
+    for resource in RESOURCES:
+        for path in (f"/api/v1/{resource}/", f"/api/v1/{resource}/{{id}}/"):
+            parameters = {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
+            assert {"fields", "omit"} <= set(parameters), path
+            assert "`history_url`" in parameters["fields"]["description"]
+            for name in ("put", "patch", "post", "delete"):
+                operation = schema["paths"][path].get(name)
+                assert operation is None or "fields" not in {p["name"] for p in operation.get("parameters", [])}
+    claim = schema["components"]["schemas"]["Claim"]["properties"]
+    assert claim["reviews"]["items"]["$ref"] == "#/components/schemas/BriefReview"
+    assert claim["status_changed_by"]["nullable"] and claim["status_changed_at"]["format"] == "date-time"
+    outlet = schema["components"]["schemas"]["Outlet"]["properties"]
+    assert "were made on this outlet" in outlet["claim_count"]["description"]
