@@ -29,6 +29,12 @@ delete); setting a claim's curation status needs the *verify claim* permission.
 **Related records** are read as a brief object (`id`, `url`, the name — or `title` for a source,
 never empty — and `kind` where there is one) and written as their id.
 
+**Links**: every record links to its history (`history_url`); actors, outlets, sources and tags to
+their claims (`claims_url`, counted in `claim_count`), sources to the reviews they published
+(`reviews_url`); a claim embeds its reviews in brief. **`fields=` and `omit=`** (comma-separated
+top-level names) choose the fields of every list and record, in JSON and CSV; what is not shown is
+not read.
+
 **Lists** are paged by cursor (keyset): follow `next` and `previous`; `page_size` is 1 to 500.
 Rows that tie on the sort key are ordered by id, so a walk through the pages visits every row once.
 An unknown date sorts as earlier than any date.

@@ -24,8 +24,8 @@ from django.db import transaction
 from django.http import Http404
 from django.utils.cache import patch_vary_headers
 from rest_framework import status, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
@@ -80,10 +80,11 @@ class FactbaseViewSet(viewsets.ModelViewSet):
         """The top-level fields this read shows (``?fields=``/``?omit=``), in the representation's order; None:
         all of them (no selection asked, or a write, which answers the whole record)."""
         if "_selection" not in self.__dict__:
-            selection = None
+            # None until parsed: a refused selection (400) is refused once, and the error page (the browsable
+            # API's builds its forms with get_serializer()) shows all the fields.
+            self._selection = None
             if getattr(self, "action", None) in ("list", "retrieve") and selection_asked(self.request):
-                selection = parse_selection(self.request, self.representation_names())
-            self._selection = selection
+                self._selection = parse_selection(self.request, self.representation_names())
         return self._selection
 
     def representation_names(self) -> list[str]:

@@ -143,3 +143,13 @@ def test_the_schema_offers_fields_and_omit_on_every_list_and_record(anon_client)
     assert claim["status_changed_by"]["nullable"] and claim["status_changed_at"]["format"] == "date-time"
     outlet = schema["components"]["schemas"]["Outlet"]["properties"]
     assert "were made on this outlet" in outlet["claim_count"]["description"]
+
+
+def test_the_browsable_api_shows_a_bad_choice_as_a_400(anon_client, editor_client, seed):
+    pk = anon_client.get(url("claims")).json()["results"][0]["id"]
+    for client in (anon_client, editor_client):
+        for path in (url("claims"), url("claims", pk), url("actors")):
+            response = client.get(path, {"fields": "colour"}, HTTP_ACCEPT="text/html")
+            assert response.status_code == 400, (path, response.status_code)
+            response = client.get(path, {"fields": "id"}, HTTP_ACCEPT="text/html")
+            assert response.status_code == 200
