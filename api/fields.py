@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.urls import get_script_prefix
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -121,8 +123,14 @@ class DetailURLField(serializers.HyperlinkedIdentityField):
 
     The URL is ``detail_url_prefix()`` with the record's id, found once for each serializer (the
     request's host is read once, not for every row). The result is the same string that
-    ``reverse()`` gives.
+    ``reverse()`` gives. With ``suffix``, a route under the record's URL (``view_name`` names it,
+    ``detail_view_name`` the record's own): ``suffix="history/"`` gives ``.../claims/7/history/``.
     """
+
+    def __init__(self, *, suffix: str = "", detail_view_name: str | None = None, **kwargs):
+        self.suffix = suffix
+        self.detail_view_name = detail_view_name or kwargs.get("view_name")
+        super().__init__(**kwargs)
 
     def to_representation(self, value):
         prefix = self.__dict__.get("_prefix", False)
@@ -131,8 +139,38 @@ class DetailURLField(serializers.HyperlinkedIdentityField):
             prefix = None
             if (request is not None and not self.context.get("format") and self.lookup_field == "pk"
                     and self.lookup_url_kwarg == "pk"):
-                prefix = detail_url_prefix(self.view_name, request)
+                prefix = detail_url_prefix(self.detail_view_name, request)
             self.__dict__["_prefix"] = prefix
         if prefix is None:
             return super().to_representation(value)
-        return serializers.Hyperlink(f"{prefix}{value.pk}/", value)
+        return serializers.Hyperlink(f"{prefix}{value.pk}/{self.suffix}", value)
+
+
+class FilteredListURLField(serializers.URLField):
+    """The URL of a list of this API filtered to the record: ``view_name``'s list with ``param`` set to the
+    record's ``attribute`` (``/api/v1/claims/?speaker=7``). The list's URL is reversed once a serializer."""
+
+    def __init__(self, *, view_name: str, param: str, attribute: str = "pk", **kwargs):
+        self.view_name, self.param, self.attribute = view_name, param, attribute
+        kwargs.update(source="*", read_only=True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        base = self.__dict__.get("_base")
+        if base is None:
+            request = self.context.get("request")
+            base = self.__dict__["_base"] = reverse(self.view_name, request=request).split("?", 1)[0]
+        return f"{base}?{urlencode({self.param: getattr(value, self.attribute)})}"
+
+
+class ClaimCountField(serializers.IntegerField):
+    """How many claims point to the record: the selector's ``claim_count`` annotation (one subquery for a
+    page), counted with a query of its own for a record read without it."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(read_only=True)
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        count = getattr(instance, "claim_count", None)
+        return instance.claims.count() if count is None else count

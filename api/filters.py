@@ -13,6 +13,7 @@ from django_filters import rest_framework as filters
 from django_filters.widgets import QueryArrayWidget
 from rest_framework.exceptions import ValidationError
 
+from api import selection
 from api.numbers import iso_date, parse_id
 from api.pagination import CURSOR_PARAM, ORDERING_PARAM, PAGE_SIZE_PARAM
 from factbase import selectors
@@ -266,7 +267,8 @@ class FilterBackend(filters.DjangoFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
-        check_query_params(request, allowed_params(filterset_class))
+        # (and ?fields=/?omit=, which the view reads: api.selection)
+        check_query_params(request, {**allowed_params(filterset_class), **dict.fromkeys(selection.PARAMS, False)})
         if filterset_class is None or not any(name in filterset_class.base_filters for name in request.query_params):
             # No filter asked for: the filterset would leave the queryset as it is, after building and
             # validating its form (a sixth of a first page's time).

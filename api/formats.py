@@ -46,18 +46,38 @@ class ClaimCSVMixin:
             queryset = queryset.select_related("source__outlet")  # the CSV names the source's outlet
         return queryset
 
+    def selector_kwargs(self) -> dict:
+        if self.data_format() != "csv":
+            return super().selector_kwargs()
+        # A CSV row is made from the whole interchange record (its speaker, outlet and source), with the tags
+        # when its columns show them; never the reviews, nor who changed the status.
+        selection = self.field_selection()
+        return {"embed": ["speaker", "outlet", "source", *(["tags"] if selection is None or "tags" in selection
+                                                            else [])]}
+
+    def representation_names(self) -> list[str]:
+        if self.data_format() == "csv":
+            return list(dict.fromkeys(column.split(".", 1)[0] for column in interchange.CSV_COLUMNS))
+        return super().representation_names()
+
     def representation(self, instance):
         if self.data_format() == "csv":
             return self.csv_table([instance])
         return super().representation(instance)
 
     def csv_table(self, rows) -> CSVTable:
+        selection = self.field_selection()
+        with_tags = selection is None or "tags" in selection
         records = [
-            interchange.claim_record(claim, tags=sorted(claim.tags.all(), key=lambda tag: (tag.slug, tag.pk)),
-                                     reviews=())
+            interchange.claim_record(claim, reviews=(), tags=sorted(claim.tags.all(), key=lambda tag: (tag.slug, tag.pk))
+                                     if with_tags else ())
             for claim in rows
         ]
-        return CSVTable(list(interchange.CSV_COLUMNS), [interchange.record_to_csv_row(r) for r in records])
+        table = CSVTable(list(interchange.CSV_COLUMNS), [interchange.record_to_csv_row(r) for r in records])
+        if selection is None:
+            return table
+        kept = [i for i, column in enumerate(table.columns) if column.split(".", 1)[0] in selection]
+        return CSVTable([table.columns[i] for i in kept], [[row[i] for i in kept] for row in table.rows])
 
 
 # --- reviews as ClaimReview -----------------------------------------------------------------------

@@ -29,6 +29,12 @@ delete); setting a claim's curation status needs the *verify claim* permission.
 **Related records** are read as a brief object (`id`, `url`, the name — or `title` for a source,
 never empty — and `kind` where there is one) and written as their id.
 
+**Links**: every record links to its history (`history_url`); actors, outlets, sources and tags to
+their claims (`claims_url`, counted in `claim_count`), sources to the reviews they published
+(`reviews_url`); a claim embeds its reviews in brief. **`fields=` and `omit=`** (comma-separated
+top-level names) choose the fields of every list and record, in JSON and CSV; what is not shown is
+not read.
+
 **Lists** are paged by cursor (keyset): follow `next` and `previous`; `page_size` is 1 to 500.
 Rows that tie on the sort key are ordered by id, so a walk through the pages visits every row once.
 An unknown date sorts as earlier than any date.
@@ -233,6 +239,8 @@ class AutoSchema(SpectacularAutoSchema):
                     f"`{f}`" for f in data_formats) + " (also chosen with the `Accept` header). An error is JSON.",
                 examples=[OpenApiExample("CSV", value=data_formats[0])],
             ))
+        if action in ("list", "retrieve") and hasattr(self.view, "field_selection"):
+            parameters += self._selection_parameters(action)
         if action in IF_MATCH_ACTIONS:
             parameters.append(OpenApiParameter(
                 "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
@@ -240,6 +248,25 @@ class AutoSchema(SpectacularAutoSchema):
                 examples=[OpenApiExample("An ETag", value='"3f2a9c0e1b7d4a6f8e5c2b1a0d9e8f7c6b5a4d3e"')],
             ))
         return parameters
+
+    def _selection_parameters(self, action: str) -> list[OpenApiParameter]:
+        """``fields`` and ``omit`` (``api.selection``), with the names of this resource's representation."""
+        from api.selection import FIELDS, OMIT, parameters_description
+        from api.viewsets import serializer_field_names
+
+        names = serializer_field_names(self.view.get_serializer_class())
+        listed = " The fields (JSON): " + ", ".join(f"`{name}`" for name in names) + "."
+        fields_text, omit_text = parameters_description(action)
+        shown = [name for name in ("id", "url", "name", "title", "text", "speaker", "rating") if name in names][:3]
+        embeds = [name for name in ("reviews", "tags", "claim_count", "outlet", "source") if name in names][:2]
+        return [
+            OpenApiParameter(FIELDS, OpenApiTypes.STR, OpenApiParameter.QUERY, required=False,
+                             description=fields_text + listed,
+                             examples=[OpenApiExample("Some fields", value=",".join(shown))]),
+            OpenApiParameter(OMIT, OpenApiTypes.STR, OpenApiParameter.QUERY, required=False,
+                             description=omit_text + listed,
+                             examples=[OpenApiExample("Leave out embeds", value=",".join(embeds or names[-1:]))]),
+        ]
 
     def _error_codes(self):
         """Every error status the operation can answer (the hostile-input tests hold the API to this list)."""

@@ -6,7 +6,8 @@ dropped. ``StrictInputMixin`` refuses, each named by its field:
 - a field the serializer does not know;
 - a read-only field sent with another value than the record's (``status_note`` in a ``PATCH``: it is
   written with ``POST /claims/{id}/status/``). Sent back with the value the record has, as the API gave
-  it, it is accepted and ignored, so a client may ``PUT`` back what it read. On create, "the record's
+  it, it is accepted and ignored, so a client may ``PUT`` back what it read (an embedded record, or a list
+  of them, also as its id or their ids, as related records are written). On create, "the record's
   value" is a new record's: the model field's default (``"status": "unverified"``, ``"status_note": ""``),
   ``null`` for what the server gives (id, url, uid, times, span);
 - a number too large for a float (``1e400``, which JSON parsers read as infinity): a text field would
@@ -42,6 +43,16 @@ def same_json(a, b) -> bool:
         return False
 
 
+def as_ids(value):
+    """An embedded record (or a list of them) as its id (their ids), as a client writes related records: a
+    read-only embed sent back that way (a claim's ``reviews`` as ids) is the record's value too."""
+    if isinstance(value, Mapping) and "id" in value:
+        return value["id"]
+    if isinstance(value, list) and value and all(isinstance(item, Mapping) and "id" in item for item in value):
+        return [item["id"] for item in value]
+    return value
+
+
 class StrictInputMixin:
     """For a ``Serializer``: refuses unknown fields, read-only fields with another value than the record's,
     and infinite numbers (see the module's docstring). ``read_only_reasons`` says, for a read-only field,
@@ -60,7 +71,8 @@ class StrictInputMixin:
                 if field is None:
                     continue
                 if field.read_only:
-                    if not same_json(value, self.current_value(name)):
+                    current = self.current_value(name)
+                    if not same_json(value, current) and not same_json(value, as_ids(current)):
                         errors[name] = [self.read_only_reasons.get(name, READ_ONLY_DEFAULT) + READ_ONLY_ADVICE]
                 elif json_problem(value, finite=True) is not None:  # the parser refused the rest already
                     errors[name] = [INFINITE_NUMBER]

@@ -12,7 +12,9 @@ A resource's viewset only names its selector, filterset, serializer and service 
 - serves ``GET <resource>/{id}/history/``: every recorded change, who made it and what it changed (a
   deleted record's only to users with the model's *view* permission);
 - renders lists and records as CSV too (``?format=csv`` or ``Accept: text/csv``): a list as its page
-  (the next page in the ``Link`` header), in the columns ``csv_table`` gives; an error stays JSON.
+  (the next page in the ``Link`` header), in the columns ``csv_table`` gives; an error stays JSON;
+- gives only the fields a read asks for (``?fields=``/``?omit=``, ``api.selection``), and asks the selector
+  for only the embeds (``embeds``) of those fields.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from django.http import Http404
 from django.utils.cache import patch_vary_headers
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
@@ -32,6 +35,7 @@ from api.exceptions import validation_error_from_django
 from api.filters import allowed_params, check_query_params
 from api.numbers import MAX_BIGINT, whole_number
 from api.renderers import CSVRenderer, CSVTable, flat_table
+from api.selection import parse_selection, selection_asked
 from factbase import selectors, services
 
 
@@ -51,6 +55,9 @@ class FactbaseViewSet(viewsets.ModelViewSet):
     #: reads a list's page, or one record, straight into the serializer's representation (see
     #: ``api.v1.readers``); None: the serializer represents model instances
     reader_class = None
+    #: field of the representation -> the selector's ``embed`` that reads it (a join, a prefetch, a count):
+    #: a read that leaves the field out (``?fields=``/``?omit=``) leaves the embed out too
+    embeds: dict[str, str] = {}
 
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]
@@ -58,7 +65,40 @@ class FactbaseViewSet(viewsets.ModelViewSet):
     # --- reading -----------------------------------------------------------------------------------
 
     def get_queryset(self):
-        return type(self).selector()
+        return type(self).selector(**self.selector_kwargs())
+
+    def selector_kwargs(self) -> dict:
+        """The selector's arguments for this request: the embeds of the fields it shows."""
+        selection = self.field_selection()
+        if selection is None or not self.embeds:
+            return {}
+        return {"embed": [embed for name, embed in self.embeds.items() if name in selection]}
+
+    # --- ?fields= and ?omit= -----------------------------------------------------------------------
+
+    def field_selection(self) -> list[str] | None:
+        """The top-level fields this read shows (``?fields=``/``?omit=``), in the representation's order; None:
+        all of them (no selection asked, or a write, which answers the whole record)."""
+        if "_selection" not in self.__dict__:
+            # None until parsed: a refused selection (400) is refused once, and the error page (the browsable
+            # API's builds its forms with get_serializer()) shows all the fields.
+            self._selection = None
+            if getattr(self, "action", None) in ("list", "retrieve") and selection_asked(self.request):
+                self._selection = parse_selection(self.request, self.representation_names())
+        return self._selection
+
+    def representation_names(self) -> list[str]:
+        """The top-level names of a record's representation for this request (its format's)."""
+        if self.data_format() not in (None, "csv"):
+            raise ValidationError({"fields": [f"fields and omit choose among the fields of the JSON and CSV "
+                                              f"representations, not {self.data_format()}."]})
+        return serializer_field_names(self.get_serializer_class())
+
+    def get_serializer(self, *args, **kwargs):
+        selection = self.field_selection()
+        if selection is not None:
+            kwargs.setdefault("selected_fields", selection)
+        return super().get_serializer(*args, **kwargs)
 
     def get_serializer_class(self):
         action = getattr(self, "action", None)
@@ -119,7 +159,7 @@ class FactbaseViewSet(viewsets.ModelViewSet):
                     and self.data_format() is None and not self.format_kwarg):
                 serializer_class = self.get_serializer_class()
                 if self.reader_class.supports(serializer_class):
-                    reader = self.reader_class(serializer_class, self.request)
+                    reader = self.reader_class(serializer_class, self.request, fields=self.field_selection())
                     reader = reader if reader.usable() else None
             self._reader = reader
         return self._reader
@@ -272,6 +312,18 @@ class FactbaseViewSet(viewsets.ModelViewSet):
             for record in records
         ]
         return self.get_paginated_response(self.get_serializer(data, many=True).data)
+
+
+_field_names: dict[type, list[str]] = {}
+
+
+def serializer_field_names(serializer_class) -> list[str]:
+    """The names of the fields a serializer class gives on a read, in order (found once a class)."""
+    names = _field_names.get(serializer_class)
+    if names is None:
+        names = _field_names[serializer_class] = [
+            name for name, field in serializer_class().fields.items() if not field.write_only]
+    return names
 
 
 def can_read_deleted_history(user, model) -> bool:

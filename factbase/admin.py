@@ -576,7 +576,8 @@ class ClaimAdmin(ServiceModelAdmin):
                            "outlet", "source", "tags"]}),
         ("Where it is in the source", {"fields": ["source_context", "span_exact", ("span_start", "span_end")]}),
         ("Attribution status", {
-            "fields": ["status", "status_note", ("verified_by", "verified_at")],
+            "fields": ["status", "status_note", ("verified_by", "verified_at"),
+                       ("status_changed_by", "status_changed_at")],
             "description": "Did this speaker really say this, as recorded, according to the source? "
                            "Changing what a verified claim says, who said it or when sends it back to unverified.",
         }),
@@ -594,7 +595,8 @@ class ClaimAdmin(ServiceModelAdmin):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = ["source_context", "span_start", "span_end", "verified_by", "verified_at"]
+        readonly = ["source_context", "span_start", "span_end", "verified_by", "verified_at", "status_changed_by",
+                    "status_changed_at"]
         # A new claim is unverified; only users who may verify claims change the status afterwards.
         if obj is None or not services.can_set_claim_status(request.user):
             readonly += list(self.STATUS_FIELDS)

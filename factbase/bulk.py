@@ -295,6 +295,7 @@ class History:
 
     user: Any  # a user, or None
     reason: str
+    date: Any = None  # the records' date (a datetime); None: now
 
 
 def _history_columns(model: type[models.Model]) -> tuple[list[models.Field], list[models.Field]]:
@@ -309,7 +310,7 @@ def _history_columns(model: type[models.Model]) -> tuple[list[models.Field], lis
 def _history_values(history: History, history_type: str = "+") -> tuple:
     """The values of the history records' own fields, as simple-history's ``bulk_history_create`` sets
     them (one date for a batch)."""
-    return timezone.now(), history.reason or "", history_type, getattr(history.user, "pk", None)
+    return history.date or timezone.now(), history.reason or "", history_type, getattr(history.user, "pk", None)
 
 
 def _copy_computing(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence], computed: Computed,
@@ -454,12 +455,13 @@ def insert_instances(model: type[models.Model], instances: list[models.Model], *
             return _copy_computing(model, columns, rows, computed, history)
         _copy(model._meta.db_table, columns, rows)
     if history is not None:
-        return insert_history(model, instances, user=history.user, reason=history.reason, keys=True)
+        return insert_history(model, instances, user=history.user, reason=history.reason, keys=True,
+                              date=history.date)
     return None
 
 
 def insert_history(model: type[models.Model], instances: list[models.Model], *, user, reason: str,
-                   history_type: str = "+", keys: bool = False) -> list[int] | None:
+                   history_type: str = "+", keys: bool = False, date=None) -> list[int] | None:
     """Write a history record ("created") of each saved instance, as simple-history's
     ``bulk_history_create`` does; with ``keys``, returns the history records' ids, in order."""
     history_model = model.history.model
@@ -469,11 +471,12 @@ def insert_history(model: type[models.Model], instances: list[models.Model], *, 
         if history_type not in ("+", "~"):
             raise ValueError(f"insert_history writes creations (+) and changes (~), not {history_type!r}")
         records = model.history.bulk_history_create(instances, batch_size=BATCH_SIZE, default_user=user,
-                                                    default_change_reason=reason or "", update=history_type == "~")
+                                                    default_change_reason=reason or "", update=history_type == "~",
+                                                    default_date=date)
         return [record.pk for record in records] if keys else None
     tracked, meta = _history_columns(model)
     values = attrgetter(*(field.attname for field in tracked))
-    extra = _history_values(History(user, reason), history_type)
+    extra = _history_values(History(user, reason, date), history_type)
     rows = [values(instance) + extra for instance in instances]
     return insert_rows(history_model, [*tracked, *meta], rows, keys=keys)
 

@@ -43,7 +43,8 @@ REVIEW_COLUMNS = (
 def claims_for_export(queryset: QuerySet[Claim] | None = None) -> QuerySet[Claim]:
     """The claims of ``queryset`` (all by default) with their speaker, outlet and source (with its
     outlet) joined, sources' texts left unread (the exporter reads each text once)."""
-    queryset = Claim.objects.all() if queryset is None else queryset.prefetch_related(None)
+    # (Only these joins: another that the given queryset has, e.g. the selector's, would be a deferred field.)
+    queryset = Claim.objects.all() if queryset is None else queryset.prefetch_related(None).select_related(None)
     return queryset.select_related("speaker", "outlet", "source", "source__outlet").only(*CLAIM_COLUMNS)
 
 

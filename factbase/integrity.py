@@ -5,6 +5,10 @@ Each check is one read (set-wise SQL where the rows are many) that lists the rec
 - ``spans``: every claim's span slices its source's text exactly (``text[start:end] == exact``);
 - ``quotes``: every direct quote from a source whose text we hold has its span (it was found there);
 - ``verification``: a verified claim records who verified it and when; any other status records neither;
+- ``status_changes``: a claim's ``status_changed_at``/``status_changed_by`` are the date and user of the
+  latest version in its history whose status differs from the version before (the first version compared
+  with ``unverified``), both null when its status never changed (a claim without history is left to
+  ``history``);
 - ``history``: every record has a history, the latest version in it is the record as it is (every
   tracked field, and a claim's tags), and a deleted record's history ends with its deletion;
 - ``names``: each record's ``names_folded`` is its names as ``provenance.normalize`` folds them now.
@@ -83,6 +87,40 @@ def check_verification(limit: int) -> Result:
             result.add(f"claim #{pk} is verified without its {missing}", limit)
         else:
             result.add(f"claim #{pk} is {status} but records a verification", limit)
+    return result
+
+
+def _latest_status_changes(history_table: str) -> str:
+    """SQL: for each claim in the history, the date and user of its latest version whose status differs
+    from the version before it (``id``, ``history_date``, ``history_user_id``, ``n`` = 1 for the latest)."""
+    return (
+        "SELECT id, history_date, history_user_id, "
+        "ROW_NUMBER() OVER (PARTITION BY id ORDER BY history_date DESC, history_id DESC) AS n FROM ("
+        "SELECT id, history_id, history_date, history_user_id, history_type, status, "
+        "COALESCE(LAG(status) OVER (PARTITION BY id ORDER BY history_date, history_id), 'unverified') AS before "
+        f"FROM {history_table}) versions WHERE history_type <> '-' AND status <> before"
+    )
+
+
+def check_status_changes(limit: int) -> Result:
+    result = Result("status_changes", "a claim's status change (when, by whom) is its history's latest one")
+    result.checked = Claim.objects.count()
+    table, history_table = _quote(Claim._meta.db_table), _quote(Claim.history.model._meta.db_table)
+    sql = (
+        f"SELECT c.id, c.status_changed_at IS NULL, l.history_date IS NULL FROM {table} c "
+        f"LEFT JOIN ({_latest_status_changes(history_table)}) l ON l.id = c.id AND l.n = 1 "
+        f"WHERE EXISTS (SELECT 1 FROM {history_table} h WHERE h.id = c.id) "
+        f"AND NOT ({_same('c.status_changed_at', 'l.history_date')} "
+        f"AND {_same('c.status_changed_by_id', 'l.history_user_id')}) ORDER BY c.id"
+    )
+    for pk, unrecorded, never in _rows(sql):
+        if never:
+            what = "records a status change that its history does not have"
+        elif unrecorded:
+            what = "does not record the status change in its history"
+        else:
+            what = "records another status change (time or user) than the latest in its history"
+        result.add(f"claim #{pk} {what}", limit)
     return result
 
 
@@ -173,7 +211,7 @@ def check_names(limit: int) -> Result:
 
 
 CHECKS = {"spans": check_spans, "quotes": check_quotes, "verification": check_verification,
-          "history": check_history, "names": check_names}
+          "status_changes": check_status_changes, "history": check_history, "names": check_names}
 
 
 def check_integrity(names=None, *, limit: int = 20) -> list[Result]:

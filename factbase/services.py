@@ -472,9 +472,20 @@ def claim_update(*, claim: Claim, user=None, data: dict[str, Any]) -> Claim:
         current.verified_at = None
         current.verified_by = None
         current.status_note = f"Back to unverified: {', '.join(changed)} changed after verification."
+        _status_changed(current, user=user, when=timezone.now())
         reason = current.status_note
     _save_claim(current, user=user, reason=reason, tags=tags, clean=False)
+    current.__dict__.pop("_history_date", None)  # a later save of this instance is dated then
     return current
+
+
+def _status_changed(claim: Claim, *, user, when) -> None:
+    """Record on ``claim`` that its status changes now (``when``) by ``user``: the history record of the save
+    that follows gets the same date, so ``status_changed_at`` is that version's date, as
+    ``check_integrity`` checks."""
+    claim.status_changed_at = when
+    claim.status_changed_by = _history_user(user)
+    claim._history_date = when
 
 
 def can_set_claim_status(user) -> bool:
@@ -494,15 +505,19 @@ def claim_set_status(*, claim: Claim, user, status: str, note: str = "") -> Clai
     current = claim_for_update(claim.pk)
     if current.status == status and (not note or note == current.status_note):
         return current  # nothing changes: nothing is written
+    now = timezone.now()
+    if current.status != status:  # (a new note alone changes no status)
+        _status_changed(current, user=user, when=now)
     current.status = status
     current.status_note = note
     if status == Claim.Status.VERIFIED:
         current.verified_by = user
-        current.verified_at = timezone.now()
+        current.verified_at = now
     else:
         current.verified_by = None
         current.verified_at = None
     _save(current, user=user, reason=f"Status set to {status}" + (f": {note}" if note else ""))
+    current.__dict__.pop("_history_date", None)  # a later save of this instance is dated then
     return current
 
 
@@ -663,14 +678,15 @@ def _clean_in_memory(instance: models.Model) -> None:
 
 
 def _insert_many(model: type[models.Model], instances: list, errors: dict[int, ValidationError], *, user,
-                 reason: str) -> tuple[list, list[int]]:
+                 reason: str, date=None) -> tuple[list, list[int]]:
     """Insert the instances not already refused in ``errors``, with the "created" history record of
-    each; returns the list with None where refused, and the ids of the history records (in order)."""
+    each (dated ``date``, default now); returns the list with None where refused, and the ids of the
+    history records (in order)."""
     candidates = [(i, instance) for i, instance in enumerate(instances) if i not in errors]
     try:
         with transaction.atomic():
             history_ids = bulk.insert_instances(model, [instance for _, instance in candidates],
-                                                history=bulk.History(_history_user(user), reason))
+                                                history=bulk.History(_history_user(user), reason, date))
     except IntegrityError:
         for i, instance in candidates:
             instance.pk = None
@@ -689,7 +705,8 @@ def _insert_many(model: type[models.Model], instances: list, errors: dict[int, V
             finally:
                 instance.__dict__.pop("skip_history_when_saving", None)
         saved = [instance for i, instance in candidates if i not in errors]
-        history_ids = bulk.insert_history(model, saved, user=_history_user(user), reason=reason, keys=True)
+        history_ids = bulk.insert_history(model, saved, user=_history_user(user), reason=reason, keys=True,
+                                          date=date)
     return [None if i in errors else instance for i, instance in enumerate(instances)], history_ids
 
 
@@ -753,6 +770,8 @@ def claim_create_many(*, user=None, items: list[dict[str, Any]], reason: str = "
                                                  "(the Editors group has it)."})
             if status == Claim.Status.VERIFIED:
                 claim.verified_by, claim.verified_at = user, now
+            if status != Claim.Status.UNVERIFIED:  # created with another status than the initial one
+                claim.status_changed_by, claim.status_changed_at = _history_user(user), now
             _clean_in_memory(claim)
         except ValidationError as exc:
             errors[i] = exc
@@ -762,7 +781,7 @@ def claim_create_many(*, user=None, items: list[dict[str, Any]], reason: str = "
     # The keys of the claims' tags, taken first: the claims may be written behind (bulk.WriteBehind), and
     # their tags with them.
     link_ids = bulk.reserve_ids(through, sum(len(tags) for i, tags in enumerate(tag_lists) if i not in errors))
-    created, history_ids = _insert_many(Claim, instances, errors, user=user, reason=reason)
+    created, history_ids = _insert_many(Claim, instances, errors, user=user, reason=reason, date=now)
 
     links = [[claim.pk, tag.pk] for claim, tags in zip(created, tag_lists) if claim is not None for tag in tags]
     link_ids = bulk.insert_rows(through, [through._meta.get_field("claim"), through._meta.get_field("tag")], links,

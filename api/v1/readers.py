@@ -9,8 +9,10 @@ the two to the same JSON for every kind of claim, so a field added to the serial
 fails the tests.
 
 A row is a ``Row``: the representation (a dict), carrying the values of the page's sort keys as
-attributes for the keyset paginator. The queries are the same two as the serializer's path: the
-claims with their speaker, outlet and source joined, then the tags of the page.
+attributes for the keyset paginator. The queries are the same three as the serializer's path: the
+claims with their speaker, outlet, source and status changer joined, then the tags of the page, then its
+reviews (with their reviewers). A selection (``?fields=``/``?omit=``) reads only the columns of the
+fields shown, and the tags and reviews only when shown.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from rest_framework.settings import api_settings
 from api.compiled import CompiledQuery
 from api.fields import detail_url_prefix
 from factbase import selectors
-from factbase.models import Claim, Source
+from factbase.models import Claim, Review, Source
 
 #: the columns read for each claim, in the order ``_build`` takes them
 COLUMNS = (
@@ -36,8 +38,22 @@ COLUMNS = (
     "outlet_id", "outlet__name", "outlet__kind",
     "source_id", "source__title", "source__url", "source__published_on",
     "span_start", "span_end", "span_exact",
-    "status", "status_note", "verified_at", "created_at", "updated_at",
+    "status", "status_note", "verified_at", "status_changed_at", "status_changed_by__username",
+    "created_at", "updated_at",
 )
+#: the columns each field of the representation needs (a selection, ``?fields=``, reads only those; ``id``
+#: is always read: it keys the tags and reviews of the page)
+FIELD_COLUMNS = {
+    "id": (), "uid": ("uid",), "url": (), "history_url": (), "text": ("text",), "kind": ("kind",),
+    "speaker": ("speaker_id", "speaker__name", "speaker__kind"), "speaker_role": ("speaker_role",),
+    "stated_on": ("stated_on",), "stated_on_precision": ("stated_on_precision",),
+    "outlet": ("outlet_id", "outlet__name", "outlet__kind"),
+    "source": ("source_id", "source__title", "source__url", "source__published_on"),
+    "span": ("span_start", "span_end", "span_exact"), "status": ("status",), "status_note": ("status_note",),
+    "verified_at": ("verified_at",), "status_changed_at": ("status_changed_at",),
+    "status_changed_by": ("status_changed_by__username",), "tags": (), "reviews": (),
+    "created_at": ("created_at",), "updated_at": ("updated_at",),
+}
 
 #: one claim by id, from the claims the selector gives (compiled once, so its cost is paid once)
 ONE_CLAIM = CompiledQuery("claim", lambda pk: (
@@ -47,6 +63,11 @@ ONE_CLAIM = CompiledQuery("claim", lambda pk: (
 TAGS = CompiledQuery("claim-tags", lambda claim_ids: (
     Claim.tags.through.objects.filter(claim_id__in=claim_ids).order_by("tag__name", "tag_id")
     .values_list("claim_id", "tag_id", "tag__name", "tag__slug")
+))
+#: the reviews of a page of claims, in the serializer's order (``selectors.CLAIM_REVIEW_ORDER``)
+REVIEWS = CompiledQuery("claim-reviews", lambda claim_ids: (
+    Review.objects.filter(claim_id__in=claim_ids).order_by(*selectors.CLAIM_REVIEW_ORDER)
+    .values_list("claim_id", "id", "rating", "rating_text", "reviewer_id", "reviewer__name", "reviewer__kind")
 ))
 
 
@@ -74,15 +95,18 @@ class Row(dict):
 
 
 class ClaimReader:
-    """Reads claims as ``serializer_class`` (a ``ClaimSerializer``) represents them for ``request``.
+    """Reads claims as ``serializer_class`` (a ``ClaimSerializer``) represents them for ``request``; with
+    ``fields`` (``?fields=``/``?omit=``), only those fields, reading only their columns, and the tags and
+    reviews only when they are shown.
 
     ``supports(serializer_class)`` says whether that serializer's output is what this reader builds (a
     view falls back to the serializer when it is not). The serializer's fields are built once for
     each class (their conversions do not depend on the request), not for each request.
     """
 
-    FIELDS = ["id", "uid", "url", "text", "kind", "speaker", "speaker_role", "stated_on", "stated_on_precision",
-              "outlet", "source", "span", "status", "status_note", "verified_at", "tags", "created_at", "updated_at"]
+    FIELDS = ["id", "uid", "url", "history_url", "text", "kind", "speaker", "speaker_role", "stated_on",
+              "stated_on_precision", "outlet", "source", "span", "status", "status_note", "verified_at",
+              "status_changed_at", "status_changed_by", "tags", "reviews", "created_at", "updated_at"]
 
     _fields: dict[type, dict] = {}
 
@@ -98,17 +122,28 @@ class ClaimReader:
         fields = cls.serializer_fields(serializer_class)
         return [name for name, field in fields.items() if not field.write_only] == cls.FIELDS
 
-    def __init__(self, serializer_class, request):
-        fields = self.serializer_fields(serializer_class)
+    def __init__(self, serializer_class, request, fields: list[str] | None = None):
+        serializer_fields = self.serializer_fields(serializer_class)
         host = request.get_host()
         self.prefix = {name: detail_url_prefix(view, request, host) for name, view in (
             ("claim", "claim-detail"), ("actor", "actor-detail"), ("outlet", "outlet-detail"),
-            ("source", "source-detail"), ("tag", "tag-detail"))}
-        self.uid = fields["uid"].to_representation
-        self.date = fields["stated_on"].to_representation
-        self.created_at = datetime_converter(fields["created_at"])
-        self.verified_at = datetime_converter(fields["verified_at"])
-        self.updated_at = datetime_converter(fields["updated_at"])
+            ("source", "source-detail"), ("tag", "tag-detail"), ("review", "review-detail"))}
+        self.uid = serializer_fields["uid"].to_representation
+        self.date = serializer_fields["stated_on"].to_representation
+        self.created_at = datetime_converter(serializer_fields["created_at"])
+        self.verified_at = datetime_converter(serializer_fields["verified_at"])
+        self.status_changed_at = datetime_converter(serializer_fields["status_changed_at"])
+        self.updated_at = datetime_converter(serializer_fields["updated_at"])
+        self.fields = fields
+        if fields is None:
+            self.columns, self.build = COLUMNS, self._build
+            self.with_tags = self.with_reviews = True
+            self.embed = None
+        else:
+            self.columns = ("id", *(column for name in fields for column in FIELD_COLUMNS[name]))
+            self.build = self._builder(fields)
+            self.with_tags, self.with_reviews = "tags" in fields, "reviews" in fields
+            self.embed = [name for name in selectors.CLAIM_EMBEDS if name in fields]
 
     def usable(self) -> bool:
         return None not in self.prefix.values()
@@ -118,38 +153,47 @@ class ClaimReader:
     def read_one(self, pk: int) -> Row | None:
         """The claim ``pk``, or None."""
         using = Claim.objects.all().db  # the database router's choice (a replica, for a read)
-        rows = [self._build(values) for values in ONE_CLAIM.run(using, pk)]
+        if self.fields is None:
+            found = ONE_CLAIM.run(using, pk)
+        else:
+            found = (selectors.claim_list(embed=self.embed).filter(pk=pk).order_by().prefetch_related(None)
+                     .values_list(*self.columns).using(using))
+        rows = [self.build(values) for values in found]
         if not rows:
             return None
-        self._add_tags(rows, using)
+        self._add_related(rows, using)
         return rows[0]
 
     def read(self, queryset: QuerySet, keys: tuple[str, ...] = ()) -> list[Row]:
         """The claims of ``queryset`` (filtered, ordered and sliced) as rows; ``keys`` are annotation
         names whose values each row carries as attributes (the paginator's sort keys)."""
         rows = []
-        width = len(COLUMNS)
-        for values in queryset.prefetch_related(None).values_list(*COLUMNS, *keys):
+        width = len(self.columns)
+        build = self.build
+        for values in queryset.prefetch_related(None).values_list(*self.columns, *keys):
             if keys:
-                row = self._build(values[:width])
+                row = build(values[:width])
                 for i, name in enumerate(keys, start=width):
                     setattr(row, name, values[i])
             else:
-                row = self._build(values)
+                row = build(values)
             rows.append(row)
         if rows:
-            self._add_tags(rows, queryset.db)
+            self._add_related(rows, queryset.db)
         return rows
 
     def _build(self, v) -> Row:
         (pk, uid, text, kind, speaker_id, speaker_name, speaker_kind, speaker_role, stated_on, precision,
          outlet_id, outlet_name, outlet_kind, source_id, source_title, source_url, source_published_on,
-         span_start, span_end, span_exact, status, status_note, verified_at, created_at, updated_at) = v
+         span_start, span_end, span_exact, status, status_note, verified_at, status_changed_at, status_changed_by,
+         created_at, updated_at) = v
         prefix = self.prefix
+        url = f"{prefix['claim']}{pk}/"
         return Row(
             id=pk,
             uid=self.uid(uid),
-            url=f"{prefix['claim']}{pk}/",
+            url=url,
+            history_url=f"{url}history/",
             text=text,
             kind=kind,
             speaker={"id": speaker_id, "url": f"{prefix['actor']}{speaker_id}/", "name": speaker_name,
@@ -166,16 +210,78 @@ class ClaimReader:
             status=status,
             status_note=status_note,
             verified_at=None if verified_at is None else self.verified_at(verified_at),
+            status_changed_at=None if status_changed_at is None else self.status_changed_at(status_changed_at),
+            status_changed_by=status_changed_by,
             tags=[],
+            reviews=[],
             created_at=self.created_at(created_at),
             updated_at=self.updated_at(updated_at),
         )
 
-    def _add_tags(self, rows: list[Row], using: str) -> None:
-        """Each row's tags, in the serializer's order (by name, then id): one query for the page."""
-        by_claim = defaultdict(list)
-        prefix = self.prefix["tag"]
-        for claim_id, tag_id, name, slug in TAGS.run(using, [row["id"] for row in rows]):
-            by_claim[claim_id].append({"id": tag_id, "url": f"{prefix}{tag_id}/", "name": name, "slug": slug})
-        for row in rows:
-            row["tags"] = by_claim.get(row["id"], [])
+    def _builder(self, fields: list[str]):
+        """A ``_build`` for the fields ``fields`` only, from the columns ``FIELD_COLUMNS`` gives them (after
+        the id): each field's value made as ``_build`` makes it."""
+        prefix = self.prefix
+        date, uid = self.date, self.uid
+        verified_at, status_changed_at = self.verified_at, self.status_changed_at
+        created_at, updated_at = self.created_at, self.updated_at
+        makers = {
+            "id": lambda pk, v: pk,
+            "uid": lambda pk, v: uid(v[0]),
+            "url": lambda pk, v: f"{prefix['claim']}{pk}/",
+            "history_url": lambda pk, v: f"{prefix['claim']}{pk}/history/",
+            "speaker": lambda pk, v: {"id": v[0], "url": f"{prefix['actor']}{v[0]}/", "name": v[1], "kind": v[2]},
+            "stated_on": lambda pk, v: None if v[0] is None else date(v[0]),
+            "outlet": lambda pk, v: None if v[0] is None else {
+                "id": v[0], "url": f"{prefix['outlet']}{v[0]}/", "name": v[1], "kind": v[2]},
+            "source": lambda pk, v: {"id": v[0], "url": f"{prefix['source']}{v[0]}/",
+                                     "title": Source.title_of(v[1], v[2], v[3])},
+            "span": lambda pk, v: None if v[0] is None else {"start": v[0], "end": v[1], "exact": v[2]},
+            "verified_at": lambda pk, v: None if v[0] is None else verified_at(v[0]),
+            "status_changed_at": lambda pk, v: None if v[0] is None else status_changed_at(v[0]),
+            "tags": lambda pk, v: [],
+            "reviews": lambda pk, v: [],
+            "created_at": lambda pk, v: created_at(v[0]),
+            "updated_at": lambda pk, v: updated_at(v[0]),
+        }
+        plan, start = [], 1
+        for name in fields:
+            width = len(FIELD_COLUMNS[name])
+            plan.append((name, start, start + width, makers.get(name, lambda pk, v: v[0])))
+            start += width
+
+        def build(values) -> Row:
+            pk = values[0]
+            row = Row({name: make(pk, values[first:end]) for name, first, end, make in plan})
+            row._pk = pk
+            return row
+
+        return build
+
+    def _add_related(self, rows: list[Row], using: str) -> None:
+        """Each row's tags (by name, then id) and reviews (``selectors.CLAIM_REVIEW_ORDER``), as the serializer
+        gives them: one query each for the page, when shown. The rows are keyed by their claim's id, which a
+        row carries as ``_pk`` when its ``id`` is not shown."""
+        if not (self.with_tags or self.with_reviews):
+            return
+        ids = [row["id"] if "id" in row else row._pk for row in rows]
+        if self.with_tags:
+            by_claim = defaultdict(list)
+            prefix = self.prefix["tag"]
+            for claim_id, tag_id, name, slug in TAGS.run(using, ids):
+                by_claim[claim_id].append({"id": tag_id, "url": f"{prefix}{tag_id}/", "name": name, "slug": slug})
+            for row, pk in zip(rows, ids):
+                row["tags"] = by_claim.get(pk, [])
+        if self.with_reviews:
+            by_claim = defaultdict(list)
+            prefix, actor = self.prefix["review"], self.prefix["actor"]
+            for claim_id, review_id, rating, rating_text, reviewer_id, reviewer_name, reviewer_kind in REVIEWS.run(
+                    using, ids):
+                by_claim[claim_id].append({
+                    "id": review_id, "url": f"{prefix}{review_id}/", "rating": rating, "rating_text": rating_text,
+                    "reviewer": None if reviewer_id is None else {
+                        "id": reviewer_id, "url": f"{actor}{reviewer_id}/", "name": reviewer_name,
+                        "kind": reviewer_kind},
+                })
+            for row, pk in zip(rows, ids):
+                row["reviews"] = by_claim.get(pk, [])

@@ -15,7 +15,10 @@ from django.db import models
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from api.fields import BriefRelatedField, DetailURLField, IsoDateField, NameListField, WholeNumberField
+from api.fields import (
+    BriefRelatedField, ClaimCountField, DetailURLField, FilteredListURLField, IsoDateField, NameListField,
+    WholeNumberField,
+)
 from api.serializers import StrictInputMixin
 from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
 from factbase.models.limits import NOTE_MAX_LENGTH, PASSAGE_MAX_LENGTH
@@ -35,6 +38,13 @@ READ_ONLY_REASONS = {
     "span": "The server finds the span in the source's text: from the quote itself (a direct quote) or from "
             "passage (a paraphrase); span_hint picks among repeated occurrences.",
     "display_title": "The server makes it from title, document_url or published_on: write those.",
+    "history_url": "A link the server gives.",
+    "claims_url": "A link the server gives.",
+    "reviews_url": "A link the server gives.",
+    "claim_count": "The server counts the claims.",
+    "status_changed_at": "The server records when the status changes (POST /api/v1/claims/{id}/status/).",
+    "status_changed_by": "The server records who changed the status (POST /api/v1/claims/{id}/status/).",
+    "reviews": "A claim's reviews are written as reviews (POST /api/v1/reviews/), each naming its claim.",
 }
 
 
@@ -46,10 +56,17 @@ class FactbaseSerializer(StrictInputMixin, serializers.ModelSerializer):
     read_only_reasons = READ_ONLY_REASONS
     serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, models.DateField: IsoDateField}
 
+    def __init__(self, *args, selected_fields=None, **kwargs):
+        #: the names of the fields a read gives (``?fields=``/``?omit=``, see ``api.selection``); None: all
+        self.selected_fields = selected_fields
+        super().__init__(*args, **kwargs)
+
     def get_fields(self):
         fields = super().get_fields()
         for field in fields.values():
             field.validators = [v for v in field.validators if not isinstance(v, UniqueValidator)]
+        if self.selected_fields is not None:
+            fields = {name: field for name, field in fields.items() if name in self.selected_fields}
         return fields
 
     def get_validators(self):
@@ -107,43 +124,85 @@ class BriefClaimSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class BriefReviewSerializer(serializers.ModelSerializer):
+    url = DetailURLField(view_name="review-detail")
+    reviewer = BriefActorSerializer(read_only=True, allow_null=True,
+                                    help_text="Who reviewed the claim; null when the publication names nobody.")
+
+    class Meta:
+        model = Review
+        fields = ["id", "url", "rating", "rating_text", "reviewer"]
+        read_only_fields = fields
+
+
 # --- full forms ----------------------------------------------------------------------------------
 
 TIMESTAMPS = ["created_at", "updated_at"]
 
 
+def history_url_field(resource: str) -> DetailURLField:
+    return DetailURLField(view_name=f"{resource}-history", detail_view_name=f"{resource}-detail", suffix="history/",
+                          help_text="The record's history: every change, who made it and when.")
+
+
+def claims_url_field(param: str, whose: str, attribute: str = "pk") -> FilteredListURLField:
+    return FilteredListURLField(view_name="claim-list", param=param, attribute=attribute,
+                                help_text=f"The list of claims {whose} (`/claims/?{param}=`).")
+
+
+def claim_count_field(whose: str) -> ClaimCountField:
+    return ClaimCountField(help_text=f"How many claims {whose}.")
+
+
 class ActorSerializer(FactbaseSerializer):
     url = DetailURLField(view_name="actor-detail")
+    history_url = history_url_field("actor")
+    claims_url = claims_url_field("speaker", "the actor made")
     aliases = NameListField(help_text="Other names the actor goes by, e.g. a surname alone or another spelling.")
+    claim_count = claim_count_field("the actor made (as their speaker)")
 
     class Meta:
         model = Actor
-        fields = ["id", "url", "name", "kind", "aliases", "description", "wikidata_id", *TIMESTAMPS]
+        fields = ["id", "url", "history_url", "claims_url", "name", "kind", "aliases", "description", "wikidata_id",
+                  "claim_count", *TIMESTAMPS]
         read_only_fields = TIMESTAMPS
 
 
 class OutletSerializer(FactbaseSerializer):
     url = DetailURLField(view_name="outlet-detail")
+    history_url = history_url_field("outlet")
+    claims_url = claims_url_field("outlet", "made on this outlet (the claims' `outlet`, not the outlet of their source)")
     website = serializers.URLField(source="url", max_length=2000, required=False, allow_blank=True,
                                    help_text="The outlet's own website, when it has one.")
+    claim_count = claim_count_field("were made on this outlet: claims whose `outlet` it is (not claims reported by a "
+                              "source it published)")
 
     class Meta:
         model = Outlet
-        fields = ["id", "url", "name", "kind", "website", "description", *TIMESTAMPS]
+        fields = ["id", "url", "history_url", "claims_url", "name", "kind", "website", "description", "claim_count",
+                  *TIMESTAMPS]
         read_only_fields = TIMESTAMPS
 
 
 class TagSerializer(FactbaseSerializer):
     url = DetailURLField(view_name="tag-detail")
+    history_url = history_url_field("tag")
+    claims_url = claims_url_field("tag", "with this tag", attribute="slug")
+    claim_count = claim_count_field("have this tag")
 
     class Meta:
         model = Tag
-        fields = ["id", "url", "name", "slug", "description", *TIMESTAMPS]
+        fields = ["id", "url", "history_url", "claims_url", "name", "slug", "description", "claim_count", *TIMESTAMPS]
         read_only_fields = TIMESTAMPS
 
 
 class SourceSerializer(FactbaseSerializer):
     url = DetailURLField(view_name="source-detail")
+    history_url = history_url_field("source")
+    claims_url = claims_url_field("source", "this source reports")
+    reviews_url = FilteredListURLField(view_name="review-list", param="source",
+                                       help_text="The list of reviews published in this source (`/reviews/?source=`).")
+    claim_count = claim_count_field("this source reports")
     display_title = serializers.CharField(
         read_only=True, help_text="The title, or for a source without one its URL or date: never empty.",
     )
@@ -155,8 +214,8 @@ class SourceSerializer(FactbaseSerializer):
 
     class Meta:
         model = Source
-        fields = ["id", "url", "title", "display_title", "document_url", "outlet", "authors", "published_on",
-                  "language", "text", *TIMESTAMPS]
+        fields = ["id", "url", "history_url", "claims_url", "reviews_url", "title", "display_title", "document_url",
+                  "outlet", "authors", "published_on", "language", "text", "claim_count", *TIMESTAMPS]
         read_only_fields = TIMESTAMPS
 
 
@@ -175,6 +234,7 @@ class SpanSerializer(serializers.Serializer):
 
 class ClaimSerializer(FactbaseSerializer):
     url = DetailURLField(view_name="claim-detail")
+    history_url = history_url_field("claim")
     speaker = BriefRelatedField(BriefActorSerializer, queryset=Actor.objects.all(), help_text="Who made the claim.")
     outlet = BriefRelatedField(
         BriefOutletSerializer, queryset=Outlet.objects.all(), allow_null=True, required=False,
@@ -201,20 +261,35 @@ class ClaimSerializer(FactbaseSerializer):
     )
     tags = BriefRelatedField(BriefTagSerializer, queryset=Tag.objects.all(), many=True, required=False,
                              help_text="Topics; written as a list of tag ids.")
+    status_changed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True,
+        help_text="The username of who last changed the status (verified, disputed, rejected it, or sent it back to "
+                  "unverified, by setting it or by an edit); null when it never changed or the user is not known.",
+    )
+    reviews = BriefReviewSerializer(
+        many=True, read_only=True,
+        help_text="Verdicts on whether the claim is true, newest `reviewed_on` first (an unknown date last, then by "
+                  "id); each in brief, the full review at its `url`.",
+    )
 
     class Meta:
         model = Claim
         fields = [
-            "id", "uid", "url", "text", "kind", "speaker", "speaker_role", "stated_on", "stated_on_precision", "outlet",
-            "source", "span", "passage", "span_hint", "status", "status_note", "verified_at", "tags", *TIMESTAMPS,
+            "id", "uid", "url", "history_url", "text", "kind", "speaker", "speaker_role", "stated_on",
+            "stated_on_precision", "outlet", "source", "span", "passage", "span_hint", "status", "status_note",
+            "verified_at", "status_changed_at", "status_changed_by", "tags", "reviews", *TIMESTAMPS,
         ]
-        read_only_fields = ["uid", "status", "status_note", "verified_at", *TIMESTAMPS]
+        read_only_fields = ["uid", "status", "status_note", "verified_at", "status_changed_at", *TIMESTAMPS]
         extra_kwargs = {
             "text": {"trim_whitespace": False},
             "status": {"help_text": "Curation status: did the speaker really say this, as recorded? "
                                     "Set it with POST /claims/{id}/status/."},
             "uid": {"help_text": "The claim's identity across databases, as exports and imports give it (the "
                                  "`uid` of the interchange format)."},
+            "verified_at": {"help_text": "When the claim was verified; null unless it is verified. (A new note on a "
+                                         "verified claim verifies it again, now.)"},
+            "status_changed_at": {"help_text": "When the status last changed (to any status); null when it never "
+                                               "changed (a claim created unverified)."},
         }
 
     def validate(self, attrs):
@@ -235,6 +310,7 @@ class ClaimStatusSerializer(StrictInputMixin, serializers.Serializer):
 
 class ReviewSerializer(FactbaseSerializer):
     url = DetailURLField(view_name="review-detail")
+    history_url = history_url_field("review")
     claim = BriefRelatedField(BriefClaimSerializer, queryset=Claim.objects.all(), help_text="The reviewed claim.")
     reviewer = BriefRelatedField(
         BriefActorSerializer, queryset=Actor.objects.all(), allow_null=True, required=False,
@@ -245,8 +321,8 @@ class ReviewSerializer(FactbaseSerializer):
 
     class Meta:
         model = Review
-        fields = ["id", "url", "claim", "reviewer", "source", "rating", "rating_text", "summary", "reviewed_on",
-                  *TIMESTAMPS]
+        fields = ["id", "url", "history_url", "claim", "reviewer", "source", "rating", "rating_text", "summary",
+                  "reviewed_on", *TIMESTAMPS]
         read_only_fields = TIMESTAMPS
 
 

@@ -45,6 +45,7 @@ class ClaimViewSet(ClaimCSVMixin, V1ViewSet):
     selector = selectors.claim_list
     serializer_class = v1.ClaimSerializer
     reader_class = ClaimReader
+    embeds = {name: name for name in selectors.CLAIM_EMBEDS}
     filterset_class = filters.ClaimFilterSet
     service_prefix = "claim"
     orderings_key = "claim"
@@ -106,6 +107,7 @@ class ActorViewSet(V1ViewSet):
 
     selector = selectors.actor_list
     serializer_class = v1.ActorSerializer
+    embeds = {"claim_count": "claim_count"}
     filterset_class = filters.ActorFilterSet
     service_prefix = "actor"
     orderings_key = "actor"
@@ -117,6 +119,7 @@ class OutletViewSet(V1ViewSet):
 
     selector = selectors.outlet_list
     serializer_class = v1.OutletSerializer
+    embeds = {"claim_count": "claim_count"}
     filterset_class = filters.OutletFilterSet
     service_prefix = "outlet"
     orderings_key = "outlet"
@@ -130,13 +133,16 @@ class SourceViewSet(V1ViewSet):
 
     serializer_class = v1.SourceSerializer
     list_serializer_class = v1.SourceWithoutTextSerializer
+    embeds = {name: name for name in selectors.SOURCE_EMBEDS}
     filterset_class = filters.SourceFilterSet
     service_prefix = "source"
     orderings_key = "source"
     ordering_description = "An unknown publication date sorts as earlier than any date."
 
     def get_queryset(self):
-        return selectors.source_list(with_text=self.action != "list")
+        selection = self.field_selection()
+        with_text = self.action != "list" and (selection is None or "text" in selection)
+        return selectors.source_list(with_text=with_text, **self.selector_kwargs())
 
 
 class ReviewViewSet(ClaimReviewMixin, V1ViewSet):
@@ -146,6 +152,7 @@ class ReviewViewSet(ClaimReviewMixin, V1ViewSet):
 
     selector = selectors.review_list
     serializer_class = v1.ReviewSerializer
+    embeds = {name: name for name in selectors.REVIEW_EMBEDS}
     filterset_class = filters.ReviewFilterSet
     service_prefix = "review"
     orderings_key = "review"
@@ -159,6 +166,7 @@ class TagViewSet(V1ViewSet):
 
     selector = selectors.tag_list
     serializer_class = v1.TagSerializer
+    embeds = {"claim_count": "claim_count"}
     filterset_class = filters.TagFilterSet
     service_prefix = "tag"
     orderings_key = "tag"

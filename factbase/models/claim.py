@@ -112,9 +112,18 @@ class Claim(TimeStampedModel):
         related_name="verified_claims", editable=False,
     )
     verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the status last changed to what it is, and who changed it (any status: who disputed or rejected
+    # it, who sent it back to unverified). Null for a claim whose status never changed (created unverified).
+    # Kept out of the history: they are what the history says (the latest version whose status differs
+    # from the version before it), written with that version's date and user; check_integrity checks it.
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="status_changed_claims", editable=False,
+    )
     tags = models.ManyToManyField("factbase.Tag", blank=True, related_name="claims")
 
-    history = ClaimHistory(m2m_fields=[tags], excluded_fields=["uid"])
+    history = ClaimHistory(m2m_fields=[tags], excluded_fields=["uid", "status_changed_at", "status_changed_by"])
 
     class Meta:
         ordering = ["-stated_on", "-id"]
@@ -189,6 +198,17 @@ class Claim(TimeStampedModel):
                 ),
                 name="claim_verified_has_time",
                 violation_error_message="A verified claim records when it was verified; only a verified one does.",
+            ),
+            # Any other status than the initial one was set by someone at some time; a claim never changed
+            # has neither (and a user without a time is never recorded).
+            models.CheckConstraint(
+                condition=(
+                    (Q(status="unverified") | Q(status_changed_at__isnull=False))
+                    & (Q(status_changed_by__isnull=True) | Q(status_changed_at__isnull=False))
+                ),
+                name="claim_status_changed_has_time",
+                violation_error_message="A claim whose status was changed records when; a user is recorded with "
+                                        "a time.",
             ),
         ]
 

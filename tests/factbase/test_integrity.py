@@ -70,8 +70,9 @@ def test_a_direct_quote_without_its_span_is_found(seed):
 def test_a_verification_without_its_verifier_is_found(seed):
     claim = Claim.objects.order_by("pk").first()
     with behind_the_services_back() as cursor:
-        cursor.execute("UPDATE factbase_claim SET status = 'verified', verified_at = %s WHERE id = %s",
-                       ["2022-01-09 10:00:00+00:00", claim.pk])
+        cursor.execute("UPDATE factbase_claim SET status = 'verified', verified_at = %s, status_changed_at = %s "
+                       "WHERE id = %s",
+                       ["2022-01-09 10:00:00+00:00", "2022-01-09 10:00:00+00:00", claim.pk])
     [result] = check_integrity(["verification"])
     assert result.examples == [f"claim #{claim.pk} is verified without its verifier"]
 

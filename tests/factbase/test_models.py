@@ -225,13 +225,13 @@ class TestClaimConstraints:
 
     def test_status_is_valid(self, make_claim, new_claim):
         with db_refuses("claim_status_valid"):
-            make_claim(status="approved")
+            make_claim(status="approved", status_changed_at=timezone.now())  # (a changed status has its time)
         assert "status" in clean_errors(new_claim(status="approved"))
 
     def test_an_update_cannot_set_an_unknown_status(self, make_claim):
         claim = make_claim()
         with db_refuses("claim_status_valid"):
-            Claim.objects.filter(pk=claim.pk).update(status="approved")
+            Claim.objects.filter(pk=claim.pk).update(status="approved", status_changed_at=timezone.now())
 
     def test_the_text_is_not_empty(self, make_claim, new_claim):
         with db_refuses("claim_text_not_empty"):
@@ -391,24 +391,26 @@ class TestClaimConstraints:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     def test_a_verified_claim_records_when(self, make_claim, new_claim, editor):
-        claim = make_claim(status="verified", verified_at=timezone.now(), verified_by=editor)
+        claim = make_claim(status="verified", verified_at=timezone.now(), verified_by=editor,
+                           status_changed_at=timezone.now(), status_changed_by=editor)
         assert claim.status == "verified"
         with db_refuses("claim_verified_has_time"):
-            make_claim(status="verified", verified_at=None)
+            make_claim(status="verified", verified_at=None, status_changed_at=timezone.now())
         assert "A verified claim records when it was verified; only a verified one does." in rule_errors(
             new_claim(status="verified"))
 
     @pytest.mark.parametrize("status", ["unverified", "disputed", "rejected"])
     def test_only_a_verified_claim_has_a_verification(self, make_claim, new_claim, editor, status):
         with db_refuses("claim_verified_has_time"):
-            make_claim(status=status, verified_at=timezone.now())
+            make_claim(status=status, verified_at=timezone.now(), status_changed_at=timezone.now())
         with db_refuses("claim_verified_has_time"):
-            make_claim(status=status, verified_by=editor)
+            make_claim(status=status, verified_by=editor, status_changed_at=timezone.now())
         assert "A verified claim records when it was verified; only a verified one does." in rule_errors(
             new_claim(status=status, verified_at=timezone.now()))
 
     def test_unverifying_by_update_must_clear_the_verification(self, make_claim, editor):
-        claim = make_claim(status="verified", verified_at=timezone.now(), verified_by=editor)
+        claim = make_claim(status="verified", verified_at=timezone.now(), verified_by=editor,
+                           status_changed_at=timezone.now(), status_changed_by=editor)
         with db_refuses("claim_verified_has_time"):
             Claim.objects.filter(pk=claim.pk).update(status="disputed")
         Claim.objects.filter(pk=claim.pk).update(status="disputed", verified_at=None, verified_by=None)

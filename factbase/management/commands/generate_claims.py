@@ -30,7 +30,8 @@ SOURCE_COLUMNS = ["id", "title", "url", "outlet_id", "authors", "published_on", 
                   "created_at", "updated_at"]
 CLAIM_COLUMNS = ["id", "speaker_id", "speaker_role", "text", "kind", "stated_on", "stated_on_precision",
                  "outlet_id", "source_id", "span_start", "span_end", "span_exact", "status", "status_note",
-                 "verified_by_id", "verified_at", "created_at", "updated_at"]
+                 "verified_by_id", "verified_at", "created_at", "updated_at",
+                 "status_changed_by_id", "status_changed_at"]
 CLAIM_TAG_COLUMNS = ["claim_id", "tag_id"]
 SYNTHETIC_VERIFIER = "synthetic-verifier"
 BATCH = 5000
@@ -82,7 +83,10 @@ class Command(BaseCommand):
                                                   list(tag_ids), verifier.pk):
                     claim_tags.extend((row[0], tag) for tag in tags)
                     bar.update(1)
-                    yield row
+                    # A status other than unverified was set by the synthetic verifier when the claim last
+                    # changed (a verified claim: when it was verified).
+                    changed = row[12] != Claim.Status.UNVERIFIED
+                    yield (*row, verifier.pk if changed else None, row[17] if changed else None)
 
             with self._bar(show, sizes.claims, "claims") as bar:
                 writer.write(Claim, CLAIM_COLUMNS, claim_rows(bar))

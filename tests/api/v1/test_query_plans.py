@@ -119,3 +119,39 @@ def test_each_filter_and_ordering_reads_claims_through_an_index(client, generate
             rows, scans = claim_rows_read(plan)
             assert "Seq Scan" not in scans, f"{case}: a sequential scan of the claims table\n{sql}"
             assert rows <= MAX_CLAIM_ROWS_READ, f"{case}: read {rows} claim rows for one page ({scans})\n{sql}"
+
+
+def table_rows_read(plan: dict, table: str) -> tuple[int, list[str]]:
+    total, scans = 0, []
+    stack = [plan["Plan"]]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.get("Plans", []))
+        if node.get("Relation Name") == table:
+            scans.append(node["Node Type"])
+            total += (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)) * node.get("Actual Loops", 1)
+    return total, scans
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("resource, table", [("actors", "factbase_claim"), ("outlets", "factbase_claim"),
+                                             ("sources", "factbase_claim"), ("tags", "factbase_claim_tags")])
+def test_claim_counts_read_only_the_claims_of_the_page(client, generated, settings, resource, table):
+    """A list's ``claim_count`` is counted for the rows of the page only (after the LIMIT), each through its
+    index: the claims read are those of the page's records, whatever the size of the table."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None}}
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(f"/api/v1/{resource}/?page_size=20")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    [sql] = [q["sql"] for q in ctx.captured_queries]
+    # The query reads one row past the page (whether there is a next one): its claims are counted too.
+    following = client.get(body["next"].replace("page_size=20", "page_size=1")).json()["results"]
+    counted = sum(record["claim_count"] for record in body["results"] + following)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        plan = cursor.fetchone()[0]
+    plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
+    rows, scans = table_rows_read(plan, table)
+    assert scans and "Seq Scan" not in scans, (resource, scans)
+    assert rows <= counted + 21, (resource, rows, counted)  # (a grouped count's row for a record without claims)

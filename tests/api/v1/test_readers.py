@@ -4,8 +4,9 @@ Every request below is made twice, once as served (the reader builds lists and s
 ``values_list`` rows) and once with the reader switched off (``ClaimSerializer`` over model
 instances, DRF's generic way), and the two responses must be the same: body, ETag and Link header.
 The claims cover every shape a claim takes: with and without an outlet, a date of each precision or
-none, a span or none, tags or none, each status (verified with its time), sources with a title, only
-a URL, only a date, or nothing but text.
+none, a span or none, tags or none, reviews or none (with a reviewer or none, dated or not), each status
+(verified with its time; changed by a user or by nobody known), sources with a title, only a URL, only a
+date, or nothing but text. Each comparison is made again with fields chosen (``?fields=``/``?omit=``).
 """
 
 import datetime
@@ -65,6 +66,16 @@ def claims(django_db_setup, django_db_blocker):
             ]
             services.claim_set_status(claim=made[1], user=editor, status="verified", note="Checked “it”.")
             services.claim_set_status(claim=made[2], user=editor, status="rejected", note="")
+            # Sent back to unverified by an edit of nobody known: a status change without a user.
+            services.claim_set_status(claim=made[0], user=editor, status="verified")
+            services.claim_update(claim=made[0], user=None, data={"speaker_role": "Someone"})
+            # Reviews: several on a claim (dated, undated, same date), with and without a reviewer.
+            services.review_create(claim=made[1], reviewer=speaker, source=by_url, rating="false", rating_text="No.",
+                                   reviewed_on=datetime.date(2021, 3, 5))
+            services.review_create(claim=made[1], source=by_url, rating="mixed", reviewed_on=None)
+            services.review_create(claim=made[1], source=by_url, rating="true", reviewed_on=datetime.date(2021, 3, 5))
+            services.review_create(claim=made[1], source=bare, rating="unsupported", reviewed_on=datetime.date(2022, 1, 1))
+            services.review_create(claim=made[0], source=by_date, rating="true")
             yield made
         finally:
             empty_factbase_tables()
@@ -91,6 +102,9 @@ def test_the_claims_cover_every_shape(claims):
     assert Claim.objects.filter(tags__isnull=True).exists() and Claim.objects.filter(tags__isnull=False).exists()
     assert set(Claim.objects.values_list("status", flat=True)) == set(Claim.Status.values)
     assert Claim.objects.filter(verified_at__isnull=False).exists()
+    assert Claim.objects.filter(status_changed_by__isnull=False).exists()
+    assert Claim.objects.filter(status_changed_at__isnull=False, status_changed_by__isnull=True).exists()
+    assert Claim.objects.filter(reviews__isnull=True).exists() and Claim.objects.filter(reviews__isnull=False).exists()
     titles = {Source.title_of(*row) for row in Source.objects.values_list("title", "url", "published_on")}
     assert {"https://example.org/only-a-url", "Untitled source of 2021-03-04", "Untitled source"} <= titles
 
@@ -164,11 +178,49 @@ def test_the_reader_serves_lists_and_claims(anon_client, monkeypatch, claims):
     assert calls == [("page", 21), ("claim", claims[0].pk)]
 
 
-def test_the_reader_reads_in_two_queries(anon_client, claims):
+def test_the_reader_reads_in_three_queries(anon_client, claims):
     for url in ("/api/v1/claims/?page_size=1", "/api/v1/claims/?page_size=200", f"/api/v1/claims/{claims[1].pk}/"):
         with CaptureQueriesContext(connection) as queries:
             assert anon_client.get(url).status_code == 200
-        assert len(queries) == 2, [q["sql"][:120] for q in queries]
+        assert len(queries) == 3, [q["sql"][:120] for q in queries]  # claims, their tags, their reviews
+
+
+@pytest.mark.parametrize("selection, queries", [
+    ("omit=reviews", 2), ("omit=tags", 2), ("omit=tags,reviews", 1), ("fields=id,text,speaker", 1),
+    ("fields=reviews", 2), ("fields=url", 1),
+])
+def test_the_reader_reads_what_is_shown(anon_client, claims, selection, queries):
+    for url in ("/api/v1/claims/?page_size=1", "/api/v1/claims/?page_size=200", f"/api/v1/claims/{claims[1].pk}/"):
+        with CaptureQueriesContext(connection) as captured:
+            assert anon_client.get(f"{url}{'&' if '?' in url else '?'}{selection}").status_code == 200
+        assert len(captured) == queries, [q["sql"][:120] for q in captured]
+
+
+def test_a_selection_reads_only_its_columns(anon_client, claims):
+    with CaptureQueriesContext(connection) as captured:
+        body = anon_client.get(f"/api/v1/claims/{claims[1].pk}/?fields=id,text").json()
+    assert body == {"id": claims[1].pk, "text": "hello there"}
+    [sql] = [q["sql"] for q in captured]
+    select = sql.split(" FROM ")[0]
+    assert '"text"' in select and "speaker" not in select and "status_note" not in select
+    assert "JOIN" not in sql  # no speaker, outlet, source or user joined
+
+
+@pytest.mark.parametrize("selection", [
+    "fields=id,text,speaker", "fields=reviews", "fields=text,id,reviews,tags,status_changed_by", "fields=url",
+    "omit=reviews", "omit=tags,reviews", "omit=id,url", "omit=speaker,source,outlet,span",
+    "fields=history_url,status_changed_at,verified_at,uid,stated_on,created_at,updated_at",
+])
+def test_chosen_fields_read_the_same(anon_client, monkeypatch, claims, selection):
+    pages = 0
+    url = f"/api/v1/claims/?page_size=150&{selection}"
+    while url:
+        body = json.loads(both_ways(anon_client, monkeypatch, url).content)
+        pages += 1
+        url = body["next"]
+    assert pages == 3
+    for claim in claims:
+        both_ways(anon_client, monkeypatch, f"/api/v1/claims/{claim.pk}/?{selection}")
 
 
 def test_an_unknown_claim_is_still_404(anon_client, claims):
