@@ -56,6 +56,11 @@ def max_page_size() -> int:
     return settings.API_MAX_PAGE_SIZE
 
 
+def count_query(queryset):
+    """What ``count=true`` counts: the list's records that match its filters, on every page."""
+    return queryset.order_by()
+
+
 def count_asked(request) -> bool:
     """Whether ``count=true`` asks for the number of matching records (``false`` or left out: not); any
     other value is a 400 naming ``count``."""
@@ -241,7 +246,8 @@ class KeysetPagination(BasePagination):
             self.previous_cursor = Cursor(ordering, cursor.values, reverse=True, inclusive=True) if not reverse else None
             self.next_cursor = Cursor(ordering, cursor.values, inclusive=True) if reverse else None
         if self.count_asked:
-            self.count, _ = run_limited(matching.db, matching.order_by().count)
+            counted = count_query(matching)
+            self.count, _ = run_limited(counted.db, counted.count)
         return rows
 
     def _link(self, cursor: Cursor | None):
