@@ -4,8 +4,8 @@ users know them, each under a time limit.
 ``?facet=speaker&facet=status`` (repeat it, or separate names by commas; none: every facet) with any
 filter of the claims list (and ``q``) answers::
 
-    {"facets": {"speaker": {"results": [{"value": 3, "label": "Kassym-Jomart Tokayev", "count": 12,
-                                         "url": ".../claims/?speaker=3"}, ...],
+    {"facets": {"speaker": {"results": [{"value": 1, "label": "Kassym-Yomart Tokayev", "count": 3,
+                                         "url": ".../claims/?speaker=1"}, ...],
                             "truncated": false, "timed_out": false}, ...}}
 
 - ``results``: the ``facet_size`` most frequent values (10 by default, 1 to 100), by count, ties by value;
@@ -147,13 +147,13 @@ class ClaimFacetsSerializer(serializers.Serializer):
 
 FACETS_EXAMPLE = {"facets": {
     "speaker": {"results": [
-        {"value": 3, "label": "Kassym-Jomart Tokayev", "count": 6,
+        {"value": 3, "label": "Jennifer Brick Murtazashvili", "count": 4,
          "url": "http://127.0.0.1:8000/api/v1/claims/?speaker=3"},
-        {"value": 7, "label": "Ministry of Internal Affairs of Kazakhstan", "count": 2,
-         "url": "http://127.0.0.1:8000/api/v1/claims/?speaker=7"},
+        {"value": 1, "label": "Kassym-Yomart Tokayev", "count": 3,
+         "url": "http://127.0.0.1:8000/api/v1/claims/?speaker=1"},
     ], "truncated": True, "timed_out": False},
     "outlet": {"results": [
-        {"value": None, "label": "No outlet", "count": 14,
+        {"value": None, "label": "No outlet", "count": 11,
          "url": "http://127.0.0.1:8000/api/v1/claims/?has_outlet=false"},
     ], "truncated": True, "timed_out": False},
     "year": {"results": [], "truncated": False, "timed_out": True},

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Count, F, QuerySet
 from django.db.models.functions import ExtractYear
@@ -76,7 +77,15 @@ def _named(alias: str, inner_sql: str, params, model, columns: tuple[str, ...]) 
 
 def claim_facet(queryset: QuerySet[Claim], name: str, limit: int) -> list[FacetValue]:
     """The ``limit`` most frequent values of facet ``name`` among the claims of ``queryset``: one statement,
-    on the database the queryset reads from."""
+    on the database the queryset reads from (none when the queryset can select nothing, as
+    ``claim_search`` of a query without a word on SQLite)."""
+    try:
+        return _claim_facet(queryset, name, limit)
+    except EmptyResultSet:
+        return []
+
+
+def _claim_facet(queryset: QuerySet[Claim], name: str, limit: int) -> list[FacetValue]:
     facet = CLAIM_FACETS[name]
     alias = queryset.db
     queryset = queryset.using(alias)

@@ -143,6 +143,11 @@ def test_a_filter_added_to_the_list_works_with_the_facets_unchanged(anon_client,
     assert body["kind"]["results"][0]["count"] == 4 and "text_starts=Fuel" in body["kind"]["results"][0]["url"]
 
 
+def test_a_search_that_can_find_nothing_has_empty_facets(anon_client, seed):
+    body = facets(anon_client, q="😀 the", outlet=[1, 1])  # no word to search for (an emoji, a stop word)
+    assert all(facet["results"] == [] and not facet["truncated"] for facet in body.values())
+
+
 def test_facet_names_can_repeat_or_be_comma_separated_and_come_in_the_order_asked(anon_client, seed):
     assert list(facets(anon_client, facet=["year", "speaker", "year"])) == ["year", "speaker"]
     assert list(facets(anon_client, facet="status,kind")) == ["status", "kind"]
