@@ -254,13 +254,14 @@ def test_count_on_a_history_list(anon_client, claim):
     assert response.status_code == 200 and response.json()["count"] == 1
 
 
-def test_count_is_one_more_statement_only_when_asked_for(anon_client, varied):
+@pytest.mark.parametrize("resource", list(LISTS))
+def test_count_is_one_more_statement_only_when_asked_for(anon_client, varied, resource):
     with CaptureQueriesContext(connection) as plain:
-        anon_client.get(url("claims"), {"page_size": 5})
+        anon_client.get(url(resource), {"page_size": 5})
     assert not statements(plain, "COUNT(")
     for size in (1, 100):
         with CaptureQueriesContext(connection) as counted:
-            anon_client.get(url("claims"), {"page_size": size, "count": "true"})
+            anon_client.get(url(resource), {"page_size": size, "count": "true"})
         assert len(statements(counted, "COUNT(")) == 1
         # The statement itself; on PostgreSQL also its savepoint in the test's transaction, its limit, and the
         # savepoint's rollback and release (outside a transaction, as a request runs: BEGIN, the limit, the
@@ -308,3 +309,26 @@ def test_the_schema_describes_the_facets_and_count(schema):
             body = item["get"]["responses"]["200"]["content"]["application/json"]["schema"]
             ref = body["$ref"].rsplit("/", 1)[1]
             assert "count" in schema["components"]["schemas"][ref]["properties"], path
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+def test_count_and_facets_run_on_the_connection_the_list_reads_from(settings):
+    """With a replica, a GET reads there (factbase/db_router.py): the count and the facets too, with their
+    time limit set on that connection, not on the primary."""
+    from django.db import connections
+    from rest_framework.test import APIClient
+
+    actor = services.actor_create(name="Replica Speaker", kind="person")
+    source = services.source_create(title="Replica source", text="Some words.")
+    services.claim_create(speaker=actor, source=source, kind=Claim.Kind.PARAPHRASE, text="Routed claim")
+    settings.DATABASE_REPLICA_ALIAS = "replica"
+    client = APIClient()
+    for path, params, needle in ((url("claims"), {"count": "true"}, "COUNT("), (FACETS, {"facet": "speaker"}, "GROUP BY")):
+        with CaptureQueriesContext(connections["replica"]) as replica, \
+                CaptureQueriesContext(connections["default"]) as primary:
+            response = client.get(path, params)
+        assert response.status_code == 200, response.content
+        assert statements(replica, needle) and not statements(primary, needle), path
+        if connection.vendor == "postgresql":
+            assert statements(replica, "STATEMENT_TIMEOUT") and not statements(primary, "STATEMENT_TIMEOUT")
+    assert response.json()["facets"]["speaker"]["results"][0]["label"] == "Replica Speaker"
