@@ -56,7 +56,8 @@ class MultipleSlugField(forms.Field):
     def to_python(self, value):
         if value in (None, "", []):
             return []
-        values = [str(item) for item in (value if isinstance(value, (list, tuple)) else [value])]
+        values = [part for item in (value if isinstance(value, (list, tuple)) else [value])
+                  for part in str(item).split(",")]
         for item in values:
             if len(item) > 100:
                 raise forms.ValidationError("A slug has at most 100 characters.", code="max_length")
