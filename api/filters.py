@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from django import forms
 from django.core.validators import RegexValidator, validate_slug
+from django.db.models import Exists, OuterRef
 from django_filters import rest_framework as filters
 from django_filters.widgets import QueryArrayWidget
 from rest_framework.exceptions import ValidationError
 
 from api import selection
 from api.numbers import iso_date, parse_id
-from api.pagination import CURSOR_PARAM, ORDERING_PARAM, PAGE_SIZE_PARAM
+from api.pagination import COUNT_PARAM, CURSOR_PARAM, ORDERING_PARAM, PAGE_SIZE_PARAM
 from factbase import selectors
 from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
 from factbase.models.source import LANGUAGE_REGEX
 
-PAGINATION_PARAMS = (CURSOR_PARAM, PAGE_SIZE_PARAM, ORDERING_PARAM)
+PAGINATION_PARAMS = (CURSOR_PARAM, PAGE_SIZE_PARAM, ORDERING_PARAM, COUNT_PARAM)
 ALWAYS_ALLOWED = ("format",)  # DRF's renderer choice, e.g. ?format=json in a browser
 UNNAMED = "(a parameter without a name)"
 
@@ -46,6 +47,44 @@ class MultipleIdField(forms.Field):
         if len(ids) > 100:
             raise forms.ValidationError("Give at most 100 ids.", code="max_length")
         return ids
+
+
+class MultipleSlugField(forms.Field):
+    """One or more slugs: ``?tag=a&tag=b`` (or ``?tag=a,b``)."""
+
+    widget = QueryArrayWidget
+
+    def to_python(self, value):
+        if value in (None, "", []):
+            return []
+        values = [part for item in (value if isinstance(value, (list, tuple)) else [value])
+                  for part in str(item).split(",")]
+        for item in values:
+            if len(item) > 100:
+                raise forms.ValidationError("A slug has at most 100 characters.", code="max_length")
+            validate_slug(item)
+        if len(values) > 20:
+            raise forms.ValidationError("Give at most 20 slugs.", code="max_length")
+        return list(dict.fromkeys(values))
+
+
+class TrueFalseField(forms.Field):
+    """``true`` or ``false``, nothing else (django-filter's boolean reads a typo as "no filter")."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in ("true", "false"):
+            return value == "true"
+        raise forms.ValidationError("Give true or false.", code="invalid")
+
+
+class TrueFalseFilter(filters.BooleanFilter):
+    field_class = TrueFalseField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput)  # not django-filter's, which reads "maybe" as no value
+        super().__init__(*args, **kwargs)
 
 
 class IsoDateField(forms.DateField):
@@ -79,6 +118,17 @@ class MultipleIdFilter(filters.Filter):
         return qs.filter(**{f"{self.field_name}__in": value})
 
 
+class AllTagsFilter(filters.Filter):
+    """Claims with every one of the given tags (by slug)."""
+
+    field_class = MultipleSlugField
+
+    def filter(self, qs, value):
+        for slug in value or ():
+            qs = qs.filter(tags__slug=slug)
+        return qs
+
+
 def _language_filter(field_name: str, help_text: str):
     return filters.CharFilter(
         field_name=field_name, max_length=16, help_text=help_text,
@@ -105,13 +155,19 @@ class ClaimFilterSet(FilterSet):
     status = filters.MultipleChoiceFilter(choices=Claim.Status.choices, distinct=False,
                                           help_text="Curation status (repeatable: any of the given).")
     kind = filters.ChoiceFilter(choices=Claim.Kind.choices, help_text="Direct quote or paraphrase.")
-    tag = filters.CharFilter(field_name="tags__slug", max_length=100, validators=[validate_slug],
-                             help_text="A tag's slug: claims with that tag.")
+    tag = AllTagsFilter(help_text="A tag's slug: claims with that tag; repeat it for claims with every one of "
+                                  "several tags.")
     language = _language_filter("source__language", "The language code of the claim's source, e.g. en.")
     stated_after = IsoDateFilter(method="filter_stated", lookup_expr="gte",
                                  help_text="Stated on or after this date (ISO 8601); undated claims are left out.")
     stated_before = IsoDateFilter(method="filter_stated", lookup_expr="lte",
                                   help_text="Stated on or before this date (ISO 8601); undated claims are left out.")
+    # Whether a claim has what the facets count in their bucket without a value (api/facets.py).
+    has_outlet = TrueFalseFilter(method="filter_has_outlet",
+                                 help_text="true: claims made in a known outlet; false: claims without an outlet.")
+    has_date = TrueFalseFilter(method="filter_has_date",
+                               help_text="true: claims with a date (`stated_on`); false: undated claims.")
+    has_tag = TrueFalseFilter(method="filter_has_tag", help_text="true: claims with a tag; false: claims without any.")
     q = filters.CharFilter(
         method="filter_q", max_length=500,
         help_text=(
@@ -124,7 +180,8 @@ class ClaimFilterSet(FilterSet):
 
     examples = {
         "speaker": [1], "speaker_name": "tokayev", "outlet": [1], "source": [1], "status": ["unverified"],
-        "kind": "direct_quote", "tag": "kazakhstan-unrest-2022", "language": "en",
+        "kind": "direct_quote", "tag": ["kazakhstan-unrest-2022"], "language": "en",
+        "has_outlet": False, "has_date": True, "has_tag": True,
         "stated_after": "2022-01-01", "stated_before": "2022-01-31", "q": "deadly force",
     }
 
@@ -141,6 +198,16 @@ class ClaimFilterSet(FilterSet):
 
     def filter_q(self, queryset, name, value):
         return selectors.claim_search(queryset, value)
+
+    def filter_has_outlet(self, queryset, name, value):
+        return queryset.filter(outlet__isnull=not value)
+
+    def filter_has_date(self, queryset, name, value):
+        return queryset.filter(stated_on__isnull=not value)
+
+    def filter_has_tag(self, queryset, name, value):
+        tagged = Exists(Claim.tags.through.objects.filter(claim_id=OuterRef("pk")))
+        return queryset.filter(tagged if value else ~tagged)
 
 
 class ActorFilterSet(FilterSet):
@@ -243,7 +310,7 @@ def allowed_params(filterset_class, *, paginated: bool = True) -> dict[str, bool
     allowed = {}
     if filterset_class is not None:
         for name, filter_ in filterset_class.base_filters.items():
-            allowed[name] = isinstance(filter_, (filters.MultipleChoiceFilter, MultipleIdFilter))
+            allowed[name] = isinstance(filter_, (filters.MultipleChoiceFilter, MultipleIdFilter, AllTagsFilter))
     if paginated:
         allowed.update({name: False for name in PAGINATION_PARAMS})
     return allowed
@@ -267,8 +334,13 @@ class FilterBackend(filters.DjangoFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
-        # (and ?fields=/?omit=, which the view reads: api.selection)
-        check_query_params(request, {**allowed_params(filterset_class), **dict.fromkeys(selection.PARAMS, False)})
+        # A view whose action takes other parameters than a list's (claims/facets/) says which; a list also
+        # takes ?fields=/?omit=, which the view reads (api.selection).
+        allowed = getattr(view, "allowed_query_params", None)
+        params = allowed(filterset_class) if allowed is not None else None
+        if params is None:
+            params = {**allowed_params(filterset_class), **dict.fromkeys(selection.PARAMS, False)}
+        check_query_params(request, params)
         if filterset_class is None or not any(name in filterset_class.base_filters for name in request.query_params):
             # No filter asked for: the filterset would leave the queryset as it is, after building and
             # validating its form (a sixth of a first page's time).

@@ -13,6 +13,11 @@ the first page costs; no request counts the table. Unknown dates sort as the ear
 A cursor is an opaque, URL-safe token naming the ordering it belongs to, the direction, and the sort
 key values of the row it starts after (or before). ``next`` and ``previous`` are links, ``null`` when
 there is no such page.
+
+``count=true`` adds ``count``, the exact number of matching records: one more statement (a ``COUNT``
+of the filtered list, without the cursor), only when asked for, under the time limit of
+``factbase.timelimit`` (``API_FACET_TIME_LIMIT_MS``); past it ``count`` is null and the page is
+served as ever.
 """
 
 from __future__ import annotations
@@ -35,10 +40,12 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from api.numbers import ASCII_SPACE, MAX_BIGINT, iso_date, whole_number
 from api.parsers import json_problem
 from factbase.selectors import SortKey
+from factbase.timelimit import run_limited, time_limit_ms
 
 CURSOR_PARAM = "cursor"
 PAGE_SIZE_PARAM = "page_size"
 ORDERING_PARAM = "ordering"
+COUNT_PARAM = "count"
 
 
 def default_page_size() -> int:
@@ -47,6 +54,22 @@ def default_page_size() -> int:
 
 def max_page_size() -> int:
     return settings.API_MAX_PAGE_SIZE
+
+
+def count_query(queryset):
+    """What ``count=true`` counts: the list's records that match its filters, on every page."""
+    return queryset.order_by()
+
+
+def count_asked(request) -> bool:
+    """Whether ``count=true`` asks for the number of matching records (``false`` or left out: not); any
+    other value is a 400 naming ``count``."""
+    values = request.query_params.getlist(COUNT_PARAM)
+    if not values or values[-1] == "":
+        return False
+    if values[-1] not in ("true", "false"):
+        raise ValidationError({COUNT_PARAM: ["Give true (add the number of matching records) or false."]})
+    return values[-1] == "true"
 
 
 @dataclass(frozen=True)
@@ -183,6 +206,9 @@ class KeysetPagination(BasePagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         page_size = self.get_page_size(request)
+        self.count_asked = count_asked(request)
+        self.count = None
+        matching = queryset
         ordering, keys = self.get_ordering(request, view)
         token = request.query_params.get(CURSOR_PARAM)
         cursor = decode_cursor(token, ordering, keys) if token else None
@@ -219,6 +245,9 @@ class KeysetPagination(BasePagination):
             # An empty page (the rows were deleted meanwhile): lead back to where the cursor pointed.
             self.previous_cursor = Cursor(ordering, cursor.values, reverse=True, inclusive=True) if not reverse else None
             self.next_cursor = Cursor(ordering, cursor.values, inclusive=True) if reverse else None
+        if self.count_asked:
+            counted = count_query(matching)
+            self.count, _ = run_limited(counted.db, counted.count)
         return rows
 
     def _link(self, cursor: Cursor | None):
@@ -228,7 +257,9 @@ class KeysetPagination(BasePagination):
         return replace_query_param(url, CURSOR_PARAM, encode_cursor(cursor))
 
     def get_paginated_response(self, data):
+        body = {"count": self.count} if getattr(self, "count_asked", False) else {}
         return Response({
+            **body,
             "next": self._link(self.next_cursor),
             "previous": self._link(self.previous_cursor),
             "results": data,
@@ -251,6 +282,13 @@ class KeysetPagination(BasePagination):
             "type": "object",
             "required": ["next", "previous", "results"],
             "properties": {
+                "count": {
+                    "type": "integer", "nullable": True, "minimum": 0,
+                    "description": "Only with `count=true`: the exact number of records that match the filters "
+                                   "(all pages), or null when counting took longer than the time limit "
+                                   f"(`DJANGO_API_FACET_TIME_LIMIT_MS`, {time_limit_ms()} ms here).",
+                    "example": 37,
+                },
                 "next": {
                     "type": "string", "nullable": True, "format": "uri",
                     "description": "The next page, or null on the last page.",
@@ -294,5 +332,13 @@ class KeysetPagination(BasePagination):
                 "description": ordering_description,
                 "schema": {"type": "string", "enum": orderings},
                 "example": orderings[0],
+            },
+            {
+                "name": COUNT_PARAM, "in": "query", "required": False,
+                "description": "`true`: the answer adds `count`, the exact number of matching records, counted "
+                               "under a time limit (null past it); `false` (the default): no count. Anything "
+                               "else is refused with 400.",
+                "schema": {"type": "boolean", "default": False},
+                "example": True,
             },
         ]

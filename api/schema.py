@@ -225,7 +225,7 @@ class AutoSchema(SpectacularAutoSchema):
                 examples=[OpenApiExample("An id", value=1)],
             ))
         action = self._action()
-        if action == "retrieve":
+        if action == "retrieve":  # (claims/facets/ names its own: api/facets.py)
             parameters.append(OpenApiParameter(
                 "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
                 description="The ETag of the copy you hold: 304 Not Modified while the record has not changed.",
@@ -308,6 +308,9 @@ class AutoSchema(SpectacularAutoSchema):
                 responses["200"].setdefault("content", {})[renderer.media_type] = renderer.openapi_content(action)
             if action in ("list", "history"):
                 responses["200"].setdefault("headers", {})["Link"] = LINK_HEADER
+        if action == "facets":
+            responses["200"].setdefault("headers", {})["ETag"] = ETAG_HEADER
+            responses["304"]["headers"] = {"ETag": ETAG_HEADER}
         if action == "retrieve":
             responses.setdefault("200", {}).setdefault("headers", {})["ETag"] = ETAG_HEADER
             responses["304"] = {"description": "Not modified: the copy named by If-None-Match is current.",
@@ -344,9 +347,16 @@ class FilterExtension(DjangoFilterExtension):
     priority = 1
 
     def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
-        from api.filters import MultipleIdFilter
+        from api.filters import AllTagsFilter, MultipleIdFilter
 
-        if isinstance(filter_field, MultipleIdFilter):
+        if isinstance(filter_field, AllTagsFilter):
+            parameters = [{
+                "in": "query", "name": field_name, "required": False,
+                "description": filter_field.extra.get("help_text", ""),
+                "schema": build_array_type({"type": "string", "pattern": r"^[-a-zA-Z0-9_]+$", "maxLength": 100}),
+                "style": "form", "explode": True,
+            }]
+        elif isinstance(filter_field, MultipleIdFilter):
             parameters = [{
                 "in": "query", "name": field_name, "required": False,
                 "description": filter_field.extra.get("help_text", ""),

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """`make bench`: load a large synthetic dataset into PostgreSQL, serve the API as in production, and
-measure six read requests with wrk, next to the database's own ceiling measured with pgbench.
+measure eight read requests with wrk, next to the database's own ceiling measured with pgbench.
 
 Steps (each says what it does as it goes; see bench/README.md):
 
@@ -15,7 +15,10 @@ Steps (each says what it does as it goes; see bench/README.md):
    query's plan is written to ``bench/work/explain/``.
 5. gunicorn with production settings on a free port of 127.0.0.1; per request: a wrk warm-up, the wrk
    run, then pgbench with the same concurrency; the workers' peak memory (VmHWM) at the end.
-6. ``bench/results.json`` and a table on stdout, with each target met or missed.
+6. Facet and count timings, one request at a time in-process: facets by status and by speaker, and
+   ``count=true``, for one speaker's claims and for the whole table, under the time limit
+   (``DJANGO_API_FACET_TIME_LIMIT_MS``) and without one: latency and whether they timed out.
+7. ``bench/results.json`` and a table on stdout, with each target met or missed.
 
 Settings come from the environment (the Makefile passes its variables through): BENCH_CLAIMS,
 BENCH_SEED, BENCH_DATABASE_URL, BENCH_CONNECTIONS, BENCH_THREADS, BENCH_DURATION, BENCH_WARMUP,
@@ -60,9 +63,15 @@ SCENARIOS = {
     "d": "one claim by random id",
     "e": "page of 50 by cursor, half-way through",
     "f": "claim detail, 304 by If-None-Match",
+    "g": "facets status+speaker of a random speaker",
+    "h": "page of 50 claims with reviews (has_review)",
 }
+
 PGBENCH_SCENARIOS = ("a", "b", "c", "d")
 PAGE = "/api/v1/claims/?page_size=50"
+FACETS = "/api/v1/claims/facets/?facet=status&facet=speaker"
+#: h) claims that have a review (``has_review``, issue #14 item 2), each with its reviews embedded
+REVIEWED_PAGE = f"{PAGE}&has_review=true"
 # Every request, from wrk, urllib or the test client, as the TLS-terminating proxy would send it.
 FORWARDED = {"X-Forwarded-Proto": "https"}
 
@@ -645,6 +654,25 @@ def capture_all(config: Config, params: dict, inputs: Inputs) -> tuple[dict[str,
     captured_sql["f"] = [{"sql": q["text"], "ms_in_process": q["ms"]} for q in cap.queries]
     scenarios["f"] = Scenario("f", SCENARIOS["f"], [], 304, len(cap.queries), f"/api/v1/claims/{sample_id}/")
 
+    # g) the facets by status and by speaker of one speaker's claims, the speakers drawn as b)'s
+    g_paths = [f"{FACETS}&speaker={s}" for s in inputs.speakers]
+    cap = check(capture(g_paths[0]))
+    captured_sql["g"] = [{"sql": q["text"], "ms_in_process": q["ms"]} for q in cap.queries]
+    scenarios["g"] = Scenario("g", SCENARIOS["g"], g_paths, 200, len(cap.queries), g_paths[0])
+
+    # h) a page of claims that have reviews, their reviews embedded: needs the has_review filter
+    cap = capture(REVIEWED_PAGE)
+    if cap.status == 200:
+        write_plans("h", cap)
+        reviewed = sum(1 for claim in cap.body["results"] if claim.get("reviews"))
+        if "reviews" not in (cap.body["results"] or [{}])[0]:
+            say("    note: h) the claims of this version have no `reviews` field yet (issue #14 item 1)")
+        elif reviewed < len(cap.body["results"]):
+            say(f"    note: h) only {reviewed} of the page's {len(cap.body['results'])} claims have reviews")
+        scenarios["h"] = Scenario("h", SCENARIOS["h"], [REVIEWED_PAGE], 200, len(cap.queries), REVIEWED_PAGE)
+    else:
+        say(f"    h) skipped: GET {REVIEWED_PAGE} answered {cap.status} (this version has no has_review filter)")
+
     for key, scenario in scenarios.items():
         headers = {"If-None-Match": first.etag} if key == "f" else None
         scenario.in_process_ms = time_in_process(scenario.sample_path, headers)
@@ -652,6 +680,70 @@ def capture_all(config: Config, params: dict, inputs: Inputs) -> tuple[dict[str,
 
     connection.close()
     return scenarios, {"health_check_select_1": health_check, "queries": captured_sql}
+
+
+# --- facets and counts, one at a time --------------------------------------------------------------
+
+FACET_CASES = {
+    # name: (path, what it measures)
+    "facet status, one speaker": (f"/api/v1/claims/facets/?facet=status&speaker={{speaker}}", "status"),
+    "facet speaker, one speaker": (f"/api/v1/claims/facets/?facet=speaker&speaker={{speaker}}", "speaker"),
+    "facet status, whole table": ("/api/v1/claims/facets/?facet=status", "status"),
+    "facet speaker, whole table": ("/api/v1/claims/facets/?facet=speaker", "speaker"),
+    "count, one speaker": (f"{PAGE}&count=true&speaker={{speaker}}", "count"),
+    "count, whole table": (f"{PAGE}&count=true", "count"),
+}
+
+
+def facet_timings(config: Config, inputs: Inputs, repeat: int = 10) -> dict:
+    """Facets by status and by speaker, and ``count=true``, for the claims of the most prolific sampled speaker
+    and for the whole table, each ``repeat`` times in-process, one at a time: under the configured time limit
+    and without one (a limit of 60 s): latency of the request (ms) and how often the facet or count timed out."""
+    from django.db import connection
+    from django.test import Client, override_settings
+    from django.conf import settings
+
+    django_setup(config)
+    speaker = max(inputs.speaker_claims, key=lambda s: (inputs.speaker_claims[s], -s))
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
+    limit = settings.API_FACET_TIME_LIMIT_MS
+    report = {"speaker": speaker, "speaker_claims": inputs.speaker_claims[speaker], "time_limit_ms": limit,
+              "repeat": repeat, "cases": {}}
+    for label, limit_ms in (("limited", limit), ("unlimited", 60_000)):
+        with override_settings(API_FACET_TIME_LIMIT_MS=limit_ms):
+            for name, (path, key) in FACET_CASES.items():
+                path = path.format(speaker=speaker)
+                client.get(path)  # warm
+                times, timeouts = [], 0
+                for _ in range(repeat):
+                    started = time.perf_counter()
+                    response = client.get(path)
+                    times.append((time.perf_counter() - started) * 1000)
+                    if response.status_code != 200:
+                        raise BenchError(f"GET {path} answered {response.status_code} in-process.")
+                    body = response.json()
+                    timed_out = body["count"] is None if key == "count" else body["facets"][key]["timed_out"]
+                    timeouts += bool(timed_out)
+                times.sort()
+                report["cases"].setdefault(name, {"path": path})[label] = {
+                    "median_ms": round(times[len(times) // 2], 1), "max_ms": round(times[-1], 1),
+                    "timed_out": timeouts, "of": repeat,
+                }
+    connection.close()
+    return report
+
+
+def facet_table(report: dict) -> str:
+    limit = report["time_limit_ms"]
+    header = (f"{'facet or count (speaker ' + str(report['speaker']) + ': ' + str(report['speaker_claims']) + ' claims)':<46}"
+              f" {'limit ' + str(limit) + ' ms: median':>22} {'max':>7} {'timed out':>10}"
+              f" {'no limit: median':>17} {'max':>7}")
+    lines = [header, "-" * len(header)]
+    for name, case in report["cases"].items():
+        a, b = case["limited"], case["unlimited"]
+        lines.append(f"{name:<46} {a['median_ms']:>22.1f} {a['max_ms']:>7.1f} {str(a['timed_out']) + '/' + str(a['of']):>10}"
+                     f" {b['median_ms']:>17.1f} {b['max_ms']:>7.1f}")
+    return "\n".join(lines)
 
 
 # --- profile (optional) --------------------------------------------------------------------------
@@ -1089,6 +1181,10 @@ def main() -> int:
             + ", ".join(f"{row['execution_ms']:.0f} ms (speaker {row['speaker']}, {row['claims']} claims, "
                         f"{row['claim_scan']})" for row in speakers[:3]))
 
+    step("facets and counts, one at a time in-process, under the time limit and without one")
+    facets = facet_timings(config, inputs)
+    say(facet_table(facets))
+
     profiles = {}
     if config.profile:
         step("profiling each request in-process with pyinstrument")
@@ -1108,6 +1204,8 @@ def main() -> int:
         if status != 200 or len(json.loads(body)["results"]) != 50:
             raise BenchError(f"The half-way cursor page answered {status} over HTTP.")
         for key in config.only:
+            if key not in scenarios:
+                continue  # h) without the has_review filter (said above)
             scenario = scenarios[key]
             say(f"==> {key}) {scenario.title}: wrk warm-up {config.warmup} s, then {config.duration} s "
                 f"at {config.connections} connections")
@@ -1167,6 +1265,7 @@ def main() -> int:
                    "word_sample_size": inputs.word_sample_size, "median_key": inputs.median_key},
         "results": results,
         "worker_memory": memory,
+        "facets": facets,
         "targets": targets,
         "sql": capture_info,
         "profiles": profiles,
@@ -1186,6 +1285,9 @@ def main() -> int:
         "machine)")
     if memory:
         say("gunicorn workers, peak memory (VmHWM): " + ", ".join(f"{m['vm_hwm_mb']} MB" for m in memory))
+    say("")
+    say(f"Facets and counts, in-process one at a time, {facets['repeat']} requests each:")
+    say(facet_table(facets))
     say("")
     say("Targets:")
     for t in targets:

@@ -306,6 +306,9 @@ REST_FRAMEWORK = {
 # How many rows a list page holds by default, and at most (a larger page_size is refused with 400).
 API_PAGE_SIZE = env.int("DJANGO_API_PAGE_SIZE", default=50)
 API_MAX_PAGE_SIZE = env.int("DJANGO_API_MAX_PAGE_SIZE", default=500)
+# Milliseconds a count (?count=true) or one facet (/claims/facets/) may take; the database stops it past
+# that (PostgreSQL's statement_timeout, SQLite's progress handler) and the answer says it timed out.
+API_FACET_TIME_LIMIT_MS = env.int("DJANGO_API_FACET_TIME_LIMIT_MS", default=200)
 
 # drf-spectacular: the OpenAPI schema of each API version, and its docs served without the internet.
 SPECTACULAR_SETTINGS = {

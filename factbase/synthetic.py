@@ -4,7 +4,8 @@ For N claims: about N/50 actors (a few very prolific, most with a handful of cla
 outlets, N/5 sources, and a few dozen tags. Claim texts are sentences of 15 to 40 words drawn from a
 vocabulary of a few thousand made-up words with a Zipf-like frequency, so that full-text search
 behaves as on real text (a few words are everywhere, most are rare). Dates spread over 25 years;
-kinds, statuses and precisions are mixed.
+kinds, statuses and precisions are mixed. About 4% of claims have a review (a tenth of those two), by one
+of a few dozen actors who review (or only by where it was published), rated in the model's vocabulary.
 
 Rows are produced as plain tuples; ``factbase/management/commands/generate_claims.py`` writes them
 with PostgreSQL's COPY, or in batches on SQLite. Synthetic rows are written directly, not through the
@@ -29,6 +30,13 @@ LANGUAGES = [("en", 60), ("ru", 10), ("de", 8), ("fr", 8), ("es", 7), ("kk", 4),
 OUTLET_KINDS = [("newspaper", 30), ("broadcaster", 20), ("website", 20), ("social_network", 5),
                 ("news_agency", 10), ("magazine", 8), ("press_conference", 4), ("event", 3)]
 STATUSES = [("unverified", 70), ("verified", 20), ("disputed", 6), ("rejected", 4)]
+RATINGS = [("false", 25), ("mostly_false", 15), ("mixed", 15), ("mostly_true", 10), ("true", 10),
+           ("unsupported", 15), ("misleading", 10)]
+RATING_TEXTS = {"false": "False", "mostly_false": "Mostly false", "mixed": "Half true", "mostly_true": "Mostly true",
+                "true": "True", "unsupported": "There is no evidence", "misleading": "Misleading"}
+REVIEWED_FRACTION = 0.04  # of claims with at least one review
+SECOND_REVIEW_FRACTION = 0.1  # of reviewed claims with a second one
+REVIEWERS = 40  # actors who review
 ROLES = ["President", "Prime Minister", "Minister of Foreign Affairs", "spokesperson", "senator",
          "analyst", "professor", "journalist", "ambassador", "mayor", "police chief", "chairman",
          "member of parliament", "governor", "chief executive", "researcher", "editor", "general"]
@@ -69,6 +77,7 @@ class Generator:
 
     def __init__(self, sizes: Sizes, seed: int = 0, now: datetime | None = None):
         self.sizes = sizes
+        self.seed = seed
         self.random = random.Random(seed)
         self.now = now or datetime(2026, 1, 1, tzinfo=timezone.utc)
         self.vocabulary = self._vocabulary(4000)
@@ -186,3 +195,33 @@ class Generator:
             )
             tags = r.sample(tag_ids, k=min(len(tag_ids), r.choice((0, 0, 1, 1, 2, 3))))
             yield row, tags
+
+    def start_reviews(self, first_id: int, actor_ids: range, source_ids: range) -> None:
+        """Before ``reviews_of``: the reviews' ids start at ``first_id``; their reviewers are drawn from
+        ``actor_ids``, where they are published from ``source_ids``. The reviews have a random generator of
+        their own, so that the claims of a seed are the same with or without them."""
+        self.review_random = random.Random(f"reviews-{self.seed}")
+        self.review_ids = itertools.count(first_id)
+        self.reviewer_ids = self.review_random.sample(actor_ids, k=min(REVIEWERS, len(actor_ids)))
+        self.review_source_ids = source_ids
+        self.ratings, self.rating_cum = _weighted(RATINGS)
+
+    def reviews_of(self, claim_row) -> list[tuple]:
+        """The reviews of the claim ``claim_row`` (from ``claims``), most often none:
+        (id, claim_id, reviewer_id, source_id, rating, rating_text, summary, reviewed_on, created_at, updated_at).
+        """
+        r = self.review_random
+        if r.random() >= REVIEWED_FRACTION:
+            return []
+        claim_id, stated_on, created = claim_row[0], claim_row[5], claim_row[16]
+        reviews = []
+        for _ in range(2 if r.random() < SECOND_REVIEW_FRACTION else 1):
+            rating = self.ratings[bisect(self.rating_cum, r.random() * self.rating_cum[-1])]
+            roll = r.random()
+            reviewer = r.choice(self.reviewer_ids) if roll < 0.9 else None
+            source = r.choice(self.review_source_ids) if roll > 0.5 or reviewer is None else None
+            reviewed_on = (stated_on or FIRST_DAY) + timedelta(days=r.randrange(1, 60)) if r.random() < 0.9 else None
+            stamp = created + timedelta(days=r.randrange(1, 30))
+            reviews.append((next(self.review_ids), claim_id, reviewer, source, rating, RATING_TEXTS[rating],
+                            "", reviewed_on, stamp, stamp))
+        return reviews

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from api import filters
 from api.conditional import check_if_match, etag_for
+from api.facets import FacetsMixin
 from api.exceptions import validation_error_from_django
 from api.formats import ClaimCSVMixin, ClaimReviewMixin
 from api.permissions import CanSetClaimStatus
@@ -34,7 +35,7 @@ class V1ViewSet(FactbaseViewSet):
     history_serializer_class = v1.HistoryRecordSerializer
 
 
-class ClaimViewSet(ClaimCSVMixin, V1ViewSet):
+class ClaimViewSet(FacetsMixin, ClaimCSVMixin, V1ViewSet):
     """A claim is one attributed statement: who said what, when, where, according to which source.
     `kind` says whether `text` is a direct quote (looked for in the source's text, and its `span`
     stored) or a paraphrase (whose `passage` in the source may be given). `status` is the curation

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from factbase.integrity import check_integrity
-from factbase.models import Actor, Claim, Outlet, Source, Tag
+from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
 from factbase.synthetic import Generator, Sizes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,6 +52,44 @@ def test_the_data_holds_the_invariants_but_history():
     verified = Claim.objects.filter(status="verified").select_related("verified_by")
     assert verified.exists() and {c.verified_by.username for c in verified} == {"synthetic-verifier"}
     assert not verified.first().verified_by.is_active
+
+
+def test_a_few_percent_of_claims_have_reviews_by_a_few_reviewers_rated_in_the_vocabulary():
+    generate(5000)
+    reviews = list(Review.objects.all())
+    reviewed = {review.claim_id for review in reviews}
+    assert 0.03 * 5000 <= len(reviewed) <= 0.05 * 5000
+    assert len(reviews) > len(reviewed)  # some claims have two
+    assert {review.rating for review in reviews} == set(Review.Rating.values)
+    reviewers = {review.reviewer_id for review in reviews} - {None}
+    assert 5 <= len(reviewers) <= 40
+    assert any(review.reviewer_id is None for review in reviews)
+    for review in Review.objects.select_related("claim")[:100]:
+        review.full_clean()  # fields, clean() and the constraints (a reviewer or a source)
+        if review.reviewed_on and review.claim.stated_on:
+            assert review.reviewed_on > review.claim.stated_on
+    # The ids go on after what is there: a review entered afterwards gets the next one.
+    assert Review.objects.order_by("-id").values_list("id", flat=True)[0] == len(reviews)
+
+
+def test_the_same_seed_gives_the_same_reviews_and_the_same_claims_as_without_them():
+    sizes = Sizes.for_claims(3000)
+    actors, outlets, sources = range(1, sizes.actors + 1), range(1, sizes.outlets + 1), range(1, sizes.sources + 1)
+
+    def run(seed, with_reviews=True):
+        generator = Generator(sizes, seed=seed)
+        if with_reviews:
+            generator.start_reviews(1, actors, sources)
+        claims, reviews = [], []
+        for row, _ in generator.claims(1, actors, outlets, sources, [1, 2], None):
+            claims.append(row)
+            if with_reviews:
+                reviews += generator.reviews_of(row)
+        return claims, reviews
+
+    first, again, other = run(3), run(3), run(4)
+    assert first == again and first[1] != other[1] and first[1]
+    assert run(3, with_reviews=False)[0] == first[0]
 
 
 def test_texts_are_sentences_of_15_to_40_words_with_a_zipf_like_vocabulary():

@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from tqdm import tqdm
 
 from factbase import bulk
-from factbase.models import Actor, Claim, Outlet, Source, Tag
+from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
 from factbase.synthetic import Generator, Sizes
 
 ACTOR_COLUMNS = ["id", "name", "kind", "aliases", "description", "wikidata_id", "names_folded", "created_at",
@@ -33,6 +33,8 @@ CLAIM_COLUMNS = ["id", "speaker_id", "speaker_role", "text", "kind", "stated_on"
                  "verified_by_id", "verified_at", "created_at", "updated_at",
                  "status_changed_by_id", "status_changed_at"]
 CLAIM_TAG_COLUMNS = ["claim_id", "tag_id"]
+REVIEW_COLUMNS = ["id", "claim_id", "reviewer_id", "source_id", "rating", "rating_text", "summary", "reviewed_on",
+                  "created_at", "updated_at"]
 SYNTHETIC_VERIFIER = "synthetic-verifier"
 BATCH = 5000
 
@@ -58,7 +60,7 @@ class Command(BaseCommand):
         started = time.monotonic()
 
         with transaction.atomic():
-            first = {model: _next_id(model) for model in (Actor, Outlet, Tag, Source, Claim)}
+            first = {model: _next_id(model) for model in (Actor, Outlet, Tag, Source, Claim, Review)}
             actor_ids = range(first[Actor], first[Actor] + sizes.actors)
             outlet_ids = range(first[Outlet], first[Outlet] + sizes.outlets)
             tag_ids = range(first[Tag], first[Tag] + sizes.tags)
@@ -77,11 +79,14 @@ class Command(BaseCommand):
                              _counting(stamped(generator.sources(first[Source], outlet_ids)), bar))
 
             claim_tags: list[tuple[int, int]] = []
+            reviews: list[tuple] = []
+            generator.start_reviews(first[Review], actor_ids, source_ids)
 
             def claim_rows(bar):
                 for row, tags in generator.claims(first[Claim], actor_ids, outlet_ids, source_ids,
                                                   list(tag_ids), verifier.pk):
                     claim_tags.extend((row[0], tag) for tag in tags)
+                    reviews.extend(generator.reviews_of(row))
                     bar.update(1)
                     # A status other than unverified was set by the synthetic verifier when the claim last
                     # changed (a verified claim: when it was verified).
@@ -91,12 +96,13 @@ class Command(BaseCommand):
             with self._bar(show, sizes.claims, "claims") as bar:
                 writer.write(Claim, CLAIM_COLUMNS, claim_rows(bar))
             writer.write(Claim.tags.through, CLAIM_TAG_COLUMNS, iter(claim_tags))
-            writer.finish([Actor, Outlet, Tag, Source, Claim, Claim.tags.through])
+            writer.write(Review, REVIEW_COLUMNS, iter(reviews))
+            writer.finish([Actor, Outlet, Tag, Source, Claim, Claim.tags.through, Review])
 
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(
             f"Added {sizes.claims:,} claims, {sizes.actors:,} actors, {sizes.outlets:,} outlets, "
-            f"{sizes.sources:,} sources, {sizes.tags} tags and {len(claim_tags):,} claim tags "
+            f"{sizes.sources:,} sources, {sizes.tags} tags, {len(claim_tags):,} claim tags and {len(reviews):,} reviews "
             f"in {elapsed:.1f} s ({sizes.claims / elapsed:,.0f} claims/s) on {connection.vendor}."
         ))
 

@@ -87,7 +87,7 @@ def test_lists_document_keyset_pages_and_their_parameters(schema):
     assert set(ordering["schema"]["enum"]) == {"-stated_on", "stated_on", "created_at", "-created_at", "relevance"}
     ref = claims["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     page = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
-    assert set(page["properties"]) == {"next", "previous", "results"}
+    assert set(page["properties"]) == {"count", "next", "previous", "results"}  # count: only with count=true
     assert page["properties"]["results"]["items"]["$ref"].endswith("/Claim")
 
 
