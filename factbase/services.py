@@ -25,7 +25,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models.base import ModelState
 from django.db.models.expressions import DatabaseDefault
@@ -33,7 +33,8 @@ from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 
 from factbase import bulk, provenance
-from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
+from factbase.models import Actor, Claim, ClaimRelation, Outlet, Review, Source, Tag
+from factbase.models.limits import CHANGE_REASON_MAX_LENGTH
 
 VERIFY_PERMISSION = "factbase.verify_claim"
 
@@ -55,9 +56,19 @@ def _history_user(user):
     return user
 
 
+def _check_reason(reason: str | None) -> None:
+    """A reason for a change (kept in the history record) is text of at most ``CHANGE_REASON_MAX_LENGTH``."""
+    if reason is not None and not isinstance(reason, str):
+        raise ValidationError({"change_reason": "A reason is text."})
+    if reason and len(reason) > CHANGE_REASON_MAX_LENGTH:
+        raise ValidationError({"change_reason": f"A reason has at most {CHANGE_REASON_MAX_LENGTH} characters "
+                                                f"(this has {len(reason)})."})
+
+
 def _save(instance: models.Model, *, user, reason: str | None = None, clean: bool = True) -> None:
     """Validate the whole row (fields, ``clean()``, constraints; ``clean=False``: the caller just did)
-    and save it with its author."""
+    and save it with its author, and ``reason`` (the history record's reason for the change)."""
+    _check_reason(reason)
     if clean:
         instance.full_clean()
     instance._history_user = _history_user(user)
@@ -85,9 +96,9 @@ def _apply(instance: models.Model, data: dict[str, Any]) -> None:
         raise ValidationError(errors)
 
 
-def _create(model: type[models.Model], *, user, data: dict[str, Any]) -> models.Model:
+def _create(model: type[models.Model], *, user, data: dict[str, Any], reason: str | None = None) -> models.Model:
     instance = model(**data)
-    _save(instance, user=user)
+    _save(instance, user=user, reason=reason)
     return instance
 
 
@@ -100,14 +111,15 @@ def _snapshot(instance: models.Model) -> dict[str, Any]:
             if f.name not in _UNTRACKED}
 
 
-def _update(model: type[models.Model], instance: models.Model, *, user, data: dict[str, Any]) -> models.Model:
+def _update(model: type[models.Model], instance: models.Model, *, user, data: dict[str, Any],
+            reason: str | None = None) -> models.Model:
     current = model.objects.select_for_update().get(pk=instance.pk)
     before = _snapshot(current)
     _apply(current, data)
     current.full_clean()
     if _snapshot(current) == before:
         return current  # nothing changes: nothing is written
-    _save(current, user=user, clean=False)
+    _save(current, user=user, reason=reason, clean=False)
     return current
 
 
@@ -123,7 +135,8 @@ def _blocking_references(instance: models.Model) -> dict[str, int]:
     return blocking
 
 
-def _delete(instance: models.Model, *, user) -> None:
+def _delete(instance: models.Model, *, user, reason: str | None = None) -> None:
+    _check_reason(reason)
     # The row's lock first: a write that would point a new record to it waits for this delete (and then
     # finds the record gone), so what blocks the delete is counted as it will be.
     instance = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
@@ -136,61 +149,66 @@ def _delete(instance: models.Model, *, user) -> None:
             blocking=blocking,
         )
     instance._history_user = _history_user(user)
+    if reason:
+        instance._change_reason = reason
     instance.delete()
 
 
 # --- actors, outlets, tags, sources --------------------------------------------------------------
 
 @transaction.atomic
-def actor_create(*, user=None, **data) -> Actor:
-    return _create(Actor, user=user, data=data)
+def actor_create(*, user=None, reason: str | None = None, **data) -> Actor:
+    return _create(Actor, user=user, data=data, reason=reason)
 
 
 @transaction.atomic
-def actor_update(*, actor: Actor, user=None, data: dict[str, Any]) -> Actor:
-    return _update(Actor, actor, user=user, data=data)
+def actor_update(*, actor: Actor, user=None, data: dict[str, Any], reason: str | None = None) -> Actor:
+    return _update(Actor, actor, user=user, data=data, reason=reason)
 
 
 @transaction.atomic
-def actor_delete(*, actor: Actor, user=None) -> None:
-    _delete(actor, user=user)
+def actor_delete(*, actor: Actor, user=None, reason: str | None = None) -> None:
+    _delete(actor, user=user, reason=reason)
 
 
 @transaction.atomic
-def outlet_create(*, user=None, **data) -> Outlet:
-    return _create(Outlet, user=user, data=data)
+def outlet_create(*, user=None, reason: str | None = None, **data) -> Outlet:
+    return _create(Outlet, user=user, data=data, reason=reason)
 
 
 @transaction.atomic
-def outlet_update(*, outlet: Outlet, user=None, data: dict[str, Any]) -> Outlet:
-    return _update(Outlet, outlet, user=user, data=data)
+def outlet_update(*, outlet: Outlet, user=None, data: dict[str, Any], reason: str | None = None) -> Outlet:
+    return _update(Outlet, outlet, user=user, data=data, reason=reason)
 
 
 @transaction.atomic
-def outlet_delete(*, outlet: Outlet, user=None) -> None:
-    _delete(outlet, user=user)
+def outlet_delete(*, outlet: Outlet, user=None, reason: str | None = None) -> None:
+    _delete(outlet, user=user, reason=reason)
 
 
 @transaction.atomic
-def tag_create(*, user=None, **data) -> Tag:
-    return _create(Tag, user=user, data=data)
+def tag_create(*, user=None, reason: str | None = None, **data) -> Tag:
+    return _create(Tag, user=user, data=data, reason=reason)
 
 
 @transaction.atomic
-def tag_update(*, tag: Tag, user=None, data: dict[str, Any]) -> Tag:
-    return _update(Tag, tag, user=user, data=data)
+def tag_update(*, tag: Tag, user=None, data: dict[str, Any], reason: str | None = None) -> Tag:
+    return _update(Tag, tag, user=user, data=data, reason=reason)
 
 
 @transaction.atomic
-def tag_delete(*, tag: Tag, user=None) -> None:
+def tag_delete(*, tag: Tag, user=None, reason: str | None = None) -> None:
     """Delete a tag. Tags only group claims: the claims that carry it lose it, and the history of each
     records that change (by ``user``, the reason naming the tag), as if it had been removed one by one;
     their ``updated_at`` moves on, so a mirror that follows changes sees them."""
+    _check_reason(reason)
     tag = Tag.objects.select_for_update().get(pk=tag.pk)
     through = Claim.tags.through
     claim_ids = list(through.objects.filter(tag_id=tag.pk).order_by("claim_id").values_list("claim_id", flat=True))
-    reason = f"Tag “{tag.name}” ({tag.slug}) deleted"
     tag._history_user = _history_user(user)
+    if reason:
+        tag._change_reason = reason
+    reason = f"Tag “{tag.name}” ({tag.slug}) deleted" + (f": {reason}" if reason else "")
     tag.delete()
     for start in range(0, len(claim_ids), BULK_BATCH_SIZE):
         _record_tags_changed(claim_ids[start:start + BULK_BATCH_SIZE], user=user, reason=reason)
@@ -215,12 +233,12 @@ def _record_tags_changed(claim_ids: list[int], *, user, reason: str) -> None:
 
 
 @transaction.atomic
-def source_create(*, user=None, **data) -> Source:
-    return _create(Source, user=user, data=data)
+def source_create(*, user=None, reason: str | None = None, **data) -> Source:
+    return _create(Source, user=user, data=data, reason=reason)
 
 
 @transaction.atomic
-def source_update(*, source: Source, user=None, data: dict[str, Any]) -> Source:
+def source_update(*, source: Source, user=None, data: dict[str, Any], reason: str | None = None) -> Source:
     """Update a source; when its text changes, every claim's span is found again in the new text.
 
     A claim whose quote or passage is no longer in the text blocks the change, and so does emptying a
@@ -236,7 +254,7 @@ def source_update(*, source: Source, user=None, data: dict[str, Any]) -> Source:
     current.full_clean()
     if _snapshot(current) == before:
         return current  # nothing changes: nothing is written
-    _save(current, user=user, clean=False)
+    _save(current, user=user, reason=reason, clean=False)
     if current.text != old_text:
         _relocate_claim_spans(current, old_text=old_text, user=user)
     return current
@@ -309,8 +327,8 @@ def _relocate_claim_spans(source: Source, *, old_text: str, user) -> None:
 
 
 @transaction.atomic
-def source_delete(*, source: Source, user=None) -> None:
-    _delete(source, user=user)
+def source_delete(*, source: Source, user=None, reason: str | None = None) -> None:
+    _delete(source, user=user, reason=reason)
 
 
 # --- claims ---------------------------------------------------------------------------------------
@@ -414,6 +432,7 @@ def claim_create(
     span_exact: str = "",
     span_hint: int | None = None,
     tags: Iterable[Tag] | None = None,
+    reason: str | None = None,
 ) -> Claim:
     """Record a new, unverified claim.
 
@@ -428,12 +447,12 @@ def claim_create(
         span_exact=span_exact, span_hint=span_hint,
     )
     tags = _claim_tags(tags)
-    _save_claim(claim, user=user, tags=tags or None)
+    _save_claim(claim, user=user, reason=reason, tags=tags or None)
     return claim
 
 
 @transaction.atomic
-def claim_update(*, claim: Claim, user=None, data: dict[str, Any]) -> Claim:
+def claim_update(*, claim: Claim, user=None, data: dict[str, Any], reason: str | None = None) -> Claim:
     """Change a claim's fields (and ``tags``).
 
     Changing what a verified claim says, who said it, in what role, or when, or which source reports
@@ -466,13 +485,12 @@ def claim_update(*, claim: Claim, user=None, data: dict[str, Any]) -> Claim:
     current.full_clean()  # the span found again (a span_hint may move it)
     if _snapshot(current) == snapshot and (tags is None or {tag.pk for tag in tags} == tags_before):
         return current  # nothing changes: nothing is written
-    reason = None
     if changed and current.status == Claim.Status.VERIFIED:
         current.status = Claim.Status.UNVERIFIED
         current.verified_at = None
         current.verified_by = None
         current.status_note = f"Back to unverified: {', '.join(changed)} changed after verification."
-        reason = current.status_note
+        reason = f"{reason} ({current.status_note})" if reason else current.status_note
     _save_claim(current, user=user, reason=reason, tags=tags, clean=False)
     return current
 
@@ -482,7 +500,7 @@ def can_set_claim_status(user) -> bool:
 
 
 @transaction.atomic
-def claim_set_status(*, claim: Claim, user, status: str, note: str = "") -> Claim:
+def claim_set_status(*, claim: Claim, user, status: str, note: str = "", reason: str | None = None) -> Claim:
     """Verify, dispute, reject or reopen a claim. Needs the ``verify_claim`` permission.
 
     Verifying records who verified it and when; any other status clears that.
@@ -502,30 +520,119 @@ def claim_set_status(*, claim: Claim, user, status: str, note: str = "") -> Clai
     else:
         current.verified_by = None
         current.verified_at = None
-    _save(current, user=user, reason=f"Status set to {status}" + (f": {note}" if note else ""))
+    _save(current, user=user, reason=reason or f"Status set to {status}" + (f": {note}" if note else ""))
     return current
 
 
 @transaction.atomic
-def claim_delete(*, claim: Claim, user=None) -> None:
-    _delete(claim_for_update(claim.pk), user=user)
+def claim_delete(*, claim: Claim, user=None, reason: str | None = None) -> None:
+    """Delete a claim, and with it its relations to other claims (each deletion in the relation's history,
+    by ``user``, its reason naming the claim): a relation means nothing without both its claims. Reviews
+    protect a claim from deletion (``DeleteProtected``): they are someone's published work."""
+    _check_reason(reason)
+    current = claim_for_update(claim.pk)
+    if not _blocking_references(current):
+        relation_reason = f"Claim #{current.pk} deleted" + (f": {reason}" if reason else "")
+        relations = ClaimRelation.objects.select_for_update().filter(
+            models.Q(claim_id=current.pk) | models.Q(related_claim_id=current.pk)).order_by("pk")
+        for relation in relations:
+            relation._history_user = _history_user(user)
+            relation._change_reason = relation_reason
+            relation.delete()
+    _delete(current, user=user, reason=reason)
+
+
+# --- relations between claims ---------------------------------------------------------------------
+
+def _lock_claims(relation_data: dict[str, Any]) -> None:
+    """Lock the claims a relation links, in id order: two writers of a relation between the same claims
+    take turns, so the second finds the first's relation (and is told, rather than meeting the unique
+    index); a claim deleted meanwhile is named."""
+    wanted = {name: relation_data[name] for name in ("claim", "related_claim") if relation_data.get(name) is not None}
+    ids = sorted({claim.pk for claim in wanted.values()})
+    found = set(Claim.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    errors = {name: f"There is no claim with id {claim.pk} (it was deleted)."
+              for name, claim in wanted.items() if claim.pk not in found}
+    if errors:
+        raise ValidationError(errors)
+
+
+def _validate_relation(relation: ClaimRelation) -> None:
+    """``full_clean()``, a duplicate reported on ``related_claim`` (the unique constraints name no field)."""
+    try:
+        relation.full_clean()
+    except ValidationError as exc:
+        errors = exc.update_error_dict({})
+        duplicate = errors.pop(NON_FIELD_ERRORS, None)
+        if duplicate:
+            errors.setdefault("related_claim", []).extend(duplicate)
+        raise ValidationError(errors) from None
+
+
+def _save_relation(relation: ClaimRelation, *, user, reason: str | None) -> None:
+    _validate_relation(relation)
+    try:
+        with transaction.atomic():
+            _save(relation, user=user, reason=reason, clean=False)
+    except IntegrityError:
+        # Another writer got there first (or the pair is refused by a rule the check above did not see).
+        raise ValidationError({"related_claim": "These claims already have this relation."}) from None
+
+
+@transaction.atomic
+def claim_relation_create(*, user=None, claim: Claim, related_claim: Claim, type: str,
+                          reason: str | None = None) -> ClaimRelation:
+    """Relate ``claim`` to ``related_claim`` (``ClaimRelation.Type``). Refused (``ValidationError``): a claim
+    related to itself, and a relation the claims already have (for a symmetric type, either way round)."""
+    data = {"claim": claim, "related_claim": related_claim, "type": type}
+    _check_reason(reason)
+    _lock_claims(data)
+    relation = ClaimRelation(**data)
+    _save_relation(relation, user=user, reason=reason)
+    return relation
+
+
+@transaction.atomic
+def claim_relation_update(*, claim_relation: ClaimRelation, user=None, data: dict[str, Any],
+                          reason: str | None = None) -> ClaimRelation:
+    """Change a relation's claims or type, under the rules of ``claim_relation_create``."""
+    _check_reason(reason)
+    unknown = set(data) - {"claim", "related_claim", "type"}
+    if unknown:
+        raise ValidationError({name: "A relation has no such field." for name in sorted(unknown)})
+    current = ClaimRelation.objects.select_for_update().get(pk=claim_relation.pk)
+    _lock_claims({"claim": data.get("claim", current.claim), "related_claim": data.get("related_claim",
+                                                                                        current.related_claim)})
+    before = _snapshot(current)
+    _apply(current, data)
+    if _snapshot(current) == before:
+        return current  # nothing changes: nothing is written
+    _save_relation(current, user=user, reason=reason)
+    return current
+
+
+@transaction.atomic
+def claim_relation_delete(*, claim_relation: ClaimRelation, user=None, reason: str | None = None) -> None:
+    _delete(claim_relation, user=user, reason=reason)
 
 
 # --- reviews --------------------------------------------------------------------------------------
 
 @transaction.atomic
-def review_create(*, user=None, **data) -> Review:
-    return _create(Review, user=user, data=data)
+def review_create(*, user=None, reason: str | None = None, **data) -> Review:
+    return _create(Review, user=user, data=data, reason=reason)
 
 
 @transaction.atomic
-def review_update(*, review: Review, user=None, data: dict[str, Any]) -> Review:
-    return _update(Review, review, user=user, data=data)
+def review_update(*, review: Review, user=None, data: dict[str, Any], reason: str | None = None) -> Review:
+    return _update(Review, review, user=user, data=data, reason=reason)
 
 
 @transaction.atomic
-def review_delete(*, review: Review, user=None) -> None:
+def review_delete(*, review: Review, user=None, reason: str | None = None) -> None:
     review._history_user = _history_user(user)
+    if reason:
+        review._change_reason = reason
     review.delete()
 
 
@@ -786,6 +893,7 @@ __all__ = [
     "source_create", "source_update", "source_delete",
     "claim_create", "claim_update", "claim_set_status", "claim_delete", "claim_for_update", "record_for_update",
     "review_create", "review_update", "review_delete",
+    "claim_relation_create", "claim_relation_update", "claim_relation_delete",
     "actor_create_many", "outlet_create_many", "tag_create_many", "source_create_many", "review_create_many",
     "claim_create_many",
 ]
