@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.validators import RegexValidator, validate_slug
+from django.db.models import Q
 from django_filters import rest_framework as filters
 from django_filters.widgets import QueryArrayWidget
 from rest_framework.exceptions import ValidationError
@@ -16,7 +17,7 @@ from rest_framework.exceptions import ValidationError
 from api.numbers import iso_date, parse_id
 from api.pagination import CURSOR_PARAM, ORDERING_PARAM, PAGE_SIZE_PARAM
 from factbase import selectors
-from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
+from factbase.models import Actor, Claim, ClaimRelation, Outlet, Review, Source, Tag
 from factbase.models.source import LANGUAGE_REGEX
 
 PAGINATION_PARAMS = (CURSOR_PARAM, PAGE_SIZE_PARAM, ORDERING_PARAM)
@@ -47,6 +48,19 @@ class MultipleIdField(forms.Field):
         return ids
 
 
+class IdField(forms.Field):
+    """One id, in the digits 0-9."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        pk = parse_id(str(value))
+        if pk is None:
+            raise forms.ValidationError("“%(value)s” is not an id (a whole number from 1, in the digits 0-9).",
+                                        code="invalid", params={"value": str(value).strip()[:30]})
+        return pk
+
+
 class IsoDateField(forms.DateField):
     """A date written ``YYYY-MM-DD`` in the digits 0-9 (ISO 8601), and nothing else: not "01/07/2022" (whose
     month is the reader's guess), nor another script's digits."""
@@ -64,6 +78,10 @@ class IsoDateField(forms.DateField):
 
 class IsoDateFilter(filters.DateFilter):
     field_class = IsoDateField
+
+
+class IdFilter(filters.Filter):
+    field_class = IdField
 
 
 class MultipleIdFilter(filters.Filter):
@@ -111,6 +129,11 @@ class ClaimFilterSet(FilterSet):
                                  help_text="Stated on or after this date (ISO 8601); undated claims are left out.")
     stated_before = IsoDateFilter(method="filter_stated", lookup_expr="lte",
                                   help_text="Stated on or before this date (ISO 8601); undated claims are left out.")
+    related_to = IdFilter(
+        method="filter_related_to",
+        help_text="A claim's id: the claims related to it (GET /claim-relations/), whichever side of the relation "
+                  "they are on.",
+    )
     q = filters.CharFilter(
         method="filter_q", max_length=500,
         help_text=(
@@ -124,7 +147,7 @@ class ClaimFilterSet(FilterSet):
     examples = {
         "speaker": [1], "speaker_name": "tokayev", "outlet": [1], "source": [1], "status": ["unverified"],
         "kind": "direct_quote", "tag": "kazakhstan-unrest-2022", "language": "en",
-        "stated_after": "2022-01-01", "stated_before": "2022-01-31", "q": "deadly force",
+        "stated_after": "2022-01-01", "stated_before": "2022-01-31", "q": "deadly force", "related_to": 1,
     }
 
     class Meta:
@@ -140,6 +163,9 @@ class ClaimFilterSet(FilterSet):
 
     def filter_q(self, queryset, name, value):
         return selectors.claim_search(queryset, value)
+
+    def filter_related_to(self, queryset, name, value):
+        return selectors.claims_related_to(queryset, value)
 
 
 class ActorFilterSet(FilterSet):
@@ -209,6 +235,23 @@ class ReviewFilterSet(FilterSet):
     class Meta:
         model = Review
         fields = []
+
+
+class ClaimRelationFilterSet(FilterSet):
+    claim = MultipleIdFilter(method="filter_claim",
+                             help_text="A claim's id: its relations, whichever side it is on (repeatable).")
+    type = filters.MultipleChoiceFilter(choices=ClaimRelation.Type.choices, distinct=False,
+                                        help_text="The relation's type, as stored (repeatable).")
+    examples = {"claim": [1], "type": ["same_statement"]}
+
+    class Meta:
+        model = ClaimRelation
+        fields = []
+
+    def filter_claim(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(Q(claim_id__in=value) | Q(related_claim_id__in=value))
 
 
 class TagFilterSet(FilterSet):

@@ -636,6 +636,89 @@ def review_delete(*, review: Review, user=None, reason: str | None = None) -> No
     review.delete()
 
 
+# --- revert ---------------------------------------------------------------------------------------
+
+#: the update service of each model, as ``<prefix>_update(**{prefix: record}, data=...)``
+SERVICE_PREFIXES = {Actor: "actor", Outlet: "outlet", Tag: "tag", Source: "source", Claim: "claim",
+                    Review: "review", ClaimRelation: "claim_relation"}
+CLAIM_STATUS_FIELDS = ("status", "status_note")
+
+
+def _version_data(record: models.Model, version) -> dict[str, Any]:
+    """The editable fields of ``record``'s model as ``version`` (a historical record) has them, related
+    records as instances; a related record deleted since is refused, by field."""
+    data, errors = {}, {}
+    for field in type(record)._meta.concrete_fields:
+        if not field.editable or field.primary_key or field.name in CLAIM_STATUS_FIELDS:
+            continue
+        value = getattr(version, field.attname)
+        if field.is_relation and value is not None:
+            related = field.related_model._default_manager.filter(pk=value).first()
+            if related is None:
+                errors[field.name] = (f"Version {version.history_id} points to {field.related_model._meta.verbose_name} "
+                                      f"#{value}, which was deleted since: it cannot be restored.")
+                continue
+            value = related
+        data[field.name] = value
+    if isinstance(record, Claim):
+        tag_ids = sorted(version.tags.values_list("tag_id", flat=True))
+        tags = list(Tag.objects.filter(pk__in=tag_ids).order_by("pk"))
+        missing = sorted(set(tag_ids) - {tag.pk for tag in tags})
+        if missing:
+            errors["tags"] = (f"Version {version.history_id} has tags that were deleted since "
+                              f"({', '.join(f'#{pk}' for pk in missing)}): it cannot be restored.")
+        data["tags"] = tags
+        if version.kind == Claim.Kind.DIRECT_QUOTE:
+            data.pop("span_exact", None)  # found from the quote itself
+        if version.span_start is not None:
+            data["span_hint"] = version.span_start  # the same occurrence, where a quote occurs twice
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+@transaction.atomic
+def record_revert(*, record: models.Model, history_id: int, user=None, reason: str | None = None) -> models.Model:
+    """Put ``record``'s fields back as they were in its version ``history_id``, through the model's update
+    service, so that every rule applies as to any change (a claim's quote must be in its source's text as
+    it is now, a source's new text must keep what its claims quote, a relation must not duplicate
+    another). A claim's tags come back too, and its curation status through ``claim_set_status`` (so only
+    for a user allowed to set it: ``PermissionDenied`` otherwise). The revert is a new version, whose reason
+    is ``reason`` or "Reverted to version N"; if the version is the record as it is, nothing is written.
+    Refused (``ValidationError`` on ``history_id``): a version of another record, or a deletion.
+    """
+    _check_reason(reason)
+    model = type(record)
+    prefix = SERVICE_PREFIXES[model]
+    version = model.history.filter(history_id=history_id).first()
+    name = model._meta.verbose_name
+    if version is None or version.id != record.pk:
+        raise ValidationError({"history_id": f"Version {history_id} is not a version of this {name} "
+                                             f"(see its history for the versions it has)."})
+    if version.history_type == "-":
+        raise ValidationError({"history_id": f"Version {history_id} is the {name}'s deletion: revert to a version "
+                                             f"before it."})
+    reason = reason or f"Reverted to version {history_id}"
+    data = _version_data(record, version)
+    update = globals()[f"{prefix}_update"]
+    if model is Claim:
+        current = claim_for_update(record.pk)
+        updated = update(claim=current, user=user, data=data, reason=reason)
+        if updated.status != version.status:
+            if not can_set_claim_status(user):
+                raise PermissionDenied(
+                    f"Version {history_id} has the status “{version.status}”, and this claim is now "
+                    f"“{updated.status}”: putting the status back needs the “verify claim” permission (the "
+                    f"Editors group has it). Nothing was changed.")
+            updated = claim_set_status(claim=updated, user=user, status=version.status, note=version.status_note,
+                                       reason=reason)
+        if updated.status_note != version.status_note and can_set_claim_status(user):
+            updated.status_note = version.status_note  # the same status, its note as it was (perhaps empty)
+            _save(updated, user=user, reason=reason)
+        return updated
+    return update(**{prefix: record}, user=user, data=data, reason=reason)
+
+
 # --- many records at once (imports) --------------------------------------------------------------
 #
 # An import of a hundred thousand claims cannot afford ``_save``'s queries for every row:
@@ -893,7 +976,7 @@ __all__ = [
     "source_create", "source_update", "source_delete",
     "claim_create", "claim_update", "claim_set_status", "claim_delete", "claim_for_update", "record_for_update",
     "review_create", "review_update", "review_delete",
-    "claim_relation_create", "claim_relation_update", "claim_relation_delete",
+    "claim_relation_create", "claim_relation_update", "claim_relation_delete", "record_revert",
     "actor_create_many", "outlet_create_many", "tag_create_many", "source_create_many", "review_create_many",
     "claim_create_many",
 ]

@@ -9,8 +9,9 @@ the two to the same JSON for every kind of claim, so a field added to the serial
 fails the tests.
 
 A row is a ``Row``: the representation (a dict), carrying the values of the page's sort keys as
-attributes for the keyset paginator. The queries are the same two as the serializer's path: the
-claims with their speaker, outlet and source joined, then the tags of the page.
+attributes for the keyset paginator. The queries are the same three as the serializer's path: the
+claims with their speaker, outlet and source joined, then the tags of the page, then the relations of
+the page (``selectors.claim_relations``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ TAGS = CompiledQuery("claim-tags", lambda claim_ids: (
     Claim.tags.through.objects.filter(claim_id__in=claim_ids).order_by("tag__name", "tag_id")
     .values_list("claim_id", "tag_id", "tag__name", "tag__slug")
 ))
+#: the relations of a page of claims, from both sides (the ids twice: each placeholder is used once)
+RELATIONS = CompiledQuery("claim-relations", lambda claim_ids, again: selectors.claim_relations_query(claim_ids, again))
 
 
 def datetime_converter(field):
@@ -82,7 +85,8 @@ class ClaimReader:
     """
 
     FIELDS = ["id", "uid", "url", "text", "kind", "speaker", "speaker_role", "stated_on", "stated_on_precision",
-              "outlet", "source", "span", "status", "status_note", "verified_at", "tags", "created_at", "updated_at"]
+              "outlet", "source", "span", "status", "status_note", "verified_at", "tags", "relations", "created_at",
+              "updated_at"]
 
     _fields: dict[type, dict] = {}
 
@@ -122,6 +126,7 @@ class ClaimReader:
         if not rows:
             return None
         self._add_tags(rows, using)
+        self._add_relations(rows, using)
         return rows[0]
 
     def read(self, queryset: QuerySet, keys: tuple[str, ...] = ()) -> list[Row]:
@@ -139,6 +144,7 @@ class ClaimReader:
             rows.append(row)
         if rows:
             self._add_tags(rows, queryset.db)
+            self._add_relations(rows, queryset.db)
         return rows
 
     def _build(self, v) -> Row:
@@ -167,6 +173,7 @@ class ClaimReader:
             status_note=status_note,
             verified_at=None if verified_at is None else self.verified_at(verified_at),
             tags=[],
+            relations=[],
             created_at=self.created_at(created_at),
             updated_at=self.updated_at(updated_at),
         )
@@ -179,3 +186,15 @@ class ClaimReader:
             by_claim[claim_id].append({"id": tag_id, "url": f"{prefix}{tag_id}/", "name": name, "slug": slug})
         for row in rows:
             row["tags"] = by_claim.get(row["id"], [])
+
+    def _add_relations(self, rows: list[Row], using: str) -> None:
+        """Each row's relations to other claims, from both sides, as ``ClaimRelationsField`` gives them: one
+        query for the page."""
+        ids = [row["id"] for row in rows]
+        by_claim = selectors.relations_by_claim(RELATIONS.run(using, ids, ids), ids)
+        prefix = self.prefix["claim"]
+        for row in rows:
+            row["relations"] = [
+                {"type": relation_type, "claim": {"id": pk, "url": f"{prefix}{pk}/", "text": text, "kind": kind}}
+                for relation_type, pk, text, kind in by_claim.get(row["id"], ())
+            ]

@@ -9,8 +9,8 @@ from factbase.models import Claim
 from .helpers import url
 
 # Queries per page of each list, for an anonymous reader: the rows with their joins, plus one per
-# prefetched relation (a claim's tags).
-EXPECTED = {"claims": 2, "actors": 1, "outlets": 1, "sources": 1, "reviews": 1, "tags": 1}
+# prefetched relation (a claim's tags, a claim's relations to other claims).
+EXPECTED = {"claims": 3, "actors": 1, "outlets": 1, "sources": 1, "reviews": 1, "tags": 1, "claim-relations": 1}
 
 
 def test_each_list_costs_the_same_queries_for_1_and_100_rows_and_never_counts(anon_client, seed, actor, source):
@@ -22,9 +22,16 @@ def test_each_list_costs_the_same_queries_for_1_and_100_rows_and_never_counts(an
         claim = services.claim_create(speaker=actor, source=src, kind=Claim.Kind.PARAPHRASE, text=f"Claim {i}",
                                       tags=tags[i % 5: i % 5 + 3])
         services.review_create(claim=claim, reviewer=actor, source=source, rating="mixed")
+        if i:  # each claim related to the one before, so every claim of a page has relations on both sides
+            services.claim_relation_create(claim=claim, related_claim=previous, type="responds_to" if i % 2 else
+                                           "same_statement")
+        previous = claim
+    hub = Claim.objects.filter(text="Claim 0").get()
+    for other in Claim.objects.exclude(pk=hub.pk).filter(text__startswith="Claim ")[:100]:
+        services.claim_relation_create(claim=other, related_claim=hub, type="repeats")
     filtered = {"claims": {"q": "claim", "kind": "paraphrase"}, "actors": {"q": "actor"},
                 "outlets": {"q": "outlet"}, "sources": {"q": "source"}, "reviews": {"rating": "mixed"},
-                "tags": {"q": "tag"}}
+                "tags": {"q": "tag"}, "claim-relations": {"type": "repeats", "claim": hub.pk}}
 
     for resource, expected in EXPECTED.items():
         for params in ({}, filtered[resource]):

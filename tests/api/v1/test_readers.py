@@ -5,7 +5,7 @@ Every request below is made twice, once as served (the reader builds lists and s
 instances, DRF's generic way), and the two responses must be the same: body, ETag and Link header.
 The claims cover every shape a claim takes: with and without an outlet, a date of each precision or
 none, a span or none, tags or none, each status (verified with its time), sources with a title, only
-a URL, only a date, or nothing but text.
+a URL, only a date, or nothing but text; claims with relations to others (from each side) and without.
 """
 
 import datetime
@@ -22,7 +22,7 @@ from api.v1.readers import ClaimReader
 from api.v1.serializers import ClaimSerializer
 from api.v1.views import ClaimViewSet
 from factbase import services
-from factbase.models import Actor, Claim, Source
+from factbase.models import Actor, Claim, ClaimRelation, Source
 from factbase.seed import load_seed
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +65,10 @@ def claims(django_db_setup, django_db_blocker):
             ]
             services.claim_set_status(claim=made[1], user=editor, status="verified", note="Checked “it”.")
             services.claim_set_status(claim=made[2], user=editor, status="rejected", note="")
+            # Relations of every kind of side: directed (seen by its inverse), symmetric (seen alike), several.
+            services.claim_relation_create(claim=made[0], related_claim=made[1], type="responds_to")
+            services.claim_relation_create(claim=made[2], related_claim=made[1], type="same_statement")
+            services.claim_relation_create(claim=made[1], related_claim=made[0], type="contradicts")
             yield made
         finally:
             empty_factbase_tables()
@@ -91,6 +95,7 @@ def test_the_claims_cover_every_shape(claims):
     assert Claim.objects.filter(tags__isnull=True).exists() and Claim.objects.filter(tags__isnull=False).exists()
     assert set(Claim.objects.values_list("status", flat=True)) == set(Claim.Status.values)
     assert Claim.objects.filter(verified_at__isnull=False).exists()
+    assert ClaimRelation.objects.count() == 3
     titles = {Source.title_of(*row) for row in Source.objects.values_list("title", "url", "published_on")}
     assert {"https://example.org/only-a-url", "Untitled source of 2021-03-04", "Untitled source"} <= titles
 
@@ -114,6 +119,14 @@ def test_every_page_of_every_ordering_is_the_same(anon_client, monkeypatch, clai
 def test_filtered_lists_are_the_same(anon_client, monkeypatch, claims, query):
     served = both_ways(anon_client, monkeypatch, f"/api/v1/claims/?{query}")
     assert served.json()["results"], "a filter that finds nothing would compare nothing"
+
+
+def test_relations_read_the_same(anon_client, monkeypatch, claims):
+    served = both_ways(anon_client, monkeypatch, f"/api/v1/claims/?related_to={claims[1].pk}")
+    assert sorted(row["id"] for row in served.json()["results"]) == [claims[0].pk, claims[2].pk]
+    one = both_ways(anon_client, monkeypatch, f"/api/v1/claims/{claims[1].pk}/").json()
+    assert [(r["type"], r["claim"]["id"]) for r in one["relations"]] == [
+        ("responded_to_by", claims[0].pk), ("same_statement", claims[2].pk), ("contradicts", claims[0].pk)]
 
 
 def test_previous_pages_are_the_same(anon_client, monkeypatch, claims):
@@ -164,11 +177,12 @@ def test_the_reader_serves_lists_and_claims(anon_client, monkeypatch, claims):
     assert calls == [("page", 21), ("claim", claims[0].pk)]
 
 
-def test_the_reader_reads_in_two_queries(anon_client, claims):
+def test_the_reader_reads_in_three_queries(anon_client, claims):
+    """The claims, their tags, their relations."""
     for url in ("/api/v1/claims/?page_size=1", "/api/v1/claims/?page_size=200", f"/api/v1/claims/{claims[1].pk}/"):
         with CaptureQueriesContext(connection) as queries:
             assert anon_client.get(url).status_code == 200
-        assert len(queries) == 2, [q["sql"][:120] for q in queries]
+        assert len(queries) == 3, [q["sql"][:120] for q in queries]
 
 
 def test_an_unknown_claim_is_still_404(anon_client, claims):
