@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from api.renderers import CSVTable, JSONLDRenderer
-from factbase import interchange
+from factbase import interchange, selectors
 from factbase.models import Review
 
 SCHEMA_ORG = interchange.SCHEMA_ORG
@@ -52,9 +52,11 @@ class ClaimCSVMixin:
         return super().representation(instance)
 
     def csv_table(self, rows) -> CSVTable:
+        relations = selectors.claim_relation_uids([claim.pk for claim in rows],
+                                                  using=rows[0]._state.db if rows else None)
         records = [
             interchange.claim_record(claim, tags=sorted(claim.tags.all(), key=lambda tag: (tag.slug, tag.pk)),
-                                     reviews=())
+                                     reviews=(), relations=relations.get(claim.pk, ()))
             for claim in rows
         ]
         return CSVTable(list(interchange.CSV_COLUMNS), [interchange.record_to_csv_row(r) for r in records])

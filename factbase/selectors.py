@@ -120,6 +120,26 @@ def claim_relations(claim_ids, *, using: str | None = None) -> dict[int, list[tu
     return relations_by_claim(queryset, claim_ids)
 
 
+def claim_relation_uids(claim_ids, *, using: str | None = None) -> dict[int, list[tuple[str, object]]]:
+    """The relations of each of these claims as the interchange format gives them: (type as the claim sees
+    it, the other claim's uid), in the order they were made; one query for them all."""
+    claim_ids = list(claim_ids)
+    if not claim_ids:
+        return {}
+    wanted = set(claim_ids)
+    queryset = (ClaimRelation.objects.filter(Q(claim_id__in=claim_ids) | Q(related_claim_id__in=claim_ids))
+                .order_by("id").values_list("type", "claim_id", "claim__uid", "related_claim_id", "related_claim__uid"))
+    if using is not None:
+        queryset = queryset.using(using)
+    by_claim: dict[int, list] = {}
+    for relation_type, claim_id, claim_uid, related_id, related_uid in queryset:
+        if claim_id in wanted:
+            by_claim.setdefault(claim_id, []).append((shown_type(relation_type, from_related=False), related_uid))
+        if related_id in wanted:
+            by_claim.setdefault(related_id, []).append((shown_type(relation_type, from_related=True), claim_uid))
+    return by_claim
+
+
 def claims_related_to(queryset: QuerySet[Claim], claim_id: int) -> QuerySet[Claim]:
     """Claims related to claim ``claim_id``, on either side of the relation, each once."""
     relations = ClaimRelation.objects.order_by()

@@ -113,8 +113,8 @@ def test_an_error_stays_json_whatever_format_was_asked_for(anon_client, seed):
         response = anon_client.get(url("claims"), params)
         assert response.status_code == 400 and response["Content-Type"] == "application/json"
     assert response.json() == {"colour": [
-        "Unknown parameter. This list takes: cursor, kind, language, ordering, outlet, page_size, q, source, speaker, "
-        "speaker_name, stated_after, stated_before, status, tag."]}
+        "Unknown parameter. This list takes: cursor, kind, language, ordering, outlet, page_size, q, related_to, "
+        "source, speaker, speaker_name, stated_after, stated_before, status, tag."]}
     response = anon_client.get(url("reviews", 999999), {"format": "jsonld"})
     assert response.status_code == 404 and response["Content-Type"] == "application/json"
     assert response.json()["detail"]
@@ -124,7 +124,7 @@ def test_a_csv_page_costs_the_queries_of_a_json_page(anon_client, seed):
     for params in ({}, {"format": "csv"}):
         with CaptureQueriesContext(connection) as queries:
             assert anon_client.get(url("claims"), {**params, "page_size": 100}).status_code == 200
-        assert len(queries) == 2, params
+        assert len(queries) == 3, params  # the claims, their tags, their relations
 
 
 # --- streaming exports -----------------------------------------------------------------------------
