@@ -279,11 +279,10 @@ class FactbaseViewSet(viewsets.ModelViewSet):
         return Response(data, headers={"ETag": etag_for(data)})
 
     def destroy(self, request, *args, **kwargs):
-        reason = self.delete_reason(request)
         with transaction.atomic():
             instance = self.get_object(lock=True)
             check_if_match(request, etag_for(self.representation(instance)))
-            self.perform_destroy(instance, reason=reason)
+            self.perform_destroy(instance, reason=self.delete_reason(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     # --- revert ------------------------------------------------------------------------------------
