@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from factbase import exporter, services
+from factbase import exporter, interchange, services
 from factbase.importer import import_files
 from factbase.models import Actor, Claim, ClaimRelation, Outlet, Review, Source, Tag
 from factbase.seed import SEED_DIR, SEED_FILE
@@ -560,3 +560,44 @@ def test_a_batch_the_database_refuses_is_checked_record_by_record(tmp_path):
     assert "3 claims created" in out and "3 sources created" in out
     for source in Source.objects.all():
         assert [h.history_type for h in source.history.all()] == ["+"]  # one history record each, not two
+
+
+# --- relations between claims ----------------------------------------------------------------------
+
+def test_relations_are_read_from_both_sides_made_once_and_an_unknown_uid_is_a_problem_of_its_line(rich, editor,
+                                                                                                 tmp_path):
+    records = [json.loads(line) for line in export(tmp_path).splitlines()]
+    empty_the_database()
+    # The second record (line 2) names a claim in neither the file nor the database: nothing is written.
+    broken = [dict(r) for r in records]
+    stranger = "0d5f4a1e-2b8c-4e7a-9f61-3c2d1b0a9e87"
+    broken[1]["relations"] = [*broken[1]["relations"], {"type": "responds_to", "claim": stranger}]
+    problems = refused(write_ndjson(tmp_path / "broken.ndjson", broken), "--user", editor.username)
+    assert "broken.ndjson:2: relations[1].claim: No claim has the uid " + stranger in problems
+    assert not Claim.objects.exists() and not ClaimRelation.objects.exists()
+    # Bad relations are refused by line and field as the file is read.
+    bad = [dict(r) for r in records]
+    bad[0]["relations"] = [{"type": "agrees_with", "claim": stranger}, {"type": "repeats", "claim": "nope"}, "x"]
+    problems = refused(write_ndjson(tmp_path / "bad.ndjson", bad), "--user", editor.username)
+    assert "bad.ndjson:1: relations[0].type" in problems and "bad.ndjson:1: relations[1].claim" in problems
+    assert "bad.ndjson:1: relations[2]" in problems
+    # Listed from both sides (the export does), each relation is made once, in the stored direction.
+    out, _ = run_import(write_ndjson(tmp_path / "good.ndjson", records), "--user", editor.username)
+    assert "2 relations created" in out
+    first, second, taxes = (Claim.objects.get(uid=r["uid"]) for r in records)
+    assert set(ClaimRelation.objects.values_list("claim", "type", "related_claim")) == {
+        (second.pk, "repeats", first.pk), (first.pk, "contradicts", taxes.pk)}
+    out, _ = run_import(tmp_path / "good.ndjson", "--user", editor.username)  # again: nothing new
+    assert "relations created" not in out and ClaimRelation.objects.count() == 2
+
+
+def test_relations_in_csv_are_type_uid_pairs(rich, tmp_path):
+    import csv
+
+    rows = list(csv.DictReader(StringIO(export(tmp_path, "csv"))))
+    assert rows[1]["relations"] == f"repeats:{rich['first'].uid}"
+    record = interchange.csv_row_to_record(rows[0])
+    assert record["relations"] == [{"type": "repeated_by", "claim": str(rich["second"].uid)},
+                                   {"type": "contradicts", "claim": str(rich["taxes"].uid)}]
+    assert interchange.parse_claim(record).relations == [("repeated_by", rich["second"].uid),
+                                                         ("contradicts", rich["taxes"].uid)]
