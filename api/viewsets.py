@@ -236,8 +236,6 @@ class FactbaseViewSet(viewsets.ModelViewSet):
         """A ``DELETE``'s ``change_reason``: in a JSON body (as NetBox takes ``changelog_message``) or, for
         clients that send no body with a DELETE, as ``?change_reason=``; not both. Any other parameter or
         field is refused (400)."""
-        from api.filters import check_query_params
-
         check_query_params(request, {"change_reason": False})
         body = request.data if request.data not in (None, "") else {}
         serializer = self.delete_serializer_class(data=body)
@@ -293,12 +291,12 @@ class FactbaseViewSet(viewsets.ModelViewSet):
         """The record's fields (a claim's tags, span and status too) back as they were in version
         ``history_id``, through the update services: every rule applies (a quote must still be in its
         source's text; a claim's status goes back only for a user allowed to set it). A new version."""
-        serializer = self.revert_serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        history_id = serializer.validated_data["history_id"]
         with transaction.atomic():
-            instance = self.get_object(lock=True)
+            instance = self.get_object(lock=True)  # a deleted record: 404 (it is not brought back)
             check_if_match(request, etag_for(self.representation(instance)))
+            serializer = self.revert_serializer_class(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            history_id = serializer.validated_data["history_id"]
             try:
                 instance = services.record_revert(record=instance, history_id=history_id, user=request.user,
                                                   reason=serializer.validated_data.get("change_reason") or None)

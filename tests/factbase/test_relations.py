@@ -130,3 +130,17 @@ def test_every_service_takes_a_bounded_reason(claims, editor):
     count = a.history.count()
     services.claim_update(claim=a, data={"speaker_role": "Minister"}, user=editor, reason="again")
     assert a.history.count() == count
+
+
+def test_check_integrity_holds_relations_to_their_history(claims, editor):
+    from factbase.integrity import check_integrity
+
+    a, b, _ = claims
+    relation = services.claim_relation_create(claim=a, related_claim=b, type="repeats", user=editor)
+    services.claim_delete(claim=claims[2], user=editor)
+    [result] = check_integrity(["history"])
+    assert result.ok, result.examples
+    ClaimRelation.objects.filter(pk=relation.pk).update(type="corrects")  # behind the services' back
+    [result] = check_integrity(["history"])
+    assert f"claim relation #{relation.pk}: its latest version in the history is not the record as it is" in (
+        result.examples)
