@@ -67,8 +67,8 @@ def _check_reason(reason: str | None) -> None:
 
 def _save(instance: models.Model, *, user, reason: str | None = None, clean: bool = True) -> None:
     """Validate the whole row (fields, ``clean()``, constraints; ``clean=False``: the caller just did)
-    and save it with its author, and ``reason`` (the history record's reason for the change)."""
-    _check_reason(reason)
+    and save it with its author, and ``reason`` (the history record's reason for the change; the services
+    check the reason a user gives, ``_check_reason``, before they add to it)."""
     if clean:
         instance.full_clean()
     instance._history_user = _history_user(user)
@@ -97,6 +97,7 @@ def _apply(instance: models.Model, data: dict[str, Any]) -> None:
 
 
 def _create(model: type[models.Model], *, user, data: dict[str, Any], reason: str | None = None) -> models.Model:
+    _check_reason(reason)
     instance = model(**data)
     _save(instance, user=user, reason=reason)
     return instance
@@ -113,6 +114,7 @@ def _snapshot(instance: models.Model) -> dict[str, Any]:
 
 def _update(model: type[models.Model], instance: models.Model, *, user, data: dict[str, Any],
             reason: str | None = None) -> models.Model:
+    _check_reason(reason)
     current = model.objects.select_for_update().get(pk=instance.pk)
     before = _snapshot(current)
     _apply(current, data)
@@ -247,6 +249,7 @@ def source_update(*, source: Source, user=None, data: dict[str, Any], reason: st
     another source.) The claims whose span moved are saved with the reason in their history; the others
     are not written.
     """
+    _check_reason(reason)
     current = Source.objects.select_for_update().get(pk=source.pk)
     old_text = current.text
     before = _snapshot(current)
@@ -440,6 +443,7 @@ def claim_create(
     stored (``span_hint``, an offset, picks among several occurrences). A paraphrase may name the
     passage that reports it in ``span_exact``.
     """
+    _check_reason(reason)
     source = _locked_source(source)
     claim = _new_claim(
         speaker=speaker, text=text, source=source, kind=kind, speaker_role=speaker_role,
@@ -458,6 +462,7 @@ def claim_update(*, claim: Claim, user=None, data: dict[str, Any], reason: str |
     Changing what a verified claim says, who said it, in what role, or when, or which source reports
     it, sends it back to ``unverified``: the verification was of the old record.
     """
+    _check_reason(reason)
     data = dict(data)
     tags = _claim_tags(data.pop("tags", None))
     unknown = set(data) - {f.name for f in Claim._meta.get_fields()} - {"span_hint"}
@@ -507,6 +512,7 @@ def claim_set_status(*, claim: Claim, user, status: str, note: str = "", reason:
     """
     if not can_set_claim_status(user):
         raise PermissionDenied("Changing a claim's status needs the “verify claim” permission (the Editors group has it).")
+    _check_reason(reason)
     if status not in Claim.Status.values:
         raise ValidationError({"status": f"“{status}” is not a status. Choose one of: {', '.join(Claim.Status.values)}."})
     current = claim_for_update(claim.pk)
@@ -630,6 +636,7 @@ def review_update(*, review: Review, user=None, data: dict[str, Any], reason: st
 
 @transaction.atomic
 def review_delete(*, review: Review, user=None, reason: str | None = None) -> None:
+    _check_reason(reason)
     review._history_user = _history_user(user)
     if reason:
         review._change_reason = reason

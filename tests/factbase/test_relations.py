@@ -144,3 +144,13 @@ def test_check_integrity_holds_relations_to_their_history(claims, editor):
     [result] = check_integrity(["history"])
     assert f"claim relation #{relation.pk}: its latest version in the history is not the record as it is" in (
         result.examples)
+
+
+def test_a_reason_at_its_limit_may_be_added_to(claims, editor):
+    """The services add to a given reason (a claim sent back to unverified says why): only what the user
+    gave is held to the limit."""
+    a, *_ = claims
+    services.claim_set_status(claim=a, user=editor, status="verified", note="n" * 2000)  # "Status set to ...: n..."
+    services.claim_update(claim=a, data={"speaker_role": "Minister"}, user=editor, reason="r" * 2000)
+    record = a.history.first()
+    assert record.history_change_reason.startswith("r" * 2000) and "Back to unverified" in record.history_change_reason
