@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.validators import RegexValidator, validate_slug
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django_filters import rest_framework as filters
 from django_filters.widgets import QueryArrayWidget
 from rest_framework.exceptions import ValidationError
@@ -18,7 +18,7 @@ from api import selection
 from api.numbers import iso_date, parse_id
 from api.pagination import COUNT_PARAM, CURSOR_PARAM, ORDERING_PARAM, PAGE_SIZE_PARAM
 from factbase import selectors
-from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
+from factbase.models import Actor, Claim, ClaimRelation, Outlet, Review, Source, Tag
 from factbase.models.source import LANGUAGE_REGEX
 
 PAGINATION_PARAMS = (CURSOR_PARAM, PAGE_SIZE_PARAM, ORDERING_PARAM, COUNT_PARAM)
@@ -87,6 +87,19 @@ class TrueFalseFilter(filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+class IdField(forms.Field):
+    """One id, in the digits 0-9."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        pk = parse_id(str(value))
+        if pk is None:
+            raise forms.ValidationError("“%(value)s” is not an id (a whole number from 1, in the digits 0-9).",
+                                        code="invalid", params={"value": str(value).strip()[:30]})
+        return pk
+
+
 class IsoDateField(forms.DateField):
     """A date written ``YYYY-MM-DD`` in the digits 0-9 (ISO 8601), and nothing else: not "01/07/2022" (whose
     month is the reader's guess), nor another script's digits."""
@@ -104,6 +117,10 @@ class IsoDateField(forms.DateField):
 
 class IsoDateFilter(filters.DateFilter):
     field_class = IsoDateField
+
+
+class IdFilter(filters.Filter):
+    field_class = IdField
 
 
 class MultipleIdFilter(filters.Filter):
@@ -168,6 +185,11 @@ class ClaimFilterSet(FilterSet):
     has_date = TrueFalseFilter(method="filter_has_date",
                                help_text="true: claims with a date (`stated_on`); false: undated claims.")
     has_tag = TrueFalseFilter(method="filter_has_tag", help_text="true: claims with a tag; false: claims without any.")
+    related_to = IdFilter(
+        method="filter_related_to",
+        help_text="A claim's id: the claims related to it (GET /claim-relations/), whichever side of the relation "
+                  "they are on.",
+    )
     q = filters.CharFilter(
         method="filter_q", max_length=500,
         help_text=(
@@ -182,7 +204,7 @@ class ClaimFilterSet(FilterSet):
         "speaker": [1], "speaker_name": "tokayev", "outlet": [1], "source": [1], "status": ["unverified"],
         "kind": "direct_quote", "tag": ["kazakhstan-unrest-2022"], "language": "en",
         "has_outlet": False, "has_date": True, "has_tag": True,
-        "stated_after": "2022-01-01", "stated_before": "2022-01-31", "q": "deadly force",
+        "stated_after": "2022-01-01", "stated_before": "2022-01-31", "q": "deadly force", "related_to": 1,
     }
 
     class Meta:
@@ -208,6 +230,8 @@ class ClaimFilterSet(FilterSet):
     def filter_has_tag(self, queryset, name, value):
         tagged = Exists(Claim.tags.through.objects.filter(claim_id=OuterRef("pk")))
         return queryset.filter(tagged if value else ~tagged)
+    def filter_related_to(self, queryset, name, value):
+        return selectors.claims_related_to(queryset, value)
 
 
 class ActorFilterSet(FilterSet):
@@ -277,6 +301,23 @@ class ReviewFilterSet(FilterSet):
     class Meta:
         model = Review
         fields = []
+
+
+class ClaimRelationFilterSet(FilterSet):
+    claim = MultipleIdFilter(method="filter_claim",
+                             help_text="A claim's id: its relations, whichever side it is on (repeatable).")
+    type = filters.MultipleChoiceFilter(choices=ClaimRelation.Type.choices, distinct=False,
+                                        help_text="The relation's type, as stored (repeatable).")
+    examples = {"claim": [1], "type": ["same_statement"]}
+
+    class Meta:
+        model = ClaimRelation
+        fields = []
+
+    def filter_claim(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(Q(claim_id__in=value) | Q(related_claim_id__in=value))
 
 
 class TagFilterSet(FilterSet):

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from api.renderers import CSVTable, JSONLDRenderer
-from factbase import interchange
+from factbase import interchange, selectors
 from factbase.models import Review
 
 SCHEMA_ORG = interchange.SCHEMA_ORG
@@ -68,8 +68,12 @@ class ClaimCSVMixin:
     def csv_table(self, rows) -> CSVTable:
         selection = self.field_selection()
         with_tags = selection is None or "tags" in selection
+        with_relations = selection is None or "relations" in selection
+        relations = selectors.claim_relation_uids([claim.pk for claim in rows],
+                                                  using=rows[0]._state.db if rows else None) if with_relations else {}
         records = [
-            interchange.claim_record(claim, reviews=(), tags=sorted(claim.tags.all(), key=lambda tag: (tag.slug, tag.pk))
+            interchange.claim_record(claim, reviews=(), relations=relations.get(claim.pk, ()),
+                                     tags=sorted(claim.tags.all(), key=lambda tag: (tag.slug, tag.pk))
                                      if with_tags else ())
             for claim in rows
         ]

@@ -21,6 +21,12 @@ class ModelPermissionsOrReadOnly(permissions.DjangoModelPermissionsOrAnonReadOnl
         return super().has_permission(request, view)
 
 
+class CanChangeRecord(ModelPermissionsOrReadOnly):
+    """A write that changes a record though it is a POST (``revert/``): the model's *change* permission."""
+
+    perms_map = {**ModelPermissionsOrReadOnly.perms_map, "POST": ["%(app_label)s.change_%(model_name)s"]}
+
+
 class CanSetClaimStatus(permissions.BasePermission):
     """Verifying, disputing or rejecting a claim needs the ``verify_claim`` permission."""
 

@@ -134,7 +134,7 @@ LINK_HEADER = {"schema": {"type": "string"},
                "example": '<http://127.0.0.1:8000/api/v1/claims/?cursor=eyJvIjoiLXN0YXRlZF9vbiJ9>; rel="next"'}
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-IF_MATCH_ACTIONS = ("update", "partial_update", "destroy", "set_status")
+IF_MATCH_ACTIONS = ("update", "partial_update", "destroy", "set_status", "revert")
 
 ACTION_TEXT = {
     # action: (summary, description); {one} / {many} are the resource's names.
@@ -150,6 +150,14 @@ ACTION_TEXT = {
                                                  "With `If-Match`, the change is refused (412) if the {one} changed since it was read."),
     "destroy": ("Delete a {one}", "Delete a {one}. Needs the *delete* permission. Refused with 409 while other "
                                   "records point to it. With `If-Match`, refused (412) if it changed since it was read."),
+    "revert": ("Revert a {one} to a version", "Put the {one}'s fields back as they were in one of its versions "
+               "(`history_id`, from its /history/), as a new version whose reason is `change_reason` or \"Reverted "
+               "to version N\". The change goes through the same rules as any update, so it is refused (400, saying "
+               "why, nothing changed) when they refuse it: a claim's quote that is no longer in its source's text, a "
+               "related record deleted since, a relation that would duplicate another. A claim's tags come back "
+               "too, and its curation status, which needs the *verify claim* permission (else 403). Needs the "
+               "*change* permission. A version of another record is a 400 naming `history_id`; a deleted {one} is a "
+               "404. With `If-Match`, refused (412) if the {one} changed since it was read."),
     "history": ("Read a {one}'s history", "Every recorded change of a {one}, newest first: when, by whom, why, and "
                                           "which fields changed from what to what (related records and tags as ids). "
                                           "Anyone may read a {one}'s history while it exists. A deleted {one}'s "
@@ -160,6 +168,23 @@ ACTION_TEXT = {
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def get_request_serializer(self):
+        if self._action() == "revert":
+            return self.view.revert_serializer_class
+        return super().get_request_serializer()
+
+    def get_response_serializers(self):
+        if self._action() == "revert":
+            return self.view.serializer_class
+        return super().get_response_serializers()
+
+    def get_examples(self):
+        examples = list(super().get_examples())
+        if self._action() == "revert":
+            examples.append(OpenApiExample("Revert", value={"history_id": 12, "change_reason": "Undo an edit that "
+                                                            "misquoted the speaker."}, request_only=True))
+        return examples
+
     def _is_list_view(self, serializer=None):
         if getattr(self.view, "action", None) == "history":
             return True  # a paged list of versions, though its path names one record
@@ -241,6 +266,13 @@ class AutoSchema(SpectacularAutoSchema):
             ))
         if action in ("list", "retrieve") and hasattr(self.view, "field_selection"):
             parameters += self._selection_parameters(action)
+        if action == "destroy":
+            parameters.append(OpenApiParameter(
+                "change_reason", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False,
+                description="Why the record is deleted, kept in its history (at most 2,000 characters). It may "
+                            "instead be sent in a JSON body, `{\"change_reason\": \"...\"}`; not both.",
+                examples=[OpenApiExample("A reason", value="Duplicate of another record")],
+            ))
         if action in IF_MATCH_ACTIONS:
             parameters.append(OpenApiParameter(
                 "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
@@ -315,7 +347,7 @@ class AutoSchema(SpectacularAutoSchema):
             responses.setdefault("200", {}).setdefault("headers", {})["ETag"] = ETAG_HEADER
             responses["304"] = {"description": "Not modified: the copy named by If-None-Match is current.",
                                 "headers": {"ETag": ETAG_HEADER}}
-        elif action in ("update", "partial_update", "set_status"):
+        elif action in ("update", "partial_update", "set_status", "revert"):
             responses.setdefault("200", {}).setdefault("headers", {})["ETag"] = ETAG_HEADER
         elif action == "create":
             headers = responses.setdefault("201", {}).setdefault("headers", {})
@@ -347,7 +379,7 @@ class FilterExtension(DjangoFilterExtension):
     priority = 1
 
     def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
-        from api.filters import AllTagsFilter, MultipleIdFilter
+        from api.filters import AllTagsFilter, IdFilter, MultipleIdFilter
 
         if isinstance(filter_field, AllTagsFilter):
             parameters = [{
@@ -355,6 +387,12 @@ class FilterExtension(DjangoFilterExtension):
                 "description": filter_field.extra.get("help_text", ""),
                 "schema": build_array_type({"type": "string", "pattern": r"^[-a-zA-Z0-9_]+$", "maxLength": 100}),
                 "style": "form", "explode": True,
+            }]
+        elif isinstance(filter_field, IdFilter):
+            parameters = [{
+                "in": "query", "name": field_name, "required": False,
+                "description": filter_field.extra.get("help_text", ""),
+                "schema": {"type": "integer", "minimum": 1},
             }]
         elif isinstance(filter_field, MultipleIdFilter):
             parameters = [{

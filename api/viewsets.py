@@ -11,6 +11,10 @@ A resource's viewset only names its selector, filterset, serializer and service 
   ``If-None-Match``, 412 for a stale ``If-Match`` on ``PUT``, ``PATCH`` and ``DELETE``;
 - serves ``GET <resource>/{id}/history/``: every recorded change, who made it and what it changed (a
   deleted record's only to users with the model's *view* permission);
+- takes ``change_reason`` with every write (a body field; for ``DELETE`` a JSON body or
+  ``?change_reason=``), given to the service as the history record's ``reason``;
+- serves ``POST <resource>/{id}/revert/``: the record's fields back as they were in one of its versions,
+  through ``services.record_revert`` (the update services, every rule applying), a new version;
 - renders lists and records as CSV too (``?format=csv`` or ``Accept: text/csv``): a list as its page
   (the next page in the ``Link`` header), in the columns ``csv_table`` gives; an error stays JSON;
 - gives only the fields a read asks for (``?fields=``/``?omit=``, ``api.selection``), and asks the selector
@@ -34,6 +38,7 @@ from api.conditional import check_if_match, etag_for, not_modified
 from api.exceptions import validation_error_from_django
 from api.filters import allowed_params, check_query_params
 from api.numbers import MAX_BIGINT, whole_number
+from api.permissions import CanChangeRecord
 from api.renderers import CSVRenderer, CSVTable, flat_table
 from api.selection import parse_selection, selection_asked
 from factbase import selectors, services
@@ -50,6 +55,9 @@ class FactbaseViewSet(viewsets.ModelViewSet):
     ordering_description: str = ""
     #: the serializer of one version of a record in ``history/`` (the API version's)
     history_serializer_class = None
+    #: the body of ``revert/`` and of a ``DELETE`` (``change_reason``) (the API version's)
+    revert_serializer_class = None
+    delete_serializer_class = None
     #: the serializer of a record in a list, when it differs from ``serializer_class``
     list_serializer_class = None
     #: reads a list's page, or one record, straight into the serializer's representation (see
@@ -104,6 +112,8 @@ class FactbaseViewSet(viewsets.ModelViewSet):
         action = getattr(self, "action", None)
         if action == "history":
             return self.history_serializer_class
+        if action == "revert":
+            return self.serializer_class
         if action == "list" and self.list_serializer_class is not None:
             return self.list_serializer_class
         return self.serializer_class
@@ -237,18 +247,47 @@ class FactbaseViewSet(viewsets.ModelViewSet):
             raise validation_error_from_django(exc, self.field_names(serializer)) from None
 
     def service_data(self, serializer) -> dict:
-        return dict(serializer.validated_data)
+        data = dict(serializer.validated_data)
+        data.pop("change_reason", None)
+        return data
+
+    @staticmethod
+    def change_reason(serializer) -> str | None:
+        return serializer.validated_data.get("change_reason") or None
 
     def perform_create(self, serializer):
-        serializer.instance = self.call_service(serializer, "create", **self.service_data(serializer))
+        serializer.instance = self.call_service(serializer, "create", **self.service_data(serializer),
+                                                reason=self.change_reason(serializer))
 
     def perform_update(self, serializer):
         serializer.instance = self.call_service(
-            serializer, "update", **{self.service_prefix: serializer.instance}, data=self.service_data(serializer)
+            serializer, "update", **{self.service_prefix: serializer.instance}, data=self.service_data(serializer),
+            reason=self.change_reason(serializer),
         )
 
-    def perform_destroy(self, instance):
-        self.service("delete")(**{self.service_prefix: instance}, user=self.request.user)
+    def perform_destroy(self, instance, reason: str | None = None):
+        try:
+            self.service("delete")(**{self.service_prefix: instance}, user=self.request.user, reason=reason)
+        except DjangoValidationError as exc:
+            raise validation_error_from_django(exc) from None
+
+    def delete_reason(self, request) -> str | None:
+        """A ``DELETE``'s ``change_reason``: in a JSON body (as NetBox takes ``changelog_message``) or, for
+        clients that send no body with a DELETE, as ``?change_reason=``; not both. Any other parameter or
+        field is refused (400)."""
+        check_query_params(request, {"change_reason": False})
+        body = request.data if request.data not in (None, "") else {}
+        serializer = self.delete_serializer_class(data=body)
+        serializer.is_valid(raise_exception=True)
+        in_body = serializer.validated_data.get("change_reason")
+        in_query = request.query_params.get("change_reason")
+        if in_body is not None and in_query is not None:
+            raise ValidationError({"change_reason": ["Give the reason once: in the body or in the query, not both."]})
+        if in_query is not None:
+            query = self.delete_serializer_class(data={"change_reason": in_query})
+            query.is_valid(raise_exception=True)
+            in_body = query.validated_data.get("change_reason")
+        return in_body or None
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -280,8 +319,30 @@ class FactbaseViewSet(viewsets.ModelViewSet):
         with transaction.atomic():
             instance = self.get_object(lock=True)
             check_if_match(request, etag_for(self.representation(instance)))
-            self.perform_destroy(instance)
+            self.perform_destroy(instance, reason=self.delete_reason(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    # --- revert ------------------------------------------------------------------------------------
+
+    @action(detail=True, methods=["post"], filterset_class=None, filter_backends=[], pagination_class=None,
+            permission_classes=[CanChangeRecord])
+    def revert(self, request, *args, **kwargs):
+        """The record's fields (a claim's tags, span and status too) back as they were in version
+        ``history_id``, through the update services: every rule applies (a quote must still be in its
+        source's text; a claim's status goes back only for a user allowed to set it). A new version."""
+        with transaction.atomic():
+            instance = self.get_object(lock=True)  # a deleted record: 404 (it is not brought back)
+            check_if_match(request, etag_for(self.representation(instance)))
+            serializer = self.revert_serializer_class(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            history_id = serializer.validated_data["history_id"]
+            try:
+                instance = services.record_revert(record=instance, history_id=history_id, user=request.user,
+                                                  reason=serializer.validated_data.get("change_reason") or None)
+            except DjangoValidationError as exc:
+                raise validation_error_from_django(exc, self.field_names(self.get_serializer())) from None
+        data = self.representation(self.reload(instance))
+        return Response(data, headers={"ETag": etag_for(data)})
 
     # --- history -----------------------------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 """Curation: the Django admin for editors.
 
 Every write goes through ``factbase.services`` (creates, updates, status changes, deletes, and the
-reviews edited inline on a claim), so a record entered here obeys the same rules as one entered
-through the API. Every admin is a ``SimpleHistoryAdmin``: each record's history (who changed what,
+reviews and relations to other claims edited inline on a claim), so a record entered here obeys the
+same rules as one entered through the API. Every change form has a "Reason for this change" field,
+kept in the record's history (as the API's ``change_reason``). Every admin is a ``SimpleHistoryAdmin``: each record's history (who changed what,
 and which fields) is one click away.
 
 When a service refuses a change (``ValidationError`` by field, ``PermissionDenied``), the admin
@@ -19,7 +20,7 @@ from contextlib import contextmanager
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
-from django.contrib.admin.utils import lookup_spawns_duplicates
+from django.contrib.admin.utils import flatten, lookup_spawns_duplicates
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, models, router, transaction
@@ -27,13 +28,14 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator, smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from factbase import selectors, services
-from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
+from factbase.models import Actor, Claim, ClaimRelation, Outlet, Review, Source, Tag
+from factbase.models.limits import CHANGE_REASON_MAX_LENGTH
 
 admin.site.site_header = "Factbase curation"
 admin.site.site_title = "Factbase curation"
@@ -44,6 +46,17 @@ SOURCE_CONTEXT_CHARS = 300
 
 
 # --- form pieces ---------------------------------------------------------------------------------
+
+CHANGE_REASON = "change_reason"
+
+
+def _change_reason_field():
+    return forms.CharField(
+        label="Reason for this change", required=False, max_length=CHANGE_REASON_MAX_LENGTH, strip=True,
+        widget=forms.TextInput(attrs={"class": "vTextField factbase-wide"}),
+        help_text="Optional: why you make this change. It is kept in the record's history.",
+    )
+
 
 class LinesField(forms.Field):
     """A list of names edited as text, one name a line; blank lines are ignored.
@@ -74,7 +87,8 @@ class LinesField(forms.Field):
 
 
 class ServiceModelForm(forms.ModelForm):
-    """A model form that can carry the errors a service raised when this same data was saved.
+    """A model form that can carry the errors a service raised when this same data was saved, and a reason
+    for the change (``change_reason``, not a model field: the service keeps it in the history).
 
     ``service_refusal`` is set on the per-request form class (``get_form``/``get_formset`` make a new
     class for every request) when the first attempt to save was refused; the form then reports the
@@ -82,6 +96,12 @@ class ServiceModelForm(forms.ModelForm):
     """
 
     service_refusal = None
+    change_reason = _change_reason_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "change_reason" in self.fields:
+            self.fields["change_reason"].initial = ""  # a reason is for one change: never carried over
 
     def full_clean(self):
         super().full_clean()
@@ -171,7 +191,10 @@ def _count_of(model, field):
 
 
 # Which service family saves the records of each inline model.
-INLINE_SERVICES = {Review: "review"}
+INLINE_SERVICES = {Review: "review", ClaimRelation: "claim_relation"}
+
+def _reason(form) -> str | None:
+    return (getattr(form, "cleaned_data", None) or {}).get(CHANGE_REASON) or None
 
 
 class DeferringChangeList(ChangeList):
@@ -196,6 +219,18 @@ class ServiceModelAdmin(SimpleHistoryAdmin):
 
     def get_changelist(self, request, **kwargs):
         return DeferringChangeList
+
+    def get_fieldsets(self, request, obj=None):
+        """The admin's fields, then "Reason for this change" (a form field, not the model's)."""
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if not any(CHANGE_REASON in flatten(options.get("fields", ())) for _, options in fieldsets):
+            fieldsets.append((None, {"fields": [CHANGE_REASON]}))
+        return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.service_refusal = getattr(request, "_factbase_refusal", None)
+        return form
 
     def _service(self, action):
         return getattr(services, f"{self.service_name}_{action}")
@@ -237,7 +272,7 @@ class ServiceModelAdmin(SimpleHistoryAdmin):
         it is now: the form there starts from the old version, not from the current record.
         """
         if not getattr(request, "_factbase_revert", False):
-            return list(form.changed_data)
+            return [name for name in form.changed_data if name != CHANGE_REASON]
         current = type(obj)._default_manager.get(pk=obj.pk)
         changed = []
         for name, value in form.cleaned_data.items():
@@ -262,9 +297,11 @@ class ServiceModelAdmin(SimpleHistoryAdmin):
                 data = {name: form.cleaned_data[name] for name in self.changed_fields(request, form, obj)}
                 saved = obj
                 if data:
-                    saved = self._service("update")(**{self.service_name: obj}, user=request.user, data=data)
+                    saved = self._service("update")(**{self.service_name: obj}, user=request.user, data=data,
+                                                    reason=_reason(form))
             else:
-                saved = self._service("create")(user=request.user, **_model_data(form, self.model))
+                saved = self._service("create")(user=request.user, reason=_reason(form),
+                                                **_model_data(form, self.model))
         _copy_into(obj, saved)
         # Many-to-many fields went through the service too; the admin must not save them again.
         form.save_m2m = lambda: None
@@ -284,26 +321,22 @@ class ServiceModelAdmin(SimpleHistoryAdmin):
         formset.save(commit=False)
         form_of = {id(f.instance): f for f in formset.forms}
         fk_name = formset.fk.name
+        reason = _reason(form)  # the claim's reason, for what its inlines change too
         for obj in formset.deleted_objects:
             with _refusals_as_form_errors(form_of[id(obj)].prefix):
-                delete(**{name: obj}, user=request.user)
+                delete(**{name: obj}, user=request.user, reason=reason)
         for obj, changed in formset.changed_objects:
             row = form_of[id(obj)]
             fields = _model_data(row, formset.model, skip={fk_name})
             data = {f: fields[f] for f in changed if f in fields}
             if data:
                 with _refusals_as_form_errors(row.prefix):
-                    _copy_into(obj, update(**{name: obj}, user=request.user, data=data))
+                    _copy_into(obj, update(**{name: obj}, user=request.user, data=data, reason=reason))
         for obj in formset.new_objects:
             row = form_of[id(obj)]
             data = _model_data(row, formset.model, skip={fk_name})
             with _refusals_as_form_errors(row.prefix):
-                _copy_into(obj, create(user=request.user, **data, **{fk_name: formset.instance}))
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        form.service_refusal = getattr(request, "_factbase_refusal", None)
-        return form
+                _copy_into(obj, create(user=request.user, reason=reason, **data, **{fk_name: formset.instance}))
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -386,10 +419,16 @@ class ServiceModelAdmin(SimpleHistoryAdmin):
             return None
 
 
+class ServiceInlineForm(ServiceModelForm):
+    """An inline row: the reason is the page's (its main form's), not one a row."""
+
+    change_reason = None
+
+
 class ServiceInline:
     """An inline whose forms can show the errors of the services that save them."""
 
-    form = ServiceModelForm
+    form = ServiceInlineForm
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -513,6 +552,22 @@ class SourceAdmin(ServiceModelAdmin):
         return obj.claim_count
 
 
+# --- relations between claims ---------------------------------------------------------------------
+
+class ClaimRelationInline(ServiceInline, admin.TabularInline):
+    """This claim's relations to other claims, as this claim states them ("this claim <type> the other");
+    a relation another claim states to this one is listed on the page above and edited on that claim's
+    page."""
+
+    model = ClaimRelation
+    fk_name = "claim"
+    extra = 0
+    autocomplete_fields = ["related_claim"]
+    fields = ["type", "related_claim"]
+    verbose_name = "relation to another claim"
+    verbose_name_plural = "relations to other claims (this claim … the other)"
+
+
 # --- reviews -------------------------------------------------------------------------------------
 
 class ReviewInline(ServiceInline, admin.StackedInline):
@@ -569,12 +624,13 @@ class ClaimAdmin(ServiceModelAdmin):
     date_hierarchy = "stated_on"
     autocomplete_fields = ["speaker", "outlet", "source", "tags"]
     show_full_result_count = False
-    inlines = [ReviewInline]
+    inlines = [ReviewInline, ClaimRelationInline]
     actions = ["delete_selected", "mark_verified", "mark_disputed", "mark_rejected"]
     fieldsets = [
         (None, {"fields": ["speaker", "speaker_role", "kind", "text", ("stated_on", "stated_on_precision"),
                            "outlet", "source", "tags"]}),
         ("Where it is in the source", {"fields": ["source_context", "span_exact", ("span_start", "span_end")]}),
+        ("Related claims", {"fields": ["relations_seen_here"]}),
         ("Attribution status", {
             "fields": ["status", "status_note", ("verified_by", "verified_at"),
                        ("status_changed_by", "status_changed_at")],
@@ -596,7 +652,7 @@ class ClaimAdmin(ServiceModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = ["source_context", "span_start", "span_end", "verified_by", "verified_at", "status_changed_by",
-                    "status_changed_at"]
+                    "status_changed_at", "relations_seen_here"]
         # A new claim is unverified; only users who may verify claims change the status afterwards.
         if obj is None or not services.can_set_claim_status(request.user):
             readonly += list(self.STATUS_FIELDS)
@@ -617,6 +673,20 @@ class ClaimAdmin(ServiceModelAdmin):
         if obj.stated_on_precision == Claim.Precision.MONTH:
             return f"{obj.stated_on:%Y-%m} (month)"
         return obj.stated_on.isoformat()
+
+    @admin.display(description="Relations")
+    def relations_seen_here(self, obj):
+        """Every relation of the claim, from both sides, as the API's ``relations`` shows them, each linked."""
+        if obj is None or obj.pk is None:
+            return "Shown once the claim is saved."
+        relations = selectors.claim_relations([obj.pk]).get(obj.pk, [])
+        if not relations:
+            return "None. Add one below (“Relations to other claims”)."
+        items = format_html_join("", '<li>{} <a href="{}">#{}: {}</a></li>', (
+            (relation_type.replace("_", " "), reverse("admin:factbase_claim_change", args=[pk]), pk,
+             Truncator(text).chars(90))
+            for relation_type, pk, text, _ in relations))
+        return format_html('<ul class="factbase-relations">{}</ul>', items)
 
     @admin.display(description="Source text")
     def source_context(self, obj):
@@ -652,20 +722,23 @@ class ClaimAdmin(ServiceModelAdmin):
     def save_model(self, request, obj, form, change):
         user = request.user
         with _refusals_as_form_errors():
+            reason = _reason(form)
             if not change:
-                saved = services.claim_create(user=user, **_model_data(form, Claim, skip=self.STATUS_FIELDS))
+                saved = services.claim_create(user=user, reason=reason,
+                                              **_model_data(form, Claim, skip=self.STATUS_FIELDS))
             else:
                 changed = self.changed_fields(request, form, obj)
                 data = {f: form.cleaned_data[f] for f in changed if f not in self.STATUS_FIELDS}
                 saved = obj
                 if data:
                     # The service sends a verified claim back to unverified when its attribution changes.
-                    saved = services.claim_update(claim=obj, user=user, data=data)
+                    saved = services.claim_update(claim=obj, user=user, data=data, reason=reason)
                 if set(changed) & set(self.STATUS_FIELDS):
                     # The note explains this change; an old note left in the field does not.
                     note = form.cleaned_data.get("status_note", "") if "status_note" in changed else ""
                     saved = services.claim_set_status(
-                        claim=saved, user=user, status=form.cleaned_data.get("status", saved.status), note=note)
+                        claim=saved, user=user, status=form.cleaned_data.get("status", saved.status), note=note,
+                        reason=reason)
         _copy_into(obj, saved)
         form.save_m2m = lambda: None
 

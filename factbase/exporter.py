@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from factbase import interchange
+from factbase import interchange, selectors
 from factbase.models import Claim, Review, Source, Tag
 
 BATCH_SIZE = 2000
@@ -49,8 +49,9 @@ def claims_for_export(queryset: QuerySet[Claim] | None = None) -> QuerySet[Claim
 
 
 def iter_claims(queryset: QuerySet[Claim], *, batch_size: int = BATCH_SIZE):
-    """The claims of ``queryset`` by id, in batches of ``(claims, tags, reviews)``: ``tags`` and
-    ``reviews`` map a claim's id to its tags (by slug) and reviews (by id). Four queries a batch.
+    """The claims of ``queryset`` by id, in batches of ``(claims, tags, reviews, relations)``: ``tags``,
+    ``reviews`` and ``relations`` map a claim's id to its tags (by slug), reviews (by id) and relations
+    (``selectors.claim_relation_uids``). Five queries a batch.
 
     (Django's ``prefetch_related`` would clone a queryset for every claim of every batch; at a
     million claims that is most of the time.)
@@ -78,7 +79,8 @@ def iter_claims(queryset: QuerySet[Claim], *, batch_size: int = BATCH_SIZE):
         for review in (Review.objects.filter(claim_id__in=ids).select_related("reviewer", "source", "source__outlet")
                        .only(*REVIEW_COLUMNS).order_by("id")):
             reviews[review.claim_id].append(review)
-        yield claims, tags, reviews
+        relations = selectors.claim_relation_uids(ids)
+        yield claims, tags, reviews, relations
         last = claims[-1].pk
 
 
@@ -86,7 +88,7 @@ def iter_records(queryset: QuerySet[Claim], *, batch_size: int = BATCH_SIZE, wit
     """Each claim as a record (a dict). With ``with_texts``, a source's text comes with the first
     record that names the source (as the claim's source or a review's)."""
     written: set[int] = set()
-    for claims, tags, reviews in iter_claims(queryset, batch_size=batch_size):
+    for claims, tags, reviews, relations in iter_claims(queryset, batch_size=batch_size):
         texts: dict[int, str] = {}
         if with_texts:
             wanted = {claim.source_id for claim in claims}
@@ -102,7 +104,7 @@ def iter_records(queryset: QuerySet[Claim], *, batch_size: int = BATCH_SIZE, wit
                     given[source_id] = texts[source_id]
                     written.add(source_id)
             yield interchange.claim_record(claim, tags=tags.get(claim.pk, ()), reviews=claim_reviews,
-                                           source_texts=given)
+                                           relations=relations.get(claim.pk, ()), source_texts=given)
 
 
 def export_chunks(queryset: QuerySet[Claim], fmt: str, *, batch_size: int = BATCH_SIZE) -> Iterator[bytes]:

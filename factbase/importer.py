@@ -12,7 +12,10 @@
    source, speaker and text, when both the source and the speaker were already in the database;
 5. creates the new claims with ``services.claim_create_many`` (each validated as ``claim_create``
    validates one: its date and precision, its quote found in the source's text), updates the changed
-   ones with ``claim_update`` and ``claim_set_status``, and creates or updates their reviews.
+   ones with ``claim_update`` and ``claim_set_status``, and creates or updates their reviews;
+6. once every record is in, creates the relations between claims that the records list and the
+   database lacks (``claim_relation_create``), each other claim found by its ``uid`` among the claims of
+   the files or of the database (one that is in neither is a problem of the record's line).
 
 On PostgreSQL, an import of many records that will at least double the claims table loads it without
 its secondary indexes and foreign keys, made again at the end (``_loading_tables``); large batches of
@@ -56,7 +59,8 @@ from simple_history.signals import pre_create_historical_record
 from factbase import bulk, interchange, provenance, services
 from factbase.interchange import ActorRef, ClaimRecord, OutletRef, Problem, RecordError, SourceRef, TagRef
 from factbase.interrupts import HeldInterrupts
-from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
+from factbase.models import Actor, Claim, ClaimRelation, Outlet, Review, Source, Tag
+from factbase.models.relation import INVERSE, SYMMETRIC_TYPES
 from factbase.models.limits import SOURCE_TEXT_MAX_LENGTH
 
 CHUNK_SIZE = 5000
@@ -210,6 +214,8 @@ class Importer:
         self.tags: dict[str, Entry] = {}
         self.bound: dict[tuple, Entry] = {}  # (model, pk) -> the entry bound to that record
         self.claimed: set[int] = set()  # ids of the claims that a record of the files has matched or made
+        # (input, line, claim, [(type, uid)]) of the records that list relations, written after every claim
+        self.pending_relations: list[tuple[Input, int, Claim, list]] = []
         self._touched: list[Entry] = []  # the entries that the chunk being imported names
 
     # --- the whole run ---------------------------------------------------------------------------
@@ -243,6 +249,7 @@ class Importer:
                         self._process(chunk)
                         if self.progress:
                             self.progress(len(chunk))
+                    self._write_relations()
                 rollback = self.dry_run or (self.report.problems and not self.skip_invalid)
                 if rollback:
                     transaction.set_rollback(True)  # and with it, the indexes dropped are back
@@ -803,6 +810,8 @@ class Importer:
             self.claimed.add(claim.pk)
             self.report.stats["claims created"] += 1
             reviews_for.append((source, record, claim, []))
+            if record.relations:
+                self.pending_relations.append((source, record.line, claim, record.relations))
 
         existing_reviews = defaultdict(list)
         ids = [claim.pk for _, record, claim, _ in updates if record.reviews is not None]
@@ -819,6 +828,8 @@ class Importer:
             claim = self._update_claim(source, record, claim, values, tags_now[claim.pk])
             if claim is not None:
                 reviews_for.append((source, record, claim, existing_reviews.get(claim.pk, [])))
+                if record.relations:
+                    self.pending_relations.append((source, record.line, claim, record.relations))
         self._write_reviews(reviews_for)
 
     def _tags(self, record: ClaimRecord):
@@ -924,6 +935,50 @@ class Importer:
                 self._refuse(source, line, _messages(errors[i], REVIEW_FIELDS, prefix=path))
             else:
                 self.report.stats["reviews created"] += 1
+
+    def _write_relations(self) -> None:
+        """The relations the records list (``pending_relations``), each made unless the database has it: the
+        other claim found by its uid, a directed type read from the claim it points at turned around."""
+        pending, self.pending_relations = self.pending_relations, []
+        if not pending:
+            return
+        stored_type = {inverse: relation_type for relation_type, inverse in INVERSE.items()}
+        uids = sorted({uid for *_, relations in pending for _, uid in relations}, key=str)
+        by_uid = {claim.uid: claim for claim in selectors_claims_by_uid(uids)}
+        involved = sorted({claim.pk for _, _, claim, _ in pending} | {claim.pk for claim in by_uid.values()})
+        existing = set()
+        for batch in self._in_batches(involved):
+            rows = ClaimRelation.objects.filter(claim_id__in=batch).values_list("claim_id", "related_claim_id", "type")
+            existing.update(_relation_key(*row) for row in rows)
+        for source, line, claim, relations in pending:
+            for i, (shown, uid) in enumerate(relations):
+                other = by_uid.get(uid)
+                if other is None:
+                    self._refuse(source, line, [(f"relations[{i}].claim", f"No claim has the uid {uid}: neither in the "
+                                                                           f"files nor in the database.")])
+                    continue
+                if shown in stored_type:
+                    first, second, relation_type = other, claim, stored_type[shown]
+                else:
+                    first, second, relation_type = claim, other, shown
+                key = _relation_key(first.pk, second.pk, relation_type)
+                if key in existing:
+                    continue
+                try:
+                    services.claim_relation_create(claim=first, related_claim=second, type=relation_type, user=self.user,
+                                                   reason=self.reason or None)
+                except ValidationError as exc:
+                    self._refuse(source, line, _messages(exc, {}, prefix=f"relations[{i}]"))
+                    continue
+                existing.add(key)
+                self.report.stats["relations created"] += 1
+
+
+def _relation_key(claim_id: int, related_id: int, relation_type: str) -> tuple:
+    """A relation as it is stored once: a symmetric one whichever way round."""
+    if relation_type in SYMMETRIC_TYPES:
+        claim_id, related_id = sorted((claim_id, related_id))
+    return (claim_id, related_id, relation_type)
 
 
 def selectors_claims_by_uid(uids: list) -> Iterator[Claim]:

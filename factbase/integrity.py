@@ -26,10 +26,10 @@ from django.db import connection
 from django.db.models import F, Q
 from django.db.models.functions import Length, Substr
 
-from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
+from factbase.models import Actor, Claim, ClaimRelation, Outlet, Review, Source, Tag
 from factbase.models.base import FoldedNamesField
 
-HISTORY_MODELS = (Actor, Outlet, Tag, Source, Claim, Review)
+HISTORY_MODELS = (Actor, Outlet, Tag, Source, Claim, Review, ClaimRelation)
 
 
 @dataclass

@@ -23,7 +23,8 @@ An example (one line of an NDJSON file; spread out here)::
      "span": {"start": 4012, "end": 4068, "exact": "I think the question is, did Tokayev not trust the army?"},
      "status": "unverified", "status_note": "",
      "tags": [{"slug": "kazakhstan-unrest-2022", "name": "Kazakhstan unrest, January 2022", "description": "..."}],
-     "reviews": []}
+     "reviews": [],
+     "relations": [{"type": "responded_to_by", "claim": "6a1c2e4f-0b3d-4e5f-8a7b-9c0d1e2f3a4b"}]}
 
 What a key *absent* from a related record means differs from an empty value: absent is "not said
 here" (the record in the database keeps what it has), empty is "empty". So a source's long ``text``
@@ -33,6 +34,13 @@ that say different things of the same related record are refused.
 
 On a claim, an absent ``status`` leaves the status as it is (a new claim is unverified); absent
 ``tags`` or ``reviews`` leave those as they are; the claim's other fields take their defaults.
+
+A claim's ``relations`` to other claims name each other claim by its ``uid`` (in the file or already in
+the database), with the type as this claim sees it, as the API's ``relations`` give it: a directed type
+seen from the claim it points at reads as its inverse (``responded_to_by``: the other claim responds to
+this one). An export lists a relation with both its claims; an import creates the relations a record
+lists that the database does not have yet (listed twice, from both sides, it is made once) and removes
+none. In CSV, the ``relations`` column lists ``type:uid`` pairs, joined with ``|``.
 
 Import-only conveniences, never written by an export: ``stated`` (the date as the source words it,
 "Friday", "in March 2019", resolved against the source's publication date), ``passage`` (for a
@@ -81,6 +89,11 @@ ACTOR_KINDS = ("person", "organization")
 OUTLET_KINDS = ("newspaper", "magazine", "broadcaster", "news_agency", "website", "social_network",
                 "press_conference", "event", "other")
 RATINGS = ("false", "mostly_false", "mixed", "mostly_true", "true", "unsupported", "misleading")
+RELATION_TYPES = ("same_statement", "contradicts", "responds_to", "corrects", "repeats")
+#: a directed relation type as the claim it points at sees it (factbase.models.relation.INVERSE)
+RELATION_INVERSES = {"responds_to": "responded_to_by", "corrects": "corrected_by", "repeats": "repeated_by"}
+RELATION_SHOWN_TYPES = (*RELATION_TYPES, *RELATION_INVERSES.values())
+RELATIONS_MAX_COUNT = 1000  # relations one record may list
 
 FORMATS = ("ndjson", "json", "csv")
 MEDIA_TYPES = {"ndjson": "application/x-ndjson", "json": "application/json", "csv": "text/csv"}
@@ -88,7 +101,7 @@ EXTENSIONS = {".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "json", ".csv": 
 
 # Keys in the order an export writes them.
 CLAIM_KEYS = ("uid", "text", "kind", "speaker", "speaker_role", "stated_on", "stated_on_precision", "outlet",
-              "source", "span", "status", "status_note", "tags", "reviews")
+              "source", "span", "status", "status_note", "tags", "reviews", "relations")
 CLAIM_IMPORT_KEYS = ("stated", "passage", "note")
 ACTOR_KEYS = ("name", "kind", "aliases", "description", "wikidata_id")
 OUTLET_KEYS = ("name", "kind", "url", "description")
@@ -97,6 +110,7 @@ SOURCE_IMPORT_KEYS = ("text_file",)
 TAG_KEYS = ("slug", "name", "description")
 REVIEW_KEYS = ("rating", "rating_text", "summary", "reviewed_on", "reviewer", "source")
 SPAN_KEYS = ("start", "end", "exact")
+RELATION_KEYS = ("type", "claim")
 
 CSV_COLUMNS = (
     "uid", "text", "kind",
@@ -105,7 +119,7 @@ CSV_COLUMNS = (
     "outlet", "outlet_kind",
     "source_url", "source_title", "source_published_on", "source_language", "source_authors", "source_outlet",
     "span_start", "span_end", "span_exact",
-    "status", "status_note", "tags",
+    "status", "status_note", "tags", "relations",
 )
 CSV_REQUIRED = ("text", "speaker", "speaker_kind")
 LIST_SEPARATOR = "|"
@@ -243,6 +257,7 @@ class ClaimRecord:
     status_note: str | None = None
     tags: list[TagRef] | None = None
     reviews: list[ReviewRecord] | None = None
+    relations: list[tuple[str, uuid.UUID]] | None = None  # (type as this claim sees it, the other claim's uid)
     line: int = 0
     related_problems: list[tuple[str, str]] = field(default_factory=list)
 
@@ -684,14 +699,46 @@ def parse_claim(value, cache: dict | None = None) -> ClaimRecord:
             reviews = [parse_review(review, f"reviews[{i}]", problems) for i, review in enumerate(obj["reviews"])]
             reviews = [review for review in reviews if review is not None]
 
+    relations = None
+    if "relations" in obj:
+        relations = _relations(obj["relations"], problems)
+
     speaker_role = _text(obj, "speaker_role", "", problems, max_length=MAX_LENGTHS["claim.speaker_role"])
     if problems.items:
         raise RecordError(problems.items)
     return ClaimRecord(
         uid=uid, text=text, kind=kind, speaker=speaker, source=source, speaker_role=speaker_role,
         stated_on=stated_on, stated_on_precision=precision, stated=stated, outlet=outlet, passage=passage,
-        span_hint=span_hint, status=status, status_note=status_note, tags=tags, reviews=reviews,
+        span_hint=span_hint, status=status, status_note=status_note, tags=tags, reviews=reviews, relations=relations,
     )
+
+
+def _relations(value, problems) -> list[tuple[str, uuid.UUID]] | None:
+    """A record's ``relations``: a list of ``{"type", "claim": uid}``."""
+    if not isinstance(value, list):
+        problems.add("relations", "Give a list of relations: objects with a type and a claim (its uid).")
+        return None
+    if len(value) > RELATIONS_MAX_COUNT:
+        problems.add("relations", f"List at most {RELATIONS_MAX_COUNT} relations (this lists {len(value)}).")
+        return None
+    relations = []
+    for i, item in enumerate(value):
+        path = f"relations[{i}]"
+        obj = _object(item, path, problems, RELATION_KEYS)
+        if obj is None:
+            continue
+        relation_type = _choice(obj, "type", path, problems, RELATION_SHOWN_TYPES, required=True)
+        other = None
+        if isinstance(obj.get("claim"), str):
+            try:
+                other = uuid.UUID(obj["claim"])
+            except ValueError:
+                other = None
+        if other is None:
+            problems.add(_join(path, "claim"), "Give the related claim's uid, e.g. 0d5f4a1e-2b8c-4e7a-9f61-3c2d1b0a9e87.")
+        if relation_type is not None and other is not None:
+            relations.append((relation_type, other))
+    return relations
 
 
 # --- reading files -------------------------------------------------------------------------------
@@ -1265,6 +1312,9 @@ def csv_row_to_record(row: dict[str, str]) -> dict[str, Any]:
         record["status_note"] = cell("status_note")
     if "tags" in row:
         record["tags"] = split_list(cell("tags"))
+    if "relations" in row:
+        record["relations"] = [dict(zip(RELATION_KEYS, item.split(":", 1))) if ":" in item else item
+                               for item in split_list(cell("relations"))]
     return record
 
 
@@ -1307,9 +1357,10 @@ def review_record(review, *, source_text: str | None = None) -> dict[str, Any]:
     }
 
 
-def claim_record(claim, *, tags, reviews, source_texts: dict[int, str] | None = None) -> dict[str, Any]:
+def claim_record(claim, *, tags, reviews, relations=(), source_texts: dict[int, str] | None = None) -> dict[str, Any]:
     """A claim as a record. Reads only attributes: the caller has fetched the claim's speaker, outlet,
-    source (with its outlet), ``tags`` and ``reviews`` (with their reviewer and source).
+    source (with its outlet), ``tags`` and ``reviews`` (with their reviewer and source), and ``relations``
+    (``(type as the claim sees it, the other claim's uid)`` pairs).
     ``source_texts`` maps a source's id to the text to give with it (absent: not given)."""
     source_texts, given = source_texts or {}, set()
 
@@ -1337,6 +1388,7 @@ def claim_record(claim, *, tags, reviews, source_texts: dict[int, str] | None = 
         "status_note": claim.status_note,
         "tags": [tag_record(tag) for tag in tags],
         "reviews": [review_record(review, source_text=text_of(review.source_id)) for review in reviews],
+        "relations": [{"type": relation_type, "claim": str(uid)} for relation_type, uid in relations],
     }
 
 
@@ -1357,6 +1409,7 @@ def record_to_csv_row(record: dict[str, Any]) -> list[str]:
         "span_exact": span["exact"] if span else "",
         "status": record["status"], "status_note": record["status_note"],
         "tags": join_list(tag["slug"] for tag in record["tags"]),
+        "relations": join_list(f"{relation['type']}:{relation['claim']}" for relation in record["relations"]),
     }
     return [values[column] for column in CSV_COLUMNS]
 
@@ -1585,5 +1638,13 @@ RECORD_SCHEMA = {
                 "reviewer": {**ACTOR_SCHEMA, "nullable": True},
                 "source": {**SOURCE_SCHEMA, "nullable": True},
             }}},
+        "relations": {"type": "array", "maxItems": RELATIONS_MAX_COUNT,
+                      "description": "Relations to other claims, as this claim sees them (an import adds those the "
+                                     "database lacks, and removes none).", "items": {
+                          "type": "object", "properties": {
+                              "type": _string("How this claim relates to the other: a directed type seen from the "
+                                              "claim it points at reads as its inverse (responded_to_by).",
+                                              enum=list(RELATION_SHOWN_TYPES)),
+                              "claim": _string("The other claim's uid.", format="uuid")}}},
     },
 }

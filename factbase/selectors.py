@@ -37,7 +37,8 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import Contains
 
-from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
+from factbase.models import Actor, Claim, ClaimRelation, Outlet, Review, Source, Tag
+from factbase.models.relation import shown_type
 from factbase.models.base import UNDATED_SORTS_AS, FoldedNamesField, date_sort_key, folded_contains
 
 UNDATED = date.fromisoformat(UNDATED_SORTS_AS)
@@ -131,6 +132,80 @@ def claim_list(*, embed=None) -> QuerySet[Claim]:
         prefetches.append(Prefetch("reviews", queryset=Review.objects.select_related("reviewer")
                                    .order_by(*CLAIM_REVIEW_ORDER)))
     return queryset.prefetch_related(*prefetches)
+
+
+def claim_relation_list() -> QuerySet[ClaimRelation]:
+    """Relations with both their claims: one query a page."""
+    return ClaimRelation.objects.select_related("claim", "related_claim").only(
+        "id", "type", "created_at", "updated_at", *(f"{side}__{name}" for side in ("claim", "related_claim")
+                                                    for name in ("id", "text", "kind")))
+
+
+#: what ``claim_relations`` gives of the claim on the other side of a relation (its brief form)
+RELATED_CLAIM_COLUMNS = ("id", "text", "kind")
+
+
+def claim_relations_query(claim_ids, also_ids=None) -> QuerySet:
+    """The rows ``claim_relations`` reads (``also_ids``: the same ids again, for a compiled query, which
+    takes each value once): each relation with a side among the claims, both sides' brief columns."""
+    columns = [f"{side}__{name}" for side in ("claim", "related_claim") for name in RELATED_CLAIM_COLUMNS]
+    return (ClaimRelation.objects.filter(Q(claim_id__in=claim_ids)
+                                         | Q(related_claim_id__in=claim_ids if also_ids is None else also_ids))
+            .order_by("id").values_list("type", *columns))
+
+
+def relations_by_claim(rows, claim_ids) -> dict[int, list[tuple[str, int, str, str]]]:
+    """Rows of ``claim_relations_query`` as each claim of ``claim_ids`` sees them: (type as seen from that
+    claim, the other claim's id, text and kind), in the order the relations were made."""
+    wanted = set(claim_ids)
+    by_claim: dict[int, list] = {}
+    for relation_type, claim_id, claim_text, claim_kind, related_id, related_text, related_kind in rows:
+        if claim_id in wanted:
+            by_claim.setdefault(claim_id, []).append(
+                (shown_type(relation_type, from_related=False), related_id, related_text, related_kind))
+        if related_id in wanted:
+            by_claim.setdefault(related_id, []).append(
+                (shown_type(relation_type, from_related=True), claim_id, claim_text, claim_kind))
+    return by_claim
+
+
+def claim_relations(claim_ids, *, using: str | None = None) -> dict[int, list[tuple[str, int, str, str]]]:
+    """The relations of each of these claims, seen from it, from both sides (one query for them all): a
+    symmetric type as it is, a directed one that points at the claim by its inverse (``responded_to_by``)."""
+    claim_ids = list(claim_ids)
+    if not claim_ids:
+        return {}
+    queryset = claim_relations_query(claim_ids)
+    if using is not None:
+        queryset = queryset.using(using)
+    return relations_by_claim(queryset, claim_ids)
+
+
+def claim_relation_uids(claim_ids, *, using: str | None = None) -> dict[int, list[tuple[str, object]]]:
+    """The relations of each of these claims as the interchange format gives them: (type as the claim sees
+    it, the other claim's uid), in the order they were made; one query for them all."""
+    claim_ids = list(claim_ids)
+    if not claim_ids:
+        return {}
+    wanted = set(claim_ids)
+    queryset = (ClaimRelation.objects.filter(Q(claim_id__in=claim_ids) | Q(related_claim_id__in=claim_ids))
+                .order_by("id").values_list("type", "claim_id", "claim__uid", "related_claim_id", "related_claim__uid"))
+    if using is not None:
+        queryset = queryset.using(using)
+    by_claim: dict[int, list] = {}
+    for relation_type, claim_id, claim_uid, related_id, related_uid in queryset:
+        if claim_id in wanted:
+            by_claim.setdefault(claim_id, []).append((shown_type(relation_type, from_related=False), related_uid))
+        if related_id in wanted:
+            by_claim.setdefault(related_id, []).append((shown_type(relation_type, from_related=True), claim_uid))
+    return by_claim
+
+
+def claims_related_to(queryset: QuerySet[Claim], claim_id: int) -> QuerySet[Claim]:
+    """Claims related to claim ``claim_id``, on either side of the relation, each once."""
+    relations = ClaimRelation.objects.order_by()
+    return queryset.filter(Q(pk__in=relations.filter(claim_id=claim_id).values("related_claim_id"))
+                           | Q(pk__in=relations.filter(related_claim_id=claim_id).values("claim_id")))
 
 
 def review_list(*, embed=None) -> QuerySet[Review]:
@@ -443,6 +518,7 @@ ORDERINGS: dict[str, dict[str, list[SortKey]]] = {
     "tag": _by_name(),
     "source": {**{"-published_on": _by_date("published_on")["-published_on"]}, **_by_date("published_on")},
     "review": {**{"-reviewed_on": _by_date("reviewed_on")["-reviewed_on"]}, **_by_date("reviewed_on")},
+    "claim_relation": {**{"-created_at": _by_created()["-created_at"]}, **_by_created()},
 }
 
 

@@ -25,7 +25,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models.base import ModelState
 from django.db.models.expressions import DatabaseDefault
@@ -33,7 +33,8 @@ from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 
 from factbase import bulk, provenance
-from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
+from factbase.models import Actor, Claim, ClaimRelation, Outlet, Review, Source, Tag
+from factbase.models.limits import CHANGE_REASON_MAX_LENGTH
 
 VERIFY_PERMISSION = "factbase.verify_claim"
 
@@ -55,9 +56,19 @@ def _history_user(user):
     return user
 
 
+def _check_reason(reason: str | None) -> None:
+    """A reason for a change (kept in the history record) is text of at most ``CHANGE_REASON_MAX_LENGTH``."""
+    if reason is not None and not isinstance(reason, str):
+        raise ValidationError({"change_reason": "A reason is text."})
+    if reason and len(reason) > CHANGE_REASON_MAX_LENGTH:
+        raise ValidationError({"change_reason": f"A reason has at most {CHANGE_REASON_MAX_LENGTH} characters "
+                                                f"(this has {len(reason)})."})
+
+
 def _save(instance: models.Model, *, user, reason: str | None = None, clean: bool = True) -> None:
     """Validate the whole row (fields, ``clean()``, constraints; ``clean=False``: the caller just did)
-    and save it with its author."""
+    and save it with its author, and ``reason`` (the history record's reason for the change; the services
+    check the reason a user gives, ``_check_reason``, before they add to it)."""
     if clean:
         instance.full_clean()
     instance._history_user = _history_user(user)
@@ -85,9 +96,10 @@ def _apply(instance: models.Model, data: dict[str, Any]) -> None:
         raise ValidationError(errors)
 
 
-def _create(model: type[models.Model], *, user, data: dict[str, Any]) -> models.Model:
+def _create(model: type[models.Model], *, user, data: dict[str, Any], reason: str | None = None) -> models.Model:
+    _check_reason(reason)
     instance = model(**data)
-    _save(instance, user=user)
+    _save(instance, user=user, reason=reason)
     return instance
 
 
@@ -100,14 +112,16 @@ def _snapshot(instance: models.Model) -> dict[str, Any]:
             if f.name not in _UNTRACKED}
 
 
-def _update(model: type[models.Model], instance: models.Model, *, user, data: dict[str, Any]) -> models.Model:
+def _update(model: type[models.Model], instance: models.Model, *, user, data: dict[str, Any],
+            reason: str | None = None) -> models.Model:
+    _check_reason(reason)
     current = model.objects.select_for_update().get(pk=instance.pk)
     before = _snapshot(current)
     _apply(current, data)
     current.full_clean()
     if _snapshot(current) == before:
         return current  # nothing changes: nothing is written
-    _save(current, user=user, clean=False)
+    _save(current, user=user, reason=reason, clean=False)
     return current
 
 
@@ -123,7 +137,8 @@ def _blocking_references(instance: models.Model) -> dict[str, int]:
     return blocking
 
 
-def _delete(instance: models.Model, *, user) -> None:
+def _delete(instance: models.Model, *, user, reason: str | None = None) -> None:
+    _check_reason(reason)
     # The row's lock first: a write that would point a new record to it waits for this delete (and then
     # finds the record gone), so what blocks the delete is counted as it will be.
     instance = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
@@ -136,61 +151,66 @@ def _delete(instance: models.Model, *, user) -> None:
             blocking=blocking,
         )
     instance._history_user = _history_user(user)
+    if reason:
+        instance._change_reason = reason
     instance.delete()
 
 
 # --- actors, outlets, tags, sources --------------------------------------------------------------
 
 @transaction.atomic
-def actor_create(*, user=None, **data) -> Actor:
-    return _create(Actor, user=user, data=data)
+def actor_create(*, user=None, reason: str | None = None, **data) -> Actor:
+    return _create(Actor, user=user, data=data, reason=reason)
 
 
 @transaction.atomic
-def actor_update(*, actor: Actor, user=None, data: dict[str, Any]) -> Actor:
-    return _update(Actor, actor, user=user, data=data)
+def actor_update(*, actor: Actor, user=None, data: dict[str, Any], reason: str | None = None) -> Actor:
+    return _update(Actor, actor, user=user, data=data, reason=reason)
 
 
 @transaction.atomic
-def actor_delete(*, actor: Actor, user=None) -> None:
-    _delete(actor, user=user)
+def actor_delete(*, actor: Actor, user=None, reason: str | None = None) -> None:
+    _delete(actor, user=user, reason=reason)
 
 
 @transaction.atomic
-def outlet_create(*, user=None, **data) -> Outlet:
-    return _create(Outlet, user=user, data=data)
+def outlet_create(*, user=None, reason: str | None = None, **data) -> Outlet:
+    return _create(Outlet, user=user, data=data, reason=reason)
 
 
 @transaction.atomic
-def outlet_update(*, outlet: Outlet, user=None, data: dict[str, Any]) -> Outlet:
-    return _update(Outlet, outlet, user=user, data=data)
+def outlet_update(*, outlet: Outlet, user=None, data: dict[str, Any], reason: str | None = None) -> Outlet:
+    return _update(Outlet, outlet, user=user, data=data, reason=reason)
 
 
 @transaction.atomic
-def outlet_delete(*, outlet: Outlet, user=None) -> None:
-    _delete(outlet, user=user)
+def outlet_delete(*, outlet: Outlet, user=None, reason: str | None = None) -> None:
+    _delete(outlet, user=user, reason=reason)
 
 
 @transaction.atomic
-def tag_create(*, user=None, **data) -> Tag:
-    return _create(Tag, user=user, data=data)
+def tag_create(*, user=None, reason: str | None = None, **data) -> Tag:
+    return _create(Tag, user=user, data=data, reason=reason)
 
 
 @transaction.atomic
-def tag_update(*, tag: Tag, user=None, data: dict[str, Any]) -> Tag:
-    return _update(Tag, tag, user=user, data=data)
+def tag_update(*, tag: Tag, user=None, data: dict[str, Any], reason: str | None = None) -> Tag:
+    return _update(Tag, tag, user=user, data=data, reason=reason)
 
 
 @transaction.atomic
-def tag_delete(*, tag: Tag, user=None) -> None:
+def tag_delete(*, tag: Tag, user=None, reason: str | None = None) -> None:
     """Delete a tag. Tags only group claims: the claims that carry it lose it, and the history of each
     records that change (by ``user``, the reason naming the tag), as if it had been removed one by one;
     their ``updated_at`` moves on, so a mirror that follows changes sees them."""
+    _check_reason(reason)
     tag = Tag.objects.select_for_update().get(pk=tag.pk)
     through = Claim.tags.through
     claim_ids = list(through.objects.filter(tag_id=tag.pk).order_by("claim_id").values_list("claim_id", flat=True))
-    reason = f"Tag “{tag.name}” ({tag.slug}) deleted"
     tag._history_user = _history_user(user)
+    if reason:
+        tag._change_reason = reason
+    reason = f"Tag “{tag.name}” ({tag.slug}) deleted" + (f": {reason}" if reason else "")
     tag.delete()
     for start in range(0, len(claim_ids), BULK_BATCH_SIZE):
         _record_tags_changed(claim_ids[start:start + BULK_BATCH_SIZE], user=user, reason=reason)
@@ -215,12 +235,12 @@ def _record_tags_changed(claim_ids: list[int], *, user, reason: str) -> None:
 
 
 @transaction.atomic
-def source_create(*, user=None, **data) -> Source:
-    return _create(Source, user=user, data=data)
+def source_create(*, user=None, reason: str | None = None, **data) -> Source:
+    return _create(Source, user=user, data=data, reason=reason)
 
 
 @transaction.atomic
-def source_update(*, source: Source, user=None, data: dict[str, Any]) -> Source:
+def source_update(*, source: Source, user=None, data: dict[str, Any], reason: str | None = None) -> Source:
     """Update a source; when its text changes, every claim's span is found again in the new text.
 
     A claim whose quote or passage is no longer in the text blocks the change, and so does emptying a
@@ -229,6 +249,7 @@ def source_update(*, source: Source, user=None, data: dict[str, Any]) -> Source:
     another source.) The claims whose span moved are saved with the reason in their history; the others
     are not written.
     """
+    _check_reason(reason)
     current = Source.objects.select_for_update().get(pk=source.pk)
     old_text = current.text
     before = _snapshot(current)
@@ -236,7 +257,7 @@ def source_update(*, source: Source, user=None, data: dict[str, Any]) -> Source:
     current.full_clean()
     if _snapshot(current) == before:
         return current  # nothing changes: nothing is written
-    _save(current, user=user, clean=False)
+    _save(current, user=user, reason=reason, clean=False)
     if current.text != old_text:
         _relocate_claim_spans(current, old_text=old_text, user=user)
     return current
@@ -309,8 +330,8 @@ def _relocate_claim_spans(source: Source, *, old_text: str, user) -> None:
 
 
 @transaction.atomic
-def source_delete(*, source: Source, user=None) -> None:
-    _delete(source, user=user)
+def source_delete(*, source: Source, user=None, reason: str | None = None) -> None:
+    _delete(source, user=user, reason=reason)
 
 
 # --- claims ---------------------------------------------------------------------------------------
@@ -414,6 +435,7 @@ def claim_create(
     span_exact: str = "",
     span_hint: int | None = None,
     tags: Iterable[Tag] | None = None,
+    reason: str | None = None,
 ) -> Claim:
     """Record a new, unverified claim.
 
@@ -421,6 +443,7 @@ def claim_create(
     stored (``span_hint``, an offset, picks among several occurrences). A paraphrase may name the
     passage that reports it in ``span_exact``.
     """
+    _check_reason(reason)
     source = _locked_source(source)
     claim = _new_claim(
         speaker=speaker, text=text, source=source, kind=kind, speaker_role=speaker_role,
@@ -428,17 +451,18 @@ def claim_create(
         span_exact=span_exact, span_hint=span_hint,
     )
     tags = _claim_tags(tags)
-    _save_claim(claim, user=user, tags=tags or None)
+    _save_claim(claim, user=user, reason=reason, tags=tags or None)
     return claim
 
 
 @transaction.atomic
-def claim_update(*, claim: Claim, user=None, data: dict[str, Any]) -> Claim:
+def claim_update(*, claim: Claim, user=None, data: dict[str, Any], reason: str | None = None) -> Claim:
     """Change a claim's fields (and ``tags``).
 
     Changing what a verified claim says, who said it, in what role, or when, or which source reports
     it, sends it back to ``unverified``: the verification was of the old record.
     """
+    _check_reason(reason)
     data = dict(data)
     tags = _claim_tags(data.pop("tags", None))
     unknown = set(data) - {f.name for f in Claim._meta.get_fields()} - {"span_hint"}
@@ -466,14 +490,13 @@ def claim_update(*, claim: Claim, user=None, data: dict[str, Any]) -> Claim:
     current.full_clean()  # the span found again (a span_hint may move it)
     if _snapshot(current) == snapshot and (tags is None or {tag.pk for tag in tags} == tags_before):
         return current  # nothing changes: nothing is written
-    reason = None
     if changed and current.status == Claim.Status.VERIFIED:
         current.status = Claim.Status.UNVERIFIED
         current.verified_at = None
         current.verified_by = None
         current.status_note = f"Back to unverified: {', '.join(changed)} changed after verification."
         _status_changed(current, user=user, when=timezone.now())
-        reason = current.status_note
+        reason = f"{reason} ({current.status_note})" if reason else current.status_note
     _save_claim(current, user=user, reason=reason, tags=tags, clean=False)
     current.__dict__.pop("_history_date", None)  # a later save of this instance is dated then
     return current
@@ -493,13 +516,14 @@ def can_set_claim_status(user) -> bool:
 
 
 @transaction.atomic
-def claim_set_status(*, claim: Claim, user, status: str, note: str = "") -> Claim:
+def claim_set_status(*, claim: Claim, user, status: str, note: str = "", reason: str | None = None) -> Claim:
     """Verify, dispute, reject or reopen a claim. Needs the ``verify_claim`` permission.
 
     Verifying records who verified it and when; any other status clears that.
     """
     if not can_set_claim_status(user):
         raise PermissionDenied("Changing a claim's status needs the “verify claim” permission (the Editors group has it).")
+    _check_reason(reason)
     if status not in Claim.Status.values:
         raise ValidationError({"status": f"“{status}” is not a status. Choose one of: {', '.join(Claim.Status.values)}."})
     current = claim_for_update(claim.pk)
@@ -516,32 +540,205 @@ def claim_set_status(*, claim: Claim, user, status: str, note: str = "") -> Clai
     else:
         current.verified_by = None
         current.verified_at = None
-    _save(current, user=user, reason=f"Status set to {status}" + (f": {note}" if note else ""))
+    _save(current, user=user, reason=reason or f"Status set to {status}" + (f": {note}" if note else ""))
     current.__dict__.pop("_history_date", None)  # a later save of this instance is dated then
     return current
 
 
 @transaction.atomic
-def claim_delete(*, claim: Claim, user=None) -> None:
-    _delete(claim_for_update(claim.pk), user=user)
+def claim_delete(*, claim: Claim, user=None, reason: str | None = None) -> None:
+    """Delete a claim, and with it its relations to other claims (each deletion in the relation's history,
+    by ``user``, its reason naming the claim): a relation means nothing without both its claims. Reviews
+    protect a claim from deletion (``DeleteProtected``): they are someone's published work."""
+    _check_reason(reason)
+    current = claim_for_update(claim.pk)
+    if not _blocking_references(current):
+        relation_reason = f"Claim #{current.pk} deleted" + (f": {reason}" if reason else "")
+        relations = ClaimRelation.objects.select_for_update().filter(
+            models.Q(claim_id=current.pk) | models.Q(related_claim_id=current.pk)).order_by("pk")
+        for relation in relations:
+            relation._history_user = _history_user(user)
+            relation._change_reason = relation_reason
+            relation.delete()
+    _delete(current, user=user, reason=reason)
+
+
+# --- relations between claims ---------------------------------------------------------------------
+
+def _lock_claims(relation_data: dict[str, Any]) -> None:
+    """Lock the claims a relation links, in id order: two writers of a relation between the same claims
+    take turns, so the second finds the first's relation (and is told, rather than meeting the unique
+    index); a claim deleted meanwhile is named."""
+    wanted = {name: relation_data[name] for name in ("claim", "related_claim") if relation_data.get(name) is not None}
+    ids = sorted({claim.pk for claim in wanted.values()})
+    found = set(Claim.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    errors = {name: f"There is no claim with id {claim.pk} (it was deleted)."
+              for name, claim in wanted.items() if claim.pk not in found}
+    if errors:
+        raise ValidationError(errors)
+
+
+def _validate_relation(relation: ClaimRelation) -> None:
+    """``full_clean()``, a duplicate reported on ``related_claim`` (the unique constraints name no field)."""
+    try:
+        relation.full_clean()
+    except ValidationError as exc:
+        errors = exc.update_error_dict({})
+        duplicate = errors.pop(NON_FIELD_ERRORS, None)
+        if duplicate:
+            errors.setdefault("related_claim", []).extend(duplicate)
+        raise ValidationError(errors) from None
+
+
+def _save_relation(relation: ClaimRelation, *, user, reason: str | None) -> None:
+    _validate_relation(relation)
+    try:
+        with transaction.atomic():
+            _save(relation, user=user, reason=reason, clean=False)
+    except IntegrityError:
+        # Another writer got there first (or the pair is refused by a rule the check above did not see).
+        raise ValidationError({"related_claim": "These claims already have this relation."}) from None
+
+
+@transaction.atomic
+def claim_relation_create(*, user=None, claim: Claim, related_claim: Claim, type: str,
+                          reason: str | None = None) -> ClaimRelation:
+    """Relate ``claim`` to ``related_claim`` (``ClaimRelation.Type``). Refused (``ValidationError``): a claim
+    related to itself, and a relation the claims already have (for a symmetric type, either way round)."""
+    data = {"claim": claim, "related_claim": related_claim, "type": type}
+    _check_reason(reason)
+    _lock_claims(data)
+    relation = ClaimRelation(**data)
+    _save_relation(relation, user=user, reason=reason)
+    return relation
+
+
+@transaction.atomic
+def claim_relation_update(*, claim_relation: ClaimRelation, user=None, data: dict[str, Any],
+                          reason: str | None = None) -> ClaimRelation:
+    """Change a relation's claims or type, under the rules of ``claim_relation_create``."""
+    _check_reason(reason)
+    unknown = set(data) - {"claim", "related_claim", "type"}
+    if unknown:
+        raise ValidationError({name: "A relation has no such field." for name in sorted(unknown)})
+    current = ClaimRelation.objects.select_for_update().get(pk=claim_relation.pk)
+    _lock_claims({"claim": data.get("claim", current.claim), "related_claim": data.get("related_claim",
+                                                                                        current.related_claim)})
+    before = _snapshot(current)
+    _apply(current, data)
+    if _snapshot(current) == before:
+        return current  # nothing changes: nothing is written
+    _save_relation(current, user=user, reason=reason)
+    return current
+
+
+@transaction.atomic
+def claim_relation_delete(*, claim_relation: ClaimRelation, user=None, reason: str | None = None) -> None:
+    _delete(claim_relation, user=user, reason=reason)
 
 
 # --- reviews --------------------------------------------------------------------------------------
 
 @transaction.atomic
-def review_create(*, user=None, **data) -> Review:
-    return _create(Review, user=user, data=data)
+def review_create(*, user=None, reason: str | None = None, **data) -> Review:
+    return _create(Review, user=user, data=data, reason=reason)
 
 
 @transaction.atomic
-def review_update(*, review: Review, user=None, data: dict[str, Any]) -> Review:
-    return _update(Review, review, user=user, data=data)
+def review_update(*, review: Review, user=None, data: dict[str, Any], reason: str | None = None) -> Review:
+    return _update(Review, review, user=user, data=data, reason=reason)
 
 
 @transaction.atomic
-def review_delete(*, review: Review, user=None) -> None:
+def review_delete(*, review: Review, user=None, reason: str | None = None) -> None:
+    _check_reason(reason)
     review._history_user = _history_user(user)
+    if reason:
+        review._change_reason = reason
     review.delete()
+
+
+# --- revert ---------------------------------------------------------------------------------------
+
+#: the update service of each model, as ``<prefix>_update(**{prefix: record}, data=...)``
+SERVICE_PREFIXES = {Actor: "actor", Outlet: "outlet", Tag: "tag", Source: "source", Claim: "claim",
+                    Review: "review", ClaimRelation: "claim_relation"}
+CLAIM_STATUS_FIELDS = ("status", "status_note")
+
+
+def _version_data(record: models.Model, version) -> dict[str, Any]:
+    """The editable fields of ``record``'s model as ``version`` (a historical record) has them, related
+    records as instances; a related record deleted since is refused, by field."""
+    data, errors = {}, {}
+    for field in type(record)._meta.concrete_fields:
+        if not field.editable or field.primary_key or field.name in CLAIM_STATUS_FIELDS:
+            continue
+        value = getattr(version, field.attname)
+        if field.is_relation and value is not None:
+            related = field.related_model._default_manager.filter(pk=value).first()
+            if related is None:
+                errors[field.name] = (f"Version {version.history_id} points to {field.related_model._meta.verbose_name} "
+                                      f"#{value}, which was deleted since: it cannot be restored.")
+                continue
+            value = related
+        data[field.name] = value
+    if isinstance(record, Claim):
+        tag_ids = sorted(version.tags.values_list("tag_id", flat=True))
+        tags = list(Tag.objects.filter(pk__in=tag_ids).order_by("pk"))
+        missing = sorted(set(tag_ids) - {tag.pk for tag in tags})
+        if missing:
+            errors["tags"] = (f"Version {version.history_id} has tags that were deleted since "
+                              f"({', '.join(f'#{pk}' for pk in missing)}): it cannot be restored.")
+        data["tags"] = tags
+        if version.kind == Claim.Kind.DIRECT_QUOTE:
+            data.pop("span_exact", None)  # found from the quote itself
+        if version.span_start is not None:
+            data["span_hint"] = version.span_start  # the same occurrence, where a quote occurs twice
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+@transaction.atomic
+def record_revert(*, record: models.Model, history_id: int, user=None, reason: str | None = None) -> models.Model:
+    """Put ``record``'s fields back as they were in its version ``history_id``, through the model's update
+    service, so that every rule applies as to any change (a claim's quote must be in its source's text as
+    it is now, a source's new text must keep what its claims quote, a relation must not duplicate
+    another). A claim's tags come back too, and its curation status through ``claim_set_status`` (so only
+    for a user allowed to set it: ``PermissionDenied`` otherwise). The revert is a new version, whose reason
+    is ``reason`` or "Reverted to version N"; if the version is the record as it is, nothing is written.
+    Refused (``ValidationError`` on ``history_id``): a version of another record, or a deletion.
+    """
+    _check_reason(reason)
+    model = type(record)
+    prefix = SERVICE_PREFIXES[model]
+    version = model.history.filter(history_id=history_id).first()
+    name = model._meta.verbose_name
+    if version is None or version.id != record.pk:
+        raise ValidationError({"history_id": f"Version {history_id} is not a version of this {name} "
+                                             f"(see its history for the versions it has)."})
+    if version.history_type == "-":
+        raise ValidationError({"history_id": f"Version {history_id} is the {name}'s deletion: revert to a version "
+                                             f"before it."})
+    reason = reason or f"Reverted to version {history_id}"
+    data = _version_data(record, version)
+    update = globals()[f"{prefix}_update"]
+    if model is Claim:
+        current = claim_for_update(record.pk)
+        updated = update(claim=current, user=user, data=data, reason=reason)
+        if updated.status != version.status:
+            if not can_set_claim_status(user):
+                raise PermissionDenied(
+                    f"Version {history_id} has the status “{version.status}”, and this claim is now "
+                    f"“{updated.status}”: putting the status back needs the “verify claim” permission (the "
+                    f"Editors group has it). Nothing was changed.")
+            updated = claim_set_status(claim=updated, user=user, status=version.status, note=version.status_note,
+                                       reason=reason)
+        if updated.status_note != version.status_note and can_set_claim_status(user):
+            updated.status_note = version.status_note  # the same status, its note as it was (perhaps empty)
+            _save(updated, user=user, reason=reason)
+        return updated
+    return update(**{prefix: record}, user=user, data=data, reason=reason)
 
 
 # --- many records at once (imports) --------------------------------------------------------------
@@ -805,6 +1002,7 @@ __all__ = [
     "source_create", "source_update", "source_delete",
     "claim_create", "claim_update", "claim_set_status", "claim_delete", "claim_for_update", "record_for_update",
     "review_create", "review_update", "review_delete",
+    "claim_relation_create", "claim_relation_update", "claim_relation_delete", "record_revert",
     "actor_create_many", "outlet_create_many", "tag_create_many", "source_create_many", "review_create_many",
     "claim_create_many",
 ]

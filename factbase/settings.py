@@ -332,6 +332,8 @@ SPECTACULAR_SETTINGS = {
         "ClaimPrecisionEnum": "factbase.models.claim.ClaimPrecision",
         "ReviewRatingEnum": "factbase.models.review.ReviewRating",
         "HistoryTypeEnum": ["created", "changed", "deleted"],
+        "ClaimRelationTypeEnum": "factbase.models.relation.ClaimRelationType",
+        "ClaimRelationShownTypeEnum": "factbase.models.relation.SHOWN_TYPES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

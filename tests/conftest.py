@@ -87,6 +87,9 @@ def curation_groups(transactional_db):
         migration = import_module("factbase.migrations.0002_editor_groups")
         state = MigrationLoader(connection).project_state(("factbase", "0002_editor_groups"))
         migration.create_groups(state.apps, None)
+        relations = import_module("factbase.migrations.0010_claim_relations")
+        state = MigrationLoader(connection).project_state(("factbase", "0010_claim_relations"))
+        relations.grant_relation_permissions(state.apps, None)
 
 
 @pytest.fixture(scope="session")

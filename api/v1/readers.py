@@ -9,10 +9,11 @@ the two to the same JSON for every kind of claim, so a field added to the serial
 fails the tests.
 
 A row is a ``Row``: the representation (a dict), carrying the values of the page's sort keys as
-attributes for the keyset paginator. The queries are the same three as the serializer's path: the
+attributes for the keyset paginator. The queries are the same four as the serializer's path: the
 claims with their speaker, outlet, source and status changer joined, then the tags of the page, then its
-reviews (with their reviewers). A selection (``?fields=``/``?omit=``) reads only the columns of the
-fields shown, and the tags and reviews only when shown.
+reviews (with their reviewers), then its relations to other claims (``selectors.claim_relations``, from
+both sides). A selection (``?fields=``/``?omit=``) reads only the columns of the fields shown, and the
+tags, reviews and relations only when shown.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ FIELD_COLUMNS = {
     "source": ("source_id", "source__title", "source__url", "source__published_on"),
     "span": ("span_start", "span_end", "span_exact"), "status": ("status",), "status_note": ("status_note",),
     "verified_at": ("verified_at",), "status_changed_at": ("status_changed_at",),
-    "status_changed_by": ("status_changed_by__username",), "tags": (), "reviews": (),
+    "status_changed_by": ("status_changed_by__username",), "tags": (), "reviews": (), "relations": (),
     "created_at": ("created_at",), "updated_at": ("updated_at",),
 }
 
@@ -69,6 +70,8 @@ REVIEWS = CompiledQuery("claim-reviews", lambda claim_ids: (
     Review.objects.filter(claim_id__in=claim_ids).order_by(*selectors.CLAIM_REVIEW_ORDER)
     .values_list("claim_id", "id", "rating", "rating_text", "reviewer_id", "reviewer__name", "reviewer__kind")
 ))
+#: the relations of a page of claims, from both sides (the ids twice: each placeholder is used once)
+RELATIONS = CompiledQuery("claim-relations", lambda claim_ids, again: selectors.claim_relations_query(claim_ids, again))
 
 
 def datetime_converter(field):
@@ -106,7 +109,7 @@ class ClaimReader:
 
     FIELDS = ["id", "uid", "url", "history_url", "text", "kind", "speaker", "speaker_role", "stated_on",
               "stated_on_precision", "outlet", "source", "span", "status", "status_note", "verified_at",
-              "status_changed_at", "status_changed_by", "tags", "reviews", "created_at", "updated_at"]
+              "status_changed_at", "status_changed_by", "tags", "reviews", "relations", "created_at", "updated_at"]
 
     _fields: dict[type, dict] = {}
 
@@ -137,12 +140,13 @@ class ClaimReader:
         self.fields = fields
         if fields is None:
             self.columns, self.build = COLUMNS, self._build
-            self.with_tags = self.with_reviews = True
+            self.with_tags = self.with_reviews = self.with_relations = True
             self.embed = None
         else:
             self.columns = ("id", *(column for name in fields for column in FIELD_COLUMNS[name]))
             self.build = self._builder(fields)
             self.with_tags, self.with_reviews = "tags" in fields, "reviews" in fields
+            self.with_relations = "relations" in fields
             self.embed = [name for name in selectors.CLAIM_EMBEDS if name in fields]
 
     def usable(self) -> bool:
@@ -214,6 +218,7 @@ class ClaimReader:
             status_changed_by=status_changed_by,
             tags=[],
             reviews=[],
+            relations=[],
             created_at=self.created_at(created_at),
             updated_at=self.updated_at(updated_at),
         )
@@ -241,6 +246,7 @@ class ClaimReader:
             "status_changed_at": lambda pk, v: None if v[0] is None else status_changed_at(v[0]),
             "tags": lambda pk, v: [],
             "reviews": lambda pk, v: [],
+            "relations": lambda pk, v: [],
             "created_at": lambda pk, v: created_at(v[0]),
             "updated_at": lambda pk, v: updated_at(v[0]),
         }
@@ -259,10 +265,11 @@ class ClaimReader:
         return build
 
     def _add_related(self, rows: list[Row], using: str) -> None:
-        """Each row's tags (by name, then id) and reviews (``selectors.CLAIM_REVIEW_ORDER``), as the serializer
-        gives them: one query each for the page, when shown. The rows are keyed by their claim's id, which a
-        row carries as ``_pk`` when its ``id`` is not shown."""
-        if not (self.with_tags or self.with_reviews):
+        """Each row's tags (by name, then id), reviews (``selectors.CLAIM_REVIEW_ORDER``) and relations to other
+        claims (from both sides, as ``ClaimRelationsField`` gives them), as the serializer gives them: one query
+        each for the page, when shown. The rows are keyed by their claim's id, which a row carries as ``_pk``
+        when its ``id`` is not shown."""
+        if not (self.with_tags or self.with_reviews or self.with_relations):
             return
         ids = [row["id"] if "id" in row else row._pk for row in rows]
         if self.with_tags:
@@ -285,3 +292,12 @@ class ClaimReader:
                 })
             for row, pk in zip(rows, ids):
                 row["reviews"] = by_claim.get(pk, [])
+        if self.with_relations:
+            by_claim = selectors.relations_by_claim(RELATIONS.run(using, ids, ids), ids)
+            prefix = self.prefix["claim"]
+            for row, pk in zip(rows, ids):
+                row["relations"] = [
+                    {"type": relation_type, "claim": {"id": related, "url": f"{prefix}{related}/", "text": text,
+                                                      "kind": kind}}
+                    for relation_type, related, text, kind in by_claim.get(pk, ())
+                ]

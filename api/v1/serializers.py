@@ -12,16 +12,19 @@ call; the serializers never save.
 from __future__ import annotations
 
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from api.fields import (
     BriefRelatedField, ClaimCountField, DetailURLField, FilteredListURLField, IsoDateField, NameListField,
-    WholeNumberField,
+    WholeNumberField, detail_url_prefix,
 )
 from api.serializers import StrictInputMixin
-from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
-from factbase.models.limits import NOTE_MAX_LENGTH, PASSAGE_MAX_LENGTH
+from factbase import selectors
+from factbase.models import Actor, Claim, ClaimRelation, Outlet, Review, Source, Tag
+from factbase.models.limits import CHANGE_REASON_MAX_LENGTH, NOTE_MAX_LENGTH, PASSAGE_MAX_LENGTH
+from factbase.models.relation import SHOWN_TYPES
 
 #: why a read-only field cannot be written, and where it is set (``api.serializers.StrictInputMixin``)
 READ_ONLY_REASONS = {
@@ -48,10 +51,19 @@ READ_ONLY_REASONS = {
 }
 
 
+CHANGE_REASON_HELP = ("Why this change is made (optional, at most %d characters): kept in the record's history as "
+                      "the change's `reason` (as NetBox's `changelog_message`)." % CHANGE_REASON_MAX_LENGTH)
+
+
+def change_reason_field():
+    return serializers.CharField(write_only=True, required=False, allow_blank=True, trim_whitespace=False,
+                                 max_length=CHANGE_REASON_MAX_LENGTH, help_text=CHANGE_REASON_HELP)
+
+
 class FactbaseSerializer(StrictInputMixin, serializers.ModelSerializer):
     """A write stores every field it is sent, or is refused (400) naming the field: a field this record does not
     have, or a read-only field sent with another value than the record's (sending back what was read is fine).
-    Dates are written YYYY-MM-DD."""
+    Dates are written YYYY-MM-DD. Every write may carry ``change_reason``, kept in the history."""
 
     read_only_reasons = READ_ONLY_REASONS
     serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, models.DateField: IsoDateField}
@@ -60,6 +72,10 @@ class FactbaseSerializer(StrictInputMixin, serializers.ModelSerializer):
         #: the names of the fields a read gives (``?fields=``/``?omit=``, see ``api.selection``); None: all
         self.selected_fields = selected_fields
         super().__init__(*args, **kwargs)
+    change_reason = change_reason_field()
+
+    def get_field_names(self, declared_fields, info):
+        return [*super().get_field_names(declared_fields, info), "change_reason"]
 
     def get_fields(self):
         fields = super().get_fields()
@@ -226,6 +242,61 @@ class SourceWithoutTextSerializer(SourceSerializer):
         fields = [name for name in SourceSerializer.Meta.fields if name != "text"]
 
 
+class ClaimRelationOnClaimSerializer(serializers.Serializer):
+    """A relation as one of its claims sees it (the schema of ``ClaimSerializer.relations``)."""
+
+    type = serializers.ChoiceField(
+        choices=SHOWN_TYPES,
+        help_text="How this claim relates to `claim`: `same_statement` and `contradicts` read the same from both "
+                  "claims; `responds_to`, `corrects` and `repeats` are seen from the other claim as "
+                  "`responded_to_by`, `corrected_by` and `repeated_by`.",
+    )
+    claim = BriefClaimSerializer(help_text="The other claim.")
+
+
+@extend_schema_field(ClaimRelationOnClaimSerializer(many=True))
+class ClaimRelationsField(serializers.Field):
+    """A claim's relations to other claims, from both sides, in the order they were made: preloaded for a
+    whole page by ``ClaimListSerializer`` (one query), else read for the one claim."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(source="*", read_only=True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, claim):
+        relations = getattr(claim, "_relations", None)
+        if relations is None:
+            relations = selectors.claim_relations([claim.pk], using=claim._state.db).get(claim.pk, [])
+        prefix = self.__dict__.get("_prefix", False)
+        if prefix is False:
+            request = self.context.get("request")
+            prefix = self.__dict__["_prefix"] = (
+                detail_url_prefix("claim-detail", request) if request is not None and not self.context.get("format")
+                else None)
+        return [relation_on_claim(relation, prefix, self.context) for relation in relations]
+
+
+def relation_on_claim(relation, prefix, context=None) -> dict:
+    relation_type, pk, text, kind = relation
+    if prefix is not None:
+        url = f"{prefix}{pk}/"
+    else:
+        url = BriefClaimSerializer(context=context or {}).fields["url"].to_representation(Claim(pk=pk))
+    return {"type": relation_type, "claim": {"id": pk, "url": url, "text": text, "kind": kind}}
+
+
+class ClaimListSerializer(serializers.ListSerializer):
+    """A page of claims: their relations read for the whole page in one query."""
+
+    def to_representation(self, data):
+        claims = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
+        if claims and "relations" in self.child.fields:
+            relations = selectors.claim_relations([claim.pk for claim in claims], using=claims[0]._state.db)
+            for claim in claims:
+                claim._relations = relations.get(claim.pk, [])
+        return super().to_representation(claims)
+
+
 class SpanSerializer(serializers.Serializer):
     start = serializers.IntegerField(help_text="Offset of the first character in the source's text.")
     end = serializers.IntegerField(help_text="Offset just past the last character.")
@@ -271,13 +342,16 @@ class ClaimSerializer(FactbaseSerializer):
         help_text="Verdicts on whether the claim is true, newest `reviewed_on` first (an unknown date last, then by "
                   "id); each in brief, the full review at its `url`.",
     )
+    relations = ClaimRelationsField(
+        help_text="The claim's relations to other claims, from both sides (written with /claim-relations/).")
 
     class Meta:
         model = Claim
+        list_serializer_class = ClaimListSerializer
         fields = [
             "id", "uid", "url", "history_url", "text", "kind", "speaker", "speaker_role", "stated_on",
             "stated_on_precision", "outlet", "source", "span", "passage", "span_hint", "status", "status_note",
-            "verified_at", "status_changed_at", "status_changed_by", "tags", "reviews", *TIMESTAMPS,
+            "verified_at", "status_changed_at", "status_changed_by", "tags", "reviews", "relations", *TIMESTAMPS,
         ]
         read_only_fields = ["uid", "status", "status_note", "verified_at", "status_changed_at", *TIMESTAMPS]
         extra_kwargs = {
@@ -306,6 +380,37 @@ class ClaimStatusSerializer(StrictInputMixin, serializers.Serializer):
     status = serializers.ChoiceField(choices=Claim.Status.choices, help_text="The new curation status.")
     note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH, default="",
                                  help_text="Why: what was checked, or what is wrong.")
+    change_reason = change_reason_field()
+
+
+class ClaimRelationSerializer(FactbaseSerializer):
+    """A relation between two claims: `claim` <type> `related_claim`."""
+
+    url = DetailURLField(view_name="claim-relation-detail")
+    claim = BriefRelatedField(BriefClaimSerializer, queryset=Claim.objects.all(), help_text="The claim related.")
+    related_claim = BriefRelatedField(BriefClaimSerializer, queryset=Claim.objects.all(),
+                                      help_text="The claim it is related to.")
+
+    class Meta:
+        model = ClaimRelation
+        fields = ["id", "url", "claim", "type", "related_claim", *TIMESTAMPS]
+        read_only_fields = TIMESTAMPS
+        extra_kwargs = {"type": {"help_text": (
+            "`claim` is the `same_statement` as `related_claim` (one statement, reported by another source), "
+            "`contradicts` it, `responds_to` it, `corrects` it or `repeats` it. `same_statement` and `contradicts` "
+            "are symmetric: stored once, whichever way they are written.")}}
+
+
+class DeleteSerializer(StrictInputMixin, serializers.Serializer):
+    """The optional body of a DELETE."""
+
+    change_reason = change_reason_field()
+
+
+class RevertSerializer(StrictInputMixin, serializers.Serializer):
+    history_id = WholeNumberField(min_value=1, max_value=2**31 - 1,
+                                  help_text="The version to go back to: a `history_id` from this record's /history/.")
+    change_reason = change_reason_field()
 
 
 class ReviewSerializer(FactbaseSerializer):

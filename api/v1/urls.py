@@ -13,6 +13,7 @@ router.register("outlets", views.OutletViewSet, basename="outlet")
 router.register("sources", views.SourceViewSet, basename="source")
 router.register("reviews", views.ReviewViewSet, basename="review")
 router.register("tags", views.TagViewSet, basename="tag")
+router.register("claim-relations", views.ClaimRelationViewSet, basename="claim-relation")
 
 urlpatterns = [
     path("", views.ApiRootView.as_view(), name="api-root"),

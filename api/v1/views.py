@@ -28,11 +28,13 @@ from api.v1.readers import ClaimReader
 from api.viewsets import FactbaseViewSet
 from factbase import selectors, services
 
-RESOURCES = ["claims", "actors", "outlets", "sources", "reviews", "tags"]
+RESOURCES = ["claims", "actors", "outlets", "sources", "reviews", "tags", "claim-relations"]
 
 
 class V1ViewSet(FactbaseViewSet):
     history_serializer_class = v1.HistoryRecordSerializer
+    revert_serializer_class = v1.RevertSerializer
+    delete_serializer_class = v1.DeleteSerializer
 
 
 class ClaimViewSet(FacetsMixin, ClaimCSVMixin, V1ViewSet):
@@ -79,7 +81,8 @@ class ClaimViewSet(FacetsMixin, ClaimCSVMixin, V1ViewSet):
             "*verify claim* permission (the Editors group has it). Verifying records who verified it and when. "
             "With `If-Match`, refused (412) if the claim changed since it was read."
         ),
-        examples=[OpenApiExample("Verify", value={"status": "verified", "note": "Checked against the source."},
+        examples=[OpenApiExample("Verify", value={"status": "verified", "note": "Checked against the source.",
+                                                  "change_reason": "Checked on the broadcast's recording."},
                                  request_only=True)],
     )
     @action(detail=True, methods=["post"], url_path="status", permission_classes=[IsAuthenticated, CanSetClaimStatus])
@@ -89,8 +92,10 @@ class ClaimViewSet(FacetsMixin, ClaimCSVMixin, V1ViewSet):
         with transaction.atomic():
             claim = self.get_object(lock=True)
             check_if_match(request, etag_for(self.get_serializer(claim).data))
+            data = dict(serializer.validated_data)
+            reason = data.pop("change_reason", None) or None
             try:
-                claim = services.claim_set_status(claim=claim, user=request.user, **serializer.validated_data)
+                claim = services.claim_set_status(claim=claim, user=request.user, reason=reason, **data)
             except DjangoValidationError as exc:
                 raise validation_error_from_django(exc) from None
         data = self.get_serializer(self.reload(claim)).data
@@ -173,6 +178,20 @@ class TagViewSet(V1ViewSet):
     orderings_key = "tag"
 
 
+class ClaimRelationViewSet(V1ViewSet):
+    """A relation between two claims: `claim` is the `same_statement` as `related_claim` (one statement
+    reported by another source), `contradicts` it, `responds_to` it, `corrects` it or `repeats` it. A claim
+    cannot be related to itself, nor twice in the same way; `same_statement` and `contradicts` are
+    symmetric, recorded once whichever way round they are written. Each claim shows its relations (in
+    `relations`) from both sides. Deleting a claim deletes its relations."""
+
+    selector = selectors.claim_relation_list
+    serializer_class = v1.ClaimRelationSerializer
+    filterset_class = filters.ClaimRelationFilterSet
+    service_prefix = "claim_relation"
+    orderings_key = "claim_relation"
+
+
 class ApiRootView(APIView):
     """The resources of API version 1, and its schema and docs."""
 
@@ -182,10 +201,11 @@ class ApiRootView(APIView):
         summary="List the resources",
         description="Links to each resource's list, and to this version's OpenAPI schema and documentation.",
         responses=inline_serializer("ApiRoot", {
-            name: serializers.URLField(help_text=f"The list of {name}.") for name in [*RESOURCES, "schema", "docs", "redoc"]
+            name.replace("-", "_"): serializers.URLField(help_text=f"The list of {name.replace('-', ' ')}.")
+            for name in [*RESOURCES, "schema", "docs", "redoc"]
         }),
     )
     def get(self, request, *args, **kwargs):
-        links = {name: reverse(f"{name[:-1]}-list", request=request) for name in RESOURCES}
+        links = {name.replace("-", "_"): reverse(f"{name[:-1]}-list", request=request) for name in RESOURCES}
         links.update({name: reverse(name, request=request) for name in ("schema", "docs", "redoc")})
         return Response(links)

@@ -3,8 +3,9 @@
 from .actor import Actor
 from .claim import Claim
 from .outlet import Outlet
+from .relation import ClaimRelation
 from .review import Review
 from .source import Source
 from .tag import Tag
 
-__all__ = ["Actor", "Claim", "Outlet", "Review", "Source", "Tag"]
+__all__ = ["Actor", "Claim", "ClaimRelation", "Outlet", "Review", "Source", "Tag"]

@@ -16,6 +16,8 @@ SOURCE_TEXT_MAX_LENGTH = 1_000_000
 #: a claim's status note, a review's summary
 NOTE_MAX_LENGTH = 2_000
 SUMMARY_MAX_LENGTH = 10_000
+#: the reason given for a change (``change_reason``), kept in the record's history
+CHANGE_REASON_MAX_LENGTH = 2_000
 #: an actor's name or alias, a source's author
 NAME_MAX_LENGTH = 200
 #: how many aliases an actor, or authors a source, may list

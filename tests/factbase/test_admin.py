@@ -32,11 +32,14 @@ def rows(response):
     return list(response.context["cl"].result_list)
 
 
-def claim_form(claim=None, *, reviews=(), **changes):
-    """The POST data of the claim form as the page shows it, with ``changes`` applied."""
+def claim_form(claim=None, *, reviews=(), relations=(), **changes):
+    """The POST data of the claim form as the page shows it, with ``changes`` applied; ``reviews`` and
+    ``relations`` are new rows of the inlines."""
     data = {
         "reviews-TOTAL_FORMS": str(len(reviews)), "reviews-INITIAL_FORMS": "0",
         "reviews-MIN_NUM_FORMS": "0", "reviews-MAX_NUM_FORMS": "1000",
+        "relations_from-TOTAL_FORMS": str(len(relations)), "relations_from-INITIAL_FORMS": "0",
+        "relations_from-MIN_NUM_FORMS": "0", "relations_from-MAX_NUM_FORMS": "1000",
     }
     if claim is not None:
         data.update({
@@ -56,9 +59,19 @@ def claim_form(claim=None, *, reviews=(), **changes):
                 f"reviews-{i}-source": review.source_id or "", f"reviews-{i}-summary": review.summary,
                 f"reviews-{i}-reviewed_on": review.reviewed_on.isoformat() if review.reviewed_on else "",
             })
+        existing = list(claim.relations_from.order_by("pk"))
+        data["relations_from-INITIAL_FORMS"] = str(len(existing))
+        data["relations_from-TOTAL_FORMS"] = str(len(existing) + len(relations))
+        for i, relation in enumerate(existing):
+            data.update({f"relations_from-{i}-id": relation.pk, f"relations_from-{i}-claim": claim.pk,
+                         f"relations_from-{i}-type": relation.type,
+                         f"relations_from-{i}-related_claim": relation.related_claim_id})
     offset = int(data["reviews-INITIAL_FORMS"])
     for i, review in enumerate(reviews, start=offset):
         data.update({f"reviews-{i}-{key}": value for key, value in review.items()})
+    offset = int(data["relations_from-INITIAL_FORMS"])
+    for i, relation in enumerate(relations, start=offset):
+        data.update({f"relations_from-{i}-{key}": value for key, value in relation.items()})
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -754,3 +767,48 @@ def test_add_actor_from_the_claim_form_popup(editor_client):
     assert response.status_code == 200
     actor = Actor.objects.get(name="New Speaker")
     assert f"&quot;value&quot;: &quot;{actor.pk}&quot;" in response.content.decode()
+
+
+# --- relations between claims, reasons for changes ---------------------------------------------------
+
+def test_an_editor_relates_claims_inline_through_the_services_with_a_reason(editor_client, editor, claim, actor, source):
+    from factbase.models import ClaimRelation
+
+    other = services.claim_create(speaker=actor, source=source, text="prices will stay frozen")
+    change = reverse("admin:factbase_claim_change", args=[claim.pk])
+    page = editor_client.get(change)
+    assert b"Reason for this change" in page.content and b"relations_from-TOTAL_FORMS" in page.content
+    response = editor_client.post(change, claim_form(claim, relations=[{"type": "contradicts",
+                                                                        "related_claim": other.pk}],
+                                                     change_reason="They cannot both hold"))
+    assert response.status_code == 302, response.context and response.context["errors"]
+    relation = ClaimRelation.objects.get()
+    assert (relation.claim, relation.type, relation.related_claim) == (claim, "contradicts", other)
+    record = relation.history.get()
+    assert (record.history_user, record.history_change_reason) == (editor, "They cannot both hold")
+    # seen from the other claim's page, which lists it (read-only) from its side
+    page = editor_client.get(reverse("admin:factbase_claim_change", args=[other.pk]))
+    assert b"contradicts" in page.content and f"#{claim.pk}".encode() in page.content
+
+    # the symmetric duplicate, entered from the other claim, is refused on its row, and nothing is saved
+    response = editor_client.post(reverse("admin:factbase_claim_change", args=[other.pk]),
+                                  claim_form(other, relations=[{"type": "contradicts", "related_claim": claim.pk}],
+                                             speaker_role="Changed too"))
+    assert response.status_code == 200
+    assert "already" in str(response.context["inline_admin_formsets"][1].formset.errors)
+    other.refresh_from_db()
+    assert other.speaker_role == "" and ClaimRelation.objects.count() == 1
+
+
+def test_a_change_in_the_admin_keeps_its_reason(editor_client, claim):
+    change = reverse("admin:factbase_claim_change", args=[claim.pk])
+    response = editor_client.post(change, claim_form(claim, speaker_role="Former minister",
+                                                     change_reason="Resigned the week before"))
+    assert response.status_code == 302
+    assert claim.history.first().history_change_reason == "Resigned the week before"
+    # a reason alone changes nothing, and writes nothing
+    count = claim.history.count()
+    assert editor_client.post(change, claim_form(Claim.objects.get(pk=claim.pk), change_reason="x")).status_code == 302
+    assert claim.history.count() == count
+    page = editor_client.get(reverse("admin:factbase_claim_history", args=[claim.pk]))
+    assert b"Resigned the week before" in page.content

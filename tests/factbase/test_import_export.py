@@ -10,9 +10,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from factbase import exporter, services
+from factbase import exporter, interchange, services
 from factbase.importer import import_files
-from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
+from factbase.models import Actor, Claim, ClaimRelation, Outlet, Review, Source, Tag
 from factbase.seed import SEED_DIR, SEED_FILE
 from tests.factbase.test_seed import all_row_counts
 
@@ -46,7 +46,7 @@ def refused(*args) -> str:
 
 def empty_the_database():
     """As a fresh database: no record of the domain, and no history."""
-    for model in (Review, Claim, Source, Actor, Outlet, Tag):
+    for model in (ClaimRelation, Review, Claim, Source, Actor, Outlet, Tag):
         model.objects.all().delete()
         model.history.all().delete()
     Claim.history.model.tags.model.objects.all().delete()
@@ -99,6 +99,8 @@ def rich(editor):
                            summary="Prices rose in December.", reviewed_on="2022-02-01")
     services.review_create(claim=first, source=article, rating="unsupported")
     services.review_create(claim=taxes, reviewer=desk, rating="mostly_true", reviewed_on="2020-01-01")
+    services.claim_relation_create(claim=second, related_claim=first, type="repeats")
+    services.claim_relation_create(claim=taxes, related_claim=first, type="contradicts")
     assert first.span_start < second.span_start
     return {"first": first, "second": second, "taxes": taxes}
 
@@ -162,7 +164,11 @@ def test_the_records_of_an_export_field_by_field(rich, tmp_path):
                         "outlet": {"name": "Daily Planet", "kind": "newspaper", "url": "https://planet.example.org/",
                                    "description": ""}}},
         ],
+        # seen from this claim: the second repeats it (a directed type, read by its inverse); taxes contradicts it
+        "relations": [{"type": "repeated_by", "claim": str(rich["second"].uid)},
+                      {"type": "contradicts", "claim": str(rich["taxes"].uid)}],
     }
+    assert records[1]["relations"] == [{"type": "repeats", "claim": str(claim.uid)}]
     # A source's text is given once, with the first record that names it.
     assert "text" not in records[1]["source"]
     assert records[2]["source"]["text"] == "In 2019 she said taxes would fall." and records[2]["source"]["url"] == ""
@@ -184,6 +190,7 @@ def test_a_csv_export_field_by_field(rich, tmp_path):
         "source_outlet": "Daily Planet", "span_start": str(claim.span_start), "span_end": str(claim.span_end),
         "span_exact": claim.span_exact, "status": "verified", "status_note": "Checked against the article.",
         "tags": "energy|winter",
+        "relations": f"repeated_by:{rich['second'].uid}|contradicts:{rich['taxes'].uid}",
     }
     assert [row["uid"] for row in rows] == [str(c.uid) for c in Claim.objects.order_by("id")]
     assert rows[2]["source_url"] == "" and rows[2]["outlet"] == "" and rows[2]["stated_on_precision"] == "year"
@@ -491,16 +498,17 @@ def test_an_export_reads_a_fixed_number_of_queries_a_batch(rich, tmp_path):
         return len(captured)
 
     # A batch: the claims with their joins, their tags' links, the tags not seen yet, their reviews (with their
-    # joins), the texts of the sources not written yet; then one query finds no more claims.
-    assert queries(100) == 5 + 1
+    # joins), their relations (with the other claims' uids), the texts of the sources not written yet; then one
+    # query finds no more claims.
+    assert queries(100) == 6 + 1
     claim = rich["taxes"]
     tag = services.tag_create(name="More", slug="more")
     for i in range(30):
         source = services.source_create(title=f"Source {i}", text=f"Text {i}.")
         more = services.claim_create(speaker=claim.speaker, source=source, text=f"Text {i}.", tags=[tag])
         services.review_create(claim=more, reviewer=claim.speaker, rating="mixed")
-    assert queries(100) == 5 + 1  # ten times the claims, tags, reviews and sources: the same queries
-    assert queries(11) == 5 + 4 + 4 + 1  # 33 claims in 3 batches; the later ones know every tag already
+    assert queries(100) == 6 + 1  # ten times the claims, tags, reviews and sources: the same queries
+    assert queries(11) == 6 + 5 + 5 + 1  # 33 claims in 3 batches; the later ones know every tag already
 
 
 def test_the_seed_loads_through_the_importer(tmp_path):
@@ -552,3 +560,44 @@ def test_a_batch_the_database_refuses_is_checked_record_by_record(tmp_path):
     assert "3 claims created" in out and "3 sources created" in out
     for source in Source.objects.all():
         assert [h.history_type for h in source.history.all()] == ["+"]  # one history record each, not two
+
+
+# --- relations between claims ----------------------------------------------------------------------
+
+def test_relations_are_read_from_both_sides_made_once_and_an_unknown_uid_is_a_problem_of_its_line(rich, editor,
+                                                                                                 tmp_path):
+    records = [json.loads(line) for line in export(tmp_path).splitlines()]
+    empty_the_database()
+    # The second record (line 2) names a claim in neither the file nor the database: nothing is written.
+    broken = [dict(r) for r in records]
+    stranger = "0d5f4a1e-2b8c-4e7a-9f61-3c2d1b0a9e87"
+    broken[1]["relations"] = [*broken[1]["relations"], {"type": "responds_to", "claim": stranger}]
+    problems = refused(write_ndjson(tmp_path / "broken.ndjson", broken), "--user", editor.username)
+    assert "broken.ndjson:2: relations[1].claim: No claim has the uid " + stranger in problems
+    assert not Claim.objects.exists() and not ClaimRelation.objects.exists()
+    # Bad relations are refused by line and field as the file is read.
+    bad = [dict(r) for r in records]
+    bad[0]["relations"] = [{"type": "agrees_with", "claim": stranger}, {"type": "repeats", "claim": "nope"}, "x"]
+    problems = refused(write_ndjson(tmp_path / "bad.ndjson", bad), "--user", editor.username)
+    assert "bad.ndjson:1: relations[0].type" in problems and "bad.ndjson:1: relations[1].claim" in problems
+    assert "bad.ndjson:1: relations[2]" in problems
+    # Listed from both sides (the export does), each relation is made once, in the stored direction.
+    out, _ = run_import(write_ndjson(tmp_path / "good.ndjson", records), "--user", editor.username)
+    assert "2 relations created" in out
+    first, second, taxes = (Claim.objects.get(uid=r["uid"]) for r in records)
+    assert set(ClaimRelation.objects.values_list("claim", "type", "related_claim")) == {
+        (second.pk, "repeats", first.pk), (first.pk, "contradicts", taxes.pk)}
+    out, _ = run_import(tmp_path / "good.ndjson", "--user", editor.username)  # again: nothing new
+    assert "relations created" not in out and ClaimRelation.objects.count() == 2
+
+
+def test_relations_in_csv_are_type_uid_pairs(rich, tmp_path):
+    import csv
+
+    rows = list(csv.DictReader(StringIO(export(tmp_path, "csv"))))
+    assert rows[1]["relations"] == f"repeats:{rich['first'].uid}"
+    record = interchange.csv_row_to_record(rows[0])
+    assert record["relations"] == [{"type": "repeated_by", "claim": str(rich["second"].uid)},
+                                   {"type": "contradicts", "claim": str(rich["taxes"].uid)}]
+    assert interchange.parse_claim(record).relations == [("repeated_by", rich["second"].uid),
+                                                         ("contradicts", rich["taxes"].uid)]

@@ -13,29 +13,34 @@ from .helpers import url
 
 # Queries per page of each list, for an anonymous reader: the rows with their joins (and, for actors, outlets,
 # sources and tags, their claim_count as a correlated subquery in the same query), plus one per prefetched
-# relation (a claim's tags, a claim's reviews). Left out with ?omit= or ?fields=, a prefetch costs nothing.
-EXPECTED = {"claims": 3, "actors": 1, "outlets": 1, "sources": 1, "reviews": 1, "tags": 1}
+# relation (a claim's tags, its reviews, its relations to other claims). Left out with ?omit= or ?fields=, a
+# prefetch costs nothing.
+EXPECTED = {"claims": 4, "actors": 1, "outlets": 1, "sources": 1, "reviews": 1, "tags": 1, "claim-relations": 1}
 
 # (parameters, queries in JSON, queries in CSV or None where the CSV does not have those names): a claim's CSV
 # has the interchange format's columns (no reviews: one query less than JSON).
 SELECTIONS = {
-    "claims": [({}, 3, 2), ({"omit": "reviews"}, 2, None), ({"omit": "tags"}, 2, 1), ({"omit": "tags,reviews"}, 1, None),
-               ({"fields": "id,text,speaker"}, 1, None), ({"fields": "reviews"}, 2, None),
-               ({"fields": "text,speaker,tags"}, 2, 2), ({"fields": "status_changed_by,history_url"}, 1, None)],
+    "claims": [({}, 4, 3), ({"omit": "reviews"}, 3, None), ({"omit": "tags"}, 3, 2), ({"omit": "tags,reviews"}, 2, None),
+               ({"omit": "tags,reviews,relations"}, 1, None), ({"fields": "id,text,speaker"}, 1, None),
+               ({"fields": "reviews"}, 2, None), ({"fields": "relations"}, 2, 2), ({"fields": "text,speaker,tags"}, 2, 2),
+               ({"fields": "status_changed_by,history_url"}, 1, None)],
     "actors": [({}, 1, 1), ({"omit": "claim_count"}, 1, 1), ({"fields": "id,name,claims_url"}, 1, 1)],
     "outlets": [({}, 1, 1), ({"omit": "claim_count"}, 1, 1), ({"fields": "name,claim_count"}, 1, 1)],
     "sources": [({}, 1, 1), ({"omit": "outlet,claim_count"}, 1, 1), ({"fields": "id,title,reviews_url"}, 1, 1)],
     "reviews": [({}, 1, 1), ({"fields": "id,rating"}, 1, 1), ({"omit": "claim,reviewer,source"}, 1, 1)],
     "tags": [({}, 1, 1), ({"omit": "claim_count"}, 1, 1), ({"fields": "slug,claims_url"}, 1, 1)],
+    "claim-relations": [({}, 1, 1), ({"fields": "id,type"}, 1, 1)],
 }
 FILTERED = {"claims": {"q": "claim", "kind": "paraphrase"}, "actors": {"q": "actor"}, "outlets": {"q": "outlet"},
-            "sources": {"q": "source"}, "reviews": {"rating": "mixed"}, "tags": {"q": "tag"}}
+            "sources": {"q": "source"}, "reviews": {"rating": "mixed"}, "tags": {"q": "tag"},
+            "claim-relations": {"type": "repeats"}}
 COUNTS_THE_LIST = re.compile(r"\s*SELECT\s+COUNT\(", re.IGNORECASE)
 
 
 def make_records(actor, source):
     tags = [services.tag_create(name=f"Tag {i}", slug=f"tag-{i}") for i in range(101)]
     outlets = [services.outlet_create(name=f"Outlet {i}") for i in range(101)]
+    previous = None
     for i in range(101):
         services.actor_create(name=f"Actor {i}")
         src = services.source_create(title=f"Source {i}", text="Some words.", published_on="2022-01-01",
@@ -44,6 +49,13 @@ def make_records(actor, source):
                                       tags=tags[i % 5: i % 5 + 3], outlet=outlets[i])
         services.review_create(claim=claim, reviewer=actor, source=source, rating="mixed")
         services.review_create(claim=claim, source=source, rating="mixed", reviewed_on="2022-01-02")
+        if previous is not None:  # each claim related to the one before, so every claim of a page has relations on both sides
+            services.claim_relation_create(claim=claim, related_claim=previous, type="responds_to" if i % 2 else
+                                           "same_statement")
+        previous = claim
+    hub = Claim.objects.filter(text="Claim 0").get()
+    for other in Claim.objects.exclude(pk=hub.pk):  # more than a page of 100
+        services.claim_relation_create(claim=other, related_claim=hub, type="repeats")
 
 
 def test_each_list_costs_the_same_queries_for_1_and_100_rows_and_never_counts(anon_client, seed, actor, source):
@@ -106,7 +118,7 @@ def test_what_is_not_shown_is_not_read(anon_client, seed):
     for path in (url("claims"), url("claims", claim_id)):
         [only] = sql_of(anon_client, path, {"fields": "id,text"})
         assert "JOIN" not in only and "speaker" not in only.split(" FROM ")[0]
-        [rows, tags] = sql_of(anon_client, path, {"omit": "reviews"})
+        [rows, tags] = sql_of(anon_client, path, {"omit": "reviews,relations"})
         assert "tag" in tags and "review" not in " ".join([rows, tags])
         assert "auth_user" not in " ".join(sql_of(anon_client, path, {"omit": "status_changed_by"}))
         assert "auth_user" in " ".join(sql_of(anon_client, path, {}))
@@ -117,4 +129,4 @@ def test_what_is_not_shown_is_not_read(anon_client, seed):
     assert "JOIN" not in sql_of(anon_client, url("reviews"), {"fields": "id,rating"})[0]
     assert sql_of(anon_client, url("reviews"), {})[0].count("JOIN") == 3
     for path in (url("claims"), url("claims", claim_id)):  # the serializer's path (CSV) too
-        assert len(sql_of(anon_client, path, {"format": "csv", "omit": "tags"})) == 1
+        assert len(sql_of(anon_client, path, {"format": "csv", "omit": "tags,relations"})) == 1

@@ -6,7 +6,8 @@ instances, DRF's generic way), and the two responses must be the same: body, ETa
 The claims cover every shape a claim takes: with and without an outlet, a date of each precision or
 none, a span or none, tags or none, reviews or none (with a reviewer or none, dated or not), each status
 (verified with its time; changed by a user or by nobody known), sources with a title, only a URL, only a
-date, or nothing but text. Each comparison is made again with fields chosen (``?fields=``/``?omit=``).
+date, or nothing but text; claims with relations to others (from each side) and without. Each comparison
+is made again with fields chosen (``?fields=``/``?omit=``).
 """
 
 import datetime
@@ -23,7 +24,7 @@ from api.v1.readers import ClaimReader
 from api.v1.serializers import ClaimSerializer
 from api.v1.views import ClaimViewSet
 from factbase import services
-from factbase.models import Actor, Claim, Source
+from factbase.models import Actor, Claim, ClaimRelation, Source
 from factbase.seed import load_seed
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +77,10 @@ def claims(django_db_setup, django_db_blocker):
             services.review_create(claim=made[1], source=by_url, rating="true", reviewed_on=datetime.date(2021, 3, 5))
             services.review_create(claim=made[1], source=bare, rating="unsupported", reviewed_on=datetime.date(2022, 1, 1))
             services.review_create(claim=made[0], source=by_date, rating="true")
+            # Relations of every kind of side: directed (seen by its inverse), symmetric (seen alike), several.
+            services.claim_relation_create(claim=made[0], related_claim=made[1], type="responds_to")
+            services.claim_relation_create(claim=made[2], related_claim=made[1], type="same_statement")
+            services.claim_relation_create(claim=made[1], related_claim=made[0], type="contradicts")
             yield made
         finally:
             empty_factbase_tables()
@@ -105,6 +110,7 @@ def test_the_claims_cover_every_shape(claims):
     assert Claim.objects.filter(status_changed_by__isnull=False).exists()
     assert Claim.objects.filter(status_changed_at__isnull=False, status_changed_by__isnull=True).exists()
     assert Claim.objects.filter(reviews__isnull=True).exists() and Claim.objects.filter(reviews__isnull=False).exists()
+    assert ClaimRelation.objects.count() == 3
     titles = {Source.title_of(*row) for row in Source.objects.values_list("title", "url", "published_on")}
     assert {"https://example.org/only-a-url", "Untitled source of 2021-03-04", "Untitled source"} <= titles
 
@@ -128,6 +134,14 @@ def test_every_page_of_every_ordering_is_the_same(anon_client, monkeypatch, clai
 def test_filtered_lists_are_the_same(anon_client, monkeypatch, claims, query):
     served = both_ways(anon_client, monkeypatch, f"/api/v1/claims/?{query}")
     assert served.json()["results"], "a filter that finds nothing would compare nothing"
+
+
+def test_relations_read_the_same(anon_client, monkeypatch, claims):
+    served = both_ways(anon_client, monkeypatch, f"/api/v1/claims/?related_to={claims[1].pk}")
+    assert sorted(row["id"] for row in served.json()["results"]) == [claims[0].pk, claims[2].pk]
+    one = both_ways(anon_client, monkeypatch, f"/api/v1/claims/{claims[1].pk}/").json()
+    assert [(r["type"], r["claim"]["id"]) for r in one["relations"]] == [
+        ("responded_to_by", claims[0].pk), ("same_statement", claims[2].pk), ("contradicts", claims[0].pk)]
 
 
 def test_previous_pages_are_the_same(anon_client, monkeypatch, claims):
@@ -178,16 +192,16 @@ def test_the_reader_serves_lists_and_claims(anon_client, monkeypatch, claims):
     assert calls == [("page", 21), ("claim", claims[0].pk)]
 
 
-def test_the_reader_reads_in_three_queries(anon_client, claims):
+def test_the_reader_reads_in_four_queries(anon_client, claims):
     for url in ("/api/v1/claims/?page_size=1", "/api/v1/claims/?page_size=200", f"/api/v1/claims/{claims[1].pk}/"):
         with CaptureQueriesContext(connection) as queries:
             assert anon_client.get(url).status_code == 200
-        assert len(queries) == 3, [q["sql"][:120] for q in queries]  # claims, their tags, their reviews
+        assert len(queries) == 4, [q["sql"][:120] for q in queries]  # claims, their tags, reviews, relations
 
 
 @pytest.mark.parametrize("selection, queries", [
-    ("omit=reviews", 2), ("omit=tags", 2), ("omit=tags,reviews", 1), ("fields=id,text,speaker", 1),
-    ("fields=reviews", 2), ("fields=url", 1),
+    ("omit=reviews", 3), ("omit=tags", 3), ("omit=tags,reviews", 2), ("omit=tags,reviews,relations", 1),
+    ("fields=id,text,speaker", 1), ("fields=reviews", 2), ("fields=relations", 2), ("fields=url", 1),
 ])
 def test_the_reader_reads_what_is_shown(anon_client, claims, selection, queries):
     for url in ("/api/v1/claims/?page_size=1", "/api/v1/claims/?page_size=200", f"/api/v1/claims/{claims[1].pk}/"):
@@ -208,7 +222,7 @@ def test_a_selection_reads_only_its_columns(anon_client, claims):
 
 @pytest.mark.parametrize("selection", [
     "fields=id,text,speaker", "fields=reviews", "fields=text,id,reviews,tags,status_changed_by", "fields=url",
-    "omit=reviews", "omit=tags,reviews", "omit=id,url", "omit=speaker,source,outlet,span",
+    "fields=relations,id", "omit=reviews", "omit=tags,reviews", "omit=id,url", "omit=speaker,source,outlet,span",
     "fields=history_url,status_changed_at,verified_at,uid,stated_on,created_at,updated_at",
 ])
 def test_chosen_fields_read_the_same(anon_client, monkeypatch, claims, selection):

@@ -121,3 +121,28 @@ def test_the_docs_pages_load_nothing_from_outside(anon_client, db, page):
     assert "/static/drf_spectacular_sidecar/" in html
     assert "fonts.googleapis" not in html
     assert "/api/v1/schema/" in html
+
+
+def test_relations_change_reason_and_revert_are_in_the_schema(schema):
+    paths = schema["paths"]
+    assert {"get", "post"} <= set(paths[f"{BASE}claim-relations/"])
+    assert {"get", "put", "patch", "delete"} <= set(paths[f"{BASE}claim-relations/{{id}}/"])
+    components = schema["components"]["schemas"]
+    shown = components["ClaimRelationShownTypeEnum"]["enum"]
+    assert set(shown) == {"same_statement", "contradicts", "responds_to", "corrects", "repeats",
+                          "responded_to_by", "corrected_by", "repeated_by"}
+    assert set(components["ClaimRelationTypeEnum"]["enum"]) == set(shown[:5])
+    assert "relations" in components["Claim"]["properties"]
+    claim_filters = {p["name"] for p in paths[f"{BASE}claims/"]["get"]["parameters"]}
+    assert "related_to" in claim_filters
+    for resource in [*RESOURCES, "claim-relations"]:
+        revert = paths[f"{BASE}{resource}/{{id}}/revert/"]["post"]
+        body = revert["requestBody"]["content"]["application/json"]
+        assert body["examples"]["Revert"]["value"]["history_id"] == 12
+        assert {"200", "400", "403", "404", "412"} <= set(revert["responses"])
+        assert "If-Match" in {p["name"] for p in revert["parameters"]}
+        delete = paths[f"{BASE}{resource}/{{id}}/"]["delete"]
+        assert "change_reason" in {p["name"] for p in delete["parameters"]}
+    for name in ("ClaimRequest", "PatchedActorRequest", "ClaimStatusRequest", "RevertRequest"):
+        reason = components[name]["properties"]["change_reason"]
+        assert reason["maxLength"] == 2000 and reason.get("writeOnly", True)

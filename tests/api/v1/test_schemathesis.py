@@ -45,9 +45,10 @@ schema.config.generation.update(modes=[GenerationMode.POSITIVE], max_examples=RE
 negative_schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
 negative_schema.config.generation.update(modes=[GenerationMode.NEGATIVE], max_examples=NEGATIVE_EXAMPLES,
                                          deterministic=True, no_shrink=True, database="none")
-# A body past the size limit (a text longer than the schema's maxLength can make one) is refused with 413.
+# A body past the size limit (a text longer than the schema's maxLength can make one) is refused with 413; a
+# write with a stale If-Match (a generated header) is refused with 412 before its body is read.
 _rejection = negative_schema.config.checks.negative_data_rejection
-_rejection.expected_statuses = [*_rejection.expected_statuses, "413"]
+_rejection.expected_statuses = [*_rejection.expected_statuses, "413", "412"]
 
 HYPOTHESIS = dict(deadline=None, derandomize=True, database=None, print_blob=False,
                   suppress_health_check=list(HealthCheck))

@@ -18,6 +18,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from api.v1 import serializers as v1
+from api.v1 import urls as v1_urls
 from api.v1 import views
 from factbase import services
 from factbase.models import Actor, Claim, Tag
@@ -32,11 +33,14 @@ def records(claim, actor, source):
     tag = services.tag_create(name="Energy", slug="energy")
     review = services.review_create(claim=claim, reviewer=actor, source=source, rating="unsupported",
                                     rating_text="there is no evidence", reviewed_on="2022-01-09")
-    return {"claims": claim, "actors": actor, "sources": source, "outlets": outlet, "tags": tag, "reviews": review}
+    other = services.claim_create(speaker=actor, source=source, text="prices will stay frozen")
+    relation = services.claim_relation_create(claim=other, related_claim=claim, type="repeats")
+    return {"claims": claim, "actors": actor, "sources": source, "outlets": outlet, "tags": tag, "reviews": review,
+            "claim-relations": relation}
 
 
 def read_only_fields(resource):
-    viewset = getattr(views, f"{resource[:-1].capitalize()}ViewSet")
+    viewset = {prefix: viewset for prefix, viewset, _ in v1_urls.router.registry}[resource]
     return [name for name, field in viewset.serializer_class().fields.items() if field.read_only]
 
 
