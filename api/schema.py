@@ -146,10 +146,12 @@ ACTION_TEXT = {
                                   "records point to it. With `If-Match`, refused (412) if it changed since it was read."),
     "history": ("Read a {one}'s history", "Every recorded change of a {one}, newest first: when, by whom, why, and "
                                           "which fields changed from what to what (related records and tags as ids). "
-                                          "Anyone may read a {one}'s history while it exists. A deleted {one}'s "
-                                          "history is read only with the *view* permission of {many} (Editors "
-                                          "and Contributors); anyone else gets 404, as for a {one} that never "
-                                          "existed."),
+                                          "By default anyone may read a {one}'s history while it exists. A deleted "
+                                          "{one}'s history is read only with the *view* permission of {many} "
+                                          "(Editors and Contributors); anyone else gets 404, as for a {one} that "
+                                          "never existed. The rule is one setting, `DJANGO_API_HISTORY_ACCESS`: "
+                                          "`live` (the default, as above), `public` (anyone reads every history), "
+                                          "`private` (only with the view permission; anyone else gets 401 or 403)."),
 }
 
 
@@ -250,6 +252,8 @@ class AutoSchema(SpectacularAutoSchema):
         codes = {"400", "401", "406", "411", "413", "429", "503"}
         if self._is_detail():
             codes.add("404")
+        if action == "history" or getattr(self.view, "schema_forbidden", False):
+            codes.add("403")  # DJANGO_API_HISTORY_ACCESS=private
         if method in WRITE_METHODS:
             codes |= {"403", "409"}
             if method != "DELETE":
@@ -317,13 +321,15 @@ class FilterExtension(DjangoFilterExtension):
     priority = 1
 
     def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
-        from api.filters import MultipleIdFilter
+        from api.filters import MultipleIdFilter, MultipleUUIDFilter
 
         if isinstance(filter_field, MultipleIdFilter):
+            item = ({"type": "string", "format": "uuid"} if isinstance(filter_field, MultipleUUIDFilter)
+                    else {"type": "integer", "minimum": 1})
             parameters = [{
                 "in": "query", "name": field_name, "required": False,
                 "description": filter_field.extra.get("help_text", ""),
-                "schema": build_array_type({"type": "integer", "minimum": 1}),
+                "schema": build_array_type(item),
                 "style": "form", "explode": True,
             }]
         else:

@@ -306,6 +306,13 @@ REST_FRAMEWORK = {
 # How many rows a list page holds by default, and at most (a larger page_size is refused with 400).
 API_PAGE_SIZE = env.int("DJANGO_API_PAGE_SIZE", default=50)
 API_MAX_PAGE_SIZE = env.int("DJANGO_API_MAX_PAGE_SIZE", default=500)
+# Who may read the history endpoints, the change feed and the records of deleted objects (api.permissions.
+# history_access): "live" (anyone reads the history of live records and the feed, without the contents of deleted
+# records; a user with the model's view permission reads everything), "public" (anyone reads everything),
+# "private" (only users with the model's view permission).
+API_HISTORY_ACCESS = env.str("DJANGO_API_HISTORY_ACCESS", default="live")
+if API_HISTORY_ACCESS not in ("live", "public", "private"):
+    raise ImproperlyConfigured("DJANGO_API_HISTORY_ACCESS must be live, public or private.")
 
 # drf-spectacular: the OpenAPI schema of each API version, and its docs served without the internet.
 SPECTACULAR_SETTINGS = {

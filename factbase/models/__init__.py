@@ -1,10 +1,11 @@
 """The domain: one module a concept, re-exported here."""
 
 from .actor import Actor
+from .change import Change
 from .claim import Claim
 from .outlet import Outlet
 from .review import Review
 from .source import Source
 from .tag import Tag
 
-__all__ = ["Actor", "Claim", "Outlet", "Review", "Source", "Tag"]
+__all__ = ["Actor", "Change", "Claim", "Outlet", "Review", "Source", "Tag"]
