@@ -160,7 +160,7 @@ class ChangeFeedView(GenericAPIView):
                 "date": record.history_date,
                 "user": None if withheld or not record.history_user else record.history_user.get_username(),
                 "reason": None if withheld else record.history_change_reason or "",
-                "changes": None if withheld else version.changes,
+                "changes": [] if record.history_type == "-" else None if withheld else version.changes,
             })
         return self.get_paginated_response(self.get_serializer(data, many=True).data)
 
