@@ -13,7 +13,6 @@ so that a mirror can delete it without learning what it held.
 from __future__ import annotations
 
 from django.urls import NoReverseMatch
-from rest_framework import serializers
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.reverse import reverse
@@ -21,7 +20,7 @@ from rest_framework.utils.urls import remove_query_param
 
 from api.filters import PAGINATION_PARAMS, check_query_params
 from api.numbers import parse_id
-from api.pagination import CURSOR_PARAM, Cursor, KeysetPagination, decode_cursor
+from api.pagination import CURSOR_PARAM, Cursor, KeysetPagination, decode_cursor, encode_cursor
 from api.permissions import HISTORY_LIVE, HISTORY_NONE, history_access
 from factbase import selectors
 
@@ -49,55 +48,37 @@ class FeedPagination(KeysetPagination):
         return rows
 
     def _link(self, cursor):
+        """The page at ``cursor``: the request's parameters but ``after`` (the cursor says where) and those left
+        empty (``?resource=`` is one left out), so that the same feed always links to the same place."""
         link = super()._link(cursor)
         if link is None:
             return None
-        return remove_query_param(link, AFTER_PARAM)
+        link = remove_query_param(link, AFTER_PARAM)
+        for name, values in self.request.query_params.lists():
+            if name != CURSOR_PARAM and all(value == "" for value in values):
+                link = remove_query_param(link, name)
+        return link
 
     def get_schema_operation_parameters(self, view):
-        return [p for p in super().get_schema_operation_parameters(view) if p["name"] != "ordering"]
-
-
-class FieldChangeSerializer(serializers.Serializer):
-    field = serializers.CharField(help_text="The field's name.")
-    old = serializers.JSONField(allow_null=True, help_text="Its value before (null in a record's first version).")
-    new = serializers.JSONField(allow_null=True, help_text="Its value after.")
-
-
-class ChangeSerializer(serializers.Serializer):
-    id = serializers.IntegerField(help_text="The change's place in the feed (`?after=` starts after it).")
-    resource = serializers.CharField(help_text="The resource of the record: `claims`, `actors`, ... as in its URL.")
-    object_id = serializers.IntegerField(help_text="The record's id.")
-    url = serializers.URLField(
-        allow_null=True,
-        help_text="The record's address in this API, for every change, its delete included (the address then "
-                  "answers 404: a mirror deletes the record it keeps under it).")
-    history_url = serializers.URLField(allow_null=True, help_text="The record's history.")
-    history_id = serializers.IntegerField(
-        help_text="The version's id in the record's history. For one record, a greater `history_id` is always a "
-                  "later version: a mirror may skip a change older than the version it holds.")
-    type = serializers.ChoiceField(choices=["created", "changed", "deleted"], help_text="What happened.")
-    date = serializers.DateTimeField(help_text="When the change was written (not when it was committed).")
-    user = serializers.CharField(allow_null=True,
-                                 help_text="The username of who did it; null when not recorded or withheld.")
-    reason = serializers.CharField(allow_null=True, allow_blank=True,
-                                   help_text="Why, when a reason was recorded; null when withheld.")
-    changes = FieldChangeSerializer(
-        many=True, allow_null=True,
-        help_text="Each field that changed, from what to what (as in the record's history); empty for a delete. "
-                  "Null when withheld: the record was deleted since and its contents are not for this user "
-                  "(`DJANGO_API_HISTORY_ACCESS`).")
+        parameters = [p for p in super().get_schema_operation_parameters(view) if p["name"] != "ordering"]
+        for parameter in parameters:
+            if parameter["name"] == CURSOR_PARAM:
+                parameter["description"] = ("Where the page starts: copy it from a response's `next` (or `previous`) "
+                                            "link, and keep the last `next` to come back for what changed since.")
+                parameter["example"] = encode_cursor(Cursor(FEED_ORDERING, [761, 92]))
+        return parameters
 
 
 class ChangeFeedView(GenericAPIView):
     """Every create, change and delete of every resource, oldest first, so that a mirror can follow along."""
 
-    serializer_class = ChangeSerializer
+    serializer_class = None  # the version's (api.v1.serializers.ChangeSerializer)
     pagination_class = FeedPagination
     filter_backends = []
     #: the version's router: its resources are the feed's (resource name = route prefix)
     router = None
     schema_forbidden = True  # 403 in the schema: DJANGO_API_HISTORY_ACCESS=private
+    schema_is_list = True  # a page of changes (api.schema.AutoSchema)
 
     def get_orderings(self):
         return {FEED_ORDERING: selectors.CHANGE_KEYS}

@@ -157,8 +157,8 @@ ACTION_TEXT = {
 
 class AutoSchema(SpectacularAutoSchema):
     def _is_list_view(self, serializer=None):
-        if getattr(self.view, "action", None) == "history":
-            return True  # a paged list of versions, though its path names one record
+        if getattr(self.view, "action", None) == "history" or getattr(self.view, "schema_is_list", False):
+            return True  # a paged list of versions, though its path names one record (or of changes)
         return super()._is_list_view(serializer)
 
     def get_auth(self):

@@ -182,6 +182,8 @@ FEED_EXAMPLE = {
 
 
 class ChangeFeedView(BaseChangeFeedView):
+    serializer_class = v1.ChangeSerializer
+
     @extend_schema(
         operation_id="changes_list", tags=["changes"],
         summary="Follow every change (a feed for mirrors)",

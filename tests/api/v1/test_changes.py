@@ -250,3 +250,37 @@ def test_a_later_transaction_writing_a_lower_id_is_not_skipped(anon_client):
     assert high_change.id < Change.objects.get(history_id=low.history.get().history_id).id  # the trap is set
     after, _ = feed(anon_client, position)
     assert [c["id"] for c in after] == [high_change.id]
+
+
+def test_the_schema_documents_the_feed_the_policy_and_the_sync_parameters(anon_client):
+    schema = anon_client.get(url("schema"), {"format": "json"}).json()
+    operation = schema["paths"]["/api/v1/changes/"]["get"]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert set(parameters) == {"resource", "after", "cursor", "page_size"}
+    assert parameters["resource"]["schema"]["type"] == "array" and parameters["resource"]["examples"]
+    assert parameters["after"]["examples"] and parameters["cursor"]["example"]
+    # The cursor of the example is one the feed takes.
+    assert anon_client.get(FEED, {"cursor": parameters["cursor"]["example"]}).status_code == 200
+    assert "DJANGO_API_HISTORY_ACCESS" in operation["description"]
+    assert {"400", "401", "403"} <= set(operation["responses"])
+    page = operation["responses"]["200"]["content"]["application/json"]
+    assert page["examples"], "an example page of the feed"
+    ref = page["schema"]["$ref"].rsplit("/", 1)[1]
+    item = schema["components"]["schemas"][ref]["properties"]["results"]["items"]["$ref"].rsplit("/", 1)[1]
+    assert set(schema["components"]["schemas"][item]["properties"]) == {
+        "id", "resource", "object_id", "url", "history_url", "history_id", "type", "date", "user", "reason", "changes"}
+    for resource in MODELS_WITH_LISTS:
+        get = schema["paths"][f"/api/v1/{resource}/"]["get"]
+        names = {p["name"]: p for p in get["parameters"]}
+        assert {"updated_after", "updated_before"} <= set(names), resource
+        assert names["updated_after"]["schema"]["format"] == "date-time" and names["updated_after"]["example"]
+        assert {"updated_at", "-updated_at"} <= set(names["ordering"]["schema"]["enum"]), resource
+        history = schema["paths"][f"/api/v1/{resource}/{{id}}/history/"]["get"]
+        assert "DJANGO_API_HISTORY_ACCESS" in history["description"] and "403" in history["responses"]
+    claims = {p["name"]: p for p in schema["paths"]["/api/v1/claims/"]["get"]["parameters"]}
+    assert claims["uid"]["schema"]["items"]["format"] == "uuid"
+    assert claims["has_review"]["schema"]["type"] == "boolean"
+    assert set(claims["rating"]["schema"]["items"]["enum"]) >= {"false", "true", "unsupported"}
+
+
+MODELS_WITH_LISTS = ["claims", "actors", "outlets", "sources", "reviews", "tags"]

@@ -113,8 +113,9 @@ def test_an_error_stays_json_whatever_format_was_asked_for(anon_client, seed):
         response = anon_client.get(url("claims"), params)
         assert response.status_code == 400 and response["Content-Type"] == "application/json"
     assert response.json() == {"colour": [
-        "Unknown parameter. This list takes: cursor, kind, language, ordering, outlet, page_size, q, source, speaker, "
-        "speaker_name, stated_after, stated_before, status, tag."]}
+        "Unknown parameter. This list takes: cursor, has_review, kind, language, ordering, outlet, outlet_name, "
+        "page_size, q, rating, source, speaker, speaker_name, stated_after, stated_before, status, tag, uid, "
+        "updated_after, updated_before."]}
     response = anon_client.get(url("reviews", 999999), {"format": "jsonld"})
     assert response.status_code == 404 and response["Content-Type"] == "application/json"
     assert response.json()["detail"]
