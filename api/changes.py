@@ -114,7 +114,8 @@ class ChangeFeedView(GenericAPIView):
                 raise NotAuthenticated("Reading the change feed needs an account with the view permission.")
             raise PermissionDenied("Reading the change feed needs the view permission of a resource.")
 
-        queryset = selectors.change_list(model_names)
+        everything = not asked and len(model_names) == len(resources)
+        queryset = selectors.change_list(None if everything else model_names)
         self.start_after = self.after_position(request)
         if self.start_after is not None:
             queryset = queryset.filter(txid__gte=self.start_after[0]).exclude(
@@ -125,8 +126,8 @@ class ChangeFeedView(GenericAPIView):
         data = []
         for change in changes:
             version = versions.get((change.model, change.history_id))
-            if version is None:
-                continue  # its history row is gone
+            if version is None or change.model not in resources:
+                continue  # its history row is gone, or its model has no resource (yet) in this version
             resource, basename, _ = resources[change.model]
             record = version.record
             withheld = not version.live
