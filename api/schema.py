@@ -33,6 +33,12 @@ never empty — and `kind` where there is one) and written as their id.
 Rows that tie on the sort key are ordered by id, so a walk through the pages visits every row once.
 An unknown date sorts as earlier than any date.
 
+**Keeping a copy in sync**: every list takes `updated_after` / `updated_before` (ISO 8601 date-times with
+a time zone) and `ordering=updated_at`; `GET /api/v1/changes/` lists every create, change and delete
+of every resource, oldest first, each exactly once to a client that follows `next`. Who reads history,
+the feed and what deleted records held is one setting, `DJANGO_API_HISTORY_ACCESS` (by default anyone
+reads the history of live records; the *view* permission is needed for what deleted records held).
+
 **Conditional requests**: a single record carries an `ETag`; `If-None-Match` answers 304 when it has
 not changed; `PUT`, `PATCH` and `DELETE` with `If-Match` answer 412 when it has.
 
@@ -52,8 +58,8 @@ whole; an error in an item of a list is keyed by the item's index (`{"aliases": 
 | status | when |
 | --- | --- |
 | 400 | invalid input: a body field (a read-only one included, unless sent with the value the record has), a filter value, an unknown query parameter, a bad cursor or page size, a `format` the endpoint does not serve, a body nested deeper than 32 levels |
-| 401 | a write without credentials, or any request with a wrong token (`WWW-Authenticate: Token`) |
-| 403 | the user lacks the permission for this write, or a session's write came without its CSRF token |
+| 401 | a write without credentials, or any request with a wrong token (`WWW-Authenticate: Token`); history read without credentials when `DJANGO_API_HISTORY_ACCESS` is `private` |
+| 403 | the user lacks the permission for this write (or for reading history, when `DJANGO_API_HISTORY_ACCESS` is `private`), or a session's write came without its CSRF token |
 | 404 | no such record, route or API version |
 | 405 | the method is not allowed on this route (e.g. `DELETE` on a list) |
 | 406 | the `Accept` header asks for a format the API does not serve |

@@ -167,3 +167,34 @@ def test_each_table_has_an_index_for_updated_at(anon_client, dated, resource, qu
     text = json.dumps(plan)
     assert f"{MODELS[resource]._meta.model_name}_updated_at_id" in text, text
     assert '"Sort"' not in text, text
+
+
+def test_the_new_filters_and_orderings_cost_the_same_queries_for_1_and_60_rows(anon_client, actor, source):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    outlet = services.outlet_create(name="Khabar 24")
+    tag = services.tag_create(name="Energy", slug="energy")
+    claims = [services.claim_create(speaker=actor, source=source, outlet=outlet, kind=Claim.Kind.PARAPHRASE,
+                                    text=f"Claim {i}", tags=[tag]) for i in range(61)]
+    for claim in claims:
+        services.review_create(claim=claim, reviewer=actor, source=source, rating="mixed")
+    uids = "&".join(f"uid={claim.uid}" for claim in claims)
+    cases = {
+        "claims": ["outlet_name=khabar", "rating=mixed", "has_review=true", uids,
+                   "ordering=updated_at&updated_after=2000-01-01T00:00:00Z", "ordering=-updated_at"],
+        "reviews": ["ordering=-updated_at&updated_before=2999-01-01T00:00:00Z"],
+        "tags": ["ordering=updated_at"], "actors": ["ordering=updated_at"], "sources": ["ordering=updated_at"],
+        "outlets": ["ordering=updated_at"],
+    }
+    for resource, queries_ in cases.items():
+        for query in queries_:
+            counts = []
+            for size in (1, 60):
+                with CaptureQueriesContext(connection) as ctx:
+                    response = anon_client.get(f"{url(resource)}?{query}&page_size={size}")
+                assert response.status_code == 200
+                assert len(response.json()["results"]) == min(size, MODELS[resource].objects.count())
+                counts.append(len(ctx))
+                assert not any("COUNT(" in q["sql"].upper() for q in ctx.captured_queries)
+            assert counts[0] == counts[1], (resource, query, counts)
