@@ -6,17 +6,20 @@ feed read in id order would skip it. So each change records its transaction's id
 ``pg_current_xact_id()``, an xid8, as bigint), and the feed:
 
 - lists only the changes of transactions that every snapshot sees as finished, ``txid <
-  pg_snapshot_xmin(pg_current_snapshot())`` (the oldest transaction still running); and
+  pg_snapshot_xmin(pg_current_snapshot())`` (the oldest transaction still running), refined to the
+  transactions that can write to this database (``selectors.FEED_HORIZON_SQL``: transaction ids are the
+  server's, and a long write in another database must not hold this feed back); and
 - orders them by ``(txid, id)``: by transaction, then in the order each transaction wrote them.
 
-Why nothing is skipped: every change listed has ``txid < X``, the xmin of the reader's snapshot. A transaction
-that was running then, or began later, has a txid >= X (xmin is the smallest txid still running, and txids only
-grow), so its changes sort after every change already listed, and a client that continues after the last one it
+Why nothing is skipped: every change listed has ``txid < X``, the horizon of the reader's snapshot. A transaction
+of this database that was running then, or began later, has a txid >= X (X is the smallest such txid still
+running, or the snapshot's xmax, and txids only grow), so its changes sort after every change already listed, and a client that continues after the last one it
 saw will meet them. Why nothing repeats: a change is listed only once its transaction has finished, so the set
 of changes before any position never grows. Ordering by id alone with the same filter still loses rows: a
 transaction with a low txid can write (take ids) after one with a higher txid, and both finish before the next
-read. The price: a change waits to be listed until every older transaction has finished, so one long
-transaction holds back the feed (not the writes).
+read. The price: a change waits to be listed until every older transaction of this database has finished, so
+one long write transaction holds back the feed (not the writes; read-only transactions take no id and hold
+nothing back).
 
 This is not exactly commit order: transactions are ordered by when they were given their id (their first
 write), not by when they committed. For one record the versions are always in the order they were made (a

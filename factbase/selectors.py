@@ -524,7 +524,7 @@ CHANGE_KEYS = [SortKey("_key_txid", F("txid"), False, "int"), SortKey("_key_id",
 
 def change_list(model_names=None) -> QuerySet:
     """The changes the feed may list: on PostgreSQL only those of transactions that every snapshot sees as
-    finished (``txid`` below the xmin of this statement's snapshot: see factbase/changes.py); ``model_names``
+    finished (``txid`` below ``FEED_HORIZON_SQL``: see factbase/changes.py); ``model_names``
     (``model_name`` of the models) narrows them to those models' records."""
     from factbase.models import Change
 
@@ -532,8 +532,26 @@ def change_list(model_names=None) -> QuerySet:
     if model_names is not None:
         queryset = queryset.filter(model__in=list(model_names))
     if is_postgresql():
-        queryset = queryset.filter(txid__lt=RawSQL("pg_snapshot_xmin(pg_current_snapshot())::text::bigint", ()))
+        queryset = queryset.filter(txid__lt=RawSQL(FEED_HORIZON_SQL, ()))
     return queryset
+
+
+#: The feed's horizon on PostgreSQL: the lowest transaction id that this statement's snapshot sees as running
+#: and that may write to this database; with none, the snapshot's xmax (every id below it has finished).
+#: ``pg_snapshot_xmin(pg_current_snapshot())`` would do, but transaction ids are the cluster's: a long write in
+#: another database of the same server would hold this feed back. A running transaction is left out only when
+#: ``pg_stat_activity`` shows it in another database; one it does not show (a prepared transaction, a session
+#: this role may not see, one that ended meanwhile) counts as ours, so the horizon is never past a transaction
+#: that could still commit a change here.
+FEED_HORIZON_SQL = """(
+    SELECT COALESCE(min(x::text::bigint), pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+    FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+    WHERE NOT EXISTS (
+        SELECT 1 FROM pg_stat_activity a
+        WHERE a.backend_xid::text::bigint = mod(x::text::bigint, 4294967296)
+          AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database())
+    )
+)"""
 
 
 @dataclass

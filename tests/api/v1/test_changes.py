@@ -284,3 +284,26 @@ def test_the_schema_documents_the_feed_the_policy_and_the_sync_parameters(anon_c
 
 
 MODELS_WITH_LISTS = ["claims", "actors", "outlets", "sources", "reviews", "tags"]
+
+
+@pytest.mark.postgres_only
+def test_a_long_transaction_in_another_database_does_not_hold_the_feed_back(anon_client):
+    """Transaction ids are the server's, but a transaction connected to another database cannot write here: the
+    feed's horizon leaves it out (``selectors.FEED_HORIZON_SQL``), where ``pg_snapshot_xmin`` alone would wait
+    for it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    import psycopg
+
+    params = {k: v for k, v in connection.get_connection_params().items() if k in ("host", "port", "user", "password")}
+    with psycopg.connect(dbname="postgres", **params) as other:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_current_xact_id()")  # holds a transaction id, open until the block ends
+            actor = services.actor_create(name="Written while another database's transaction runs")
+            with connection.cursor() as ours:
+                ours.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+                xmin = ours.fetchone()[0]
+            assert xmin <= Change.objects.get().txid  # the cluster's xmin alone would hold it back
+            changes, _ = feed(anon_client)
+            assert [c["object_id"] for c in changes] == [actor.pk]
+        other.rollback()
