@@ -156,6 +156,8 @@ def test_each_table_has_an_index_for_updated_at(anon_client, dated, resource, qu
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    if connection.vendor != "postgresql":
+        pytest.skip("EXPLAIN of PostgreSQL's planner")
     table = MODELS[resource]._meta.db_table
     with CaptureQueriesContext(connection) as ctx:
         assert anon_client.get(f"{url(resource)}?{query}&page_size=2").status_code == 200
