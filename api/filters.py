@@ -7,6 +7,8 @@ single-valued one given twice: nothing a client asks for is silently left out.
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.core.validators import RegexValidator, validate_slug
 from django.db.models import Exists, OuterRef, Q
@@ -15,7 +17,7 @@ from django_filters.widgets import QueryArrayWidget
 from rest_framework.exceptions import ValidationError
 
 from api import selection
-from api.numbers import iso_date, parse_id
+from api.numbers import iso_date, iso_datetime, parse_id
 from api.pagination import COUNT_PARAM, CURSOR_PARAM, ORDERING_PARAM, PAGE_SIZE_PARAM
 from factbase import selectors
 from factbase.models import Actor, Claim, ClaimRelation, Outlet, Review, Source, Tag
@@ -68,25 +70,6 @@ class MultipleSlugField(forms.Field):
         return list(dict.fromkeys(values))
 
 
-class TrueFalseField(forms.Field):
-    """``true`` or ``false``, nothing else (django-filter's boolean reads a typo as "no filter")."""
-
-    def to_python(self, value):
-        if value in (None, ""):
-            return None
-        if value in ("true", "false"):
-            return value == "true"
-        raise forms.ValidationError("Give true or false.", code="invalid")
-
-
-class TrueFalseFilter(filters.BooleanFilter):
-    field_class = TrueFalseField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", forms.TextInput)  # not django-filter's, which reads "maybe" as no value
-        super().__init__(*args, **kwargs)
-
-
 class IdField(forms.Field):
     """One id, in the digits 0-9."""
 
@@ -121,6 +104,72 @@ class IsoDateFilter(filters.DateFilter):
 
 class IdFilter(filters.Filter):
     field_class = IdField
+class IsoDateTimeField(forms.DateTimeField):
+    """A moment in ISO 8601 with its time zone (``2024-05-01T12:00:00Z``, ``...+02:00``), in the digits 0-9. A
+    time without a zone is refused: it would be a guess of the server's zone."""
+
+    default_error_messages = {"invalid": "Enter a date and time in ISO 8601 with a time zone, as "
+                                         "2024-05-01T12:00:00Z or 2024-05-01T14:00:00+02:00 (encode + as %%2B)."}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        parsed = iso_datetime(value) if isinstance(value, str) else None
+        if parsed is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return parsed
+
+
+class IsoDateTimeFilter(filters.DateTimeFilter):
+    field_class = IsoDateTimeField
+
+
+class StrictBooleanField(forms.Field):
+    """``true`` or ``false`` (any case; also 1 and 0); anything else is refused, not ignored."""
+
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        parsed = self.VALUES.get(str(value).strip().lower()) if isinstance(value, str) else None
+        if parsed is None:
+            raise forms.ValidationError("Enter true or false.", code="invalid")
+        return parsed
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    """A boolean filter whose bad value is a 400 (django-filter's widget reads one as "no filter")."""
+
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        kwargs["widget"] = forms.TextInput
+        super().__init__(*args, **kwargs)
+
+
+class MultipleUUIDField(forms.Field):
+    """One or more UUIDs: ``?uid=...&uid=...`` (or comma-separated)."""
+
+    widget = QueryArrayWidget
+
+    def to_python(self, value):
+        if value in (None, "", []):
+            return []
+        values = value if isinstance(value, (list, tuple)) else [value]
+        uids = []
+        for item in values:
+            text = str(item).strip(" ")
+            try:
+                if not text.isascii() or len(text) > 45:
+                    raise ValueError
+                uids.append(uuid.UUID(text))
+            except ValueError:
+                raise forms.ValidationError("“%(value)s” is not a UUID (e.g. 0b5e9bd4-6c1f-4e3c-9a55-2f4d1c1e7a10).",
+                                            code="invalid", params={"value": text[:45]}) from None
+        if len(uids) > 100:
+            raise forms.ValidationError("Give at most 100 UUIDs.", code="max_length")
+        return uids
 
 
 class MultipleIdFilter(filters.Filter):
@@ -153,10 +202,32 @@ def _language_filter(field_name: str, help_text: str):
     )
 
 
+class MultipleUUIDFilter(MultipleIdFilter):
+    """Rows whose ``field_name`` is any of the given UUIDs."""
+
+    field_class = MultipleUUIDField
+
+
 class FilterSet(filters.FilterSet):
-    """Base of every filterset: ``examples`` gives an example value for each parameter (OpenAPI)."""
+    """Base of every filterset: ``examples`` gives an example value for each parameter (OpenAPI). Every list
+    takes ``updated_after`` / ``updated_before``: what changed since a client's last visit (with
+    ``ordering=updated_at``)."""
+
+    updated_after = IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte",
+        help_text="Records last changed at or after this moment: ISO 8601 with a time zone "
+                  "(`2024-05-01T12:00:00Z`, or an offset with its `+` encoded as `%2B`); a time without a zone "
+                  "is refused (400).")
+    updated_before = IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="lte",
+        help_text="Records last changed at or before this moment (ISO 8601 with a time zone, as `updated_after`).")
 
     examples: dict[str, object] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.examples = {"updated_after": "2022-01-08T00:00:00Z", "updated_before": "2030-01-01T00:00:00Z",
+                        **cls.__dict__.get("examples", {})}
 
 
 class ClaimFilterSet(FilterSet):
@@ -167,8 +238,18 @@ class ClaimFilterSet(FilterSet):
                                                 "or Unicode form (full-width, composed or decomposed).")
     outlet = MultipleIdFilter(field_name="outlet_id",
                               help_text="The id of the outlet where the statement was made (repeatable).")
+    outlet_name = filters.CharFilter(method="filter_outlet_name", max_length=200,
+                                     help_text="Part of the name of the outlet where the statement was made, in any "
+                                               "case or Unicode form.")
     source = MultipleIdFilter(field_name="source_id",
                               help_text="The id of the source that reports the claim (repeatable).")
+    uid = MultipleUUIDFilter(field_name="uid",
+                             help_text="The claim's stable UUID (`uid`); repeat it for any of several claims.")
+    rating = filters.MultipleChoiceFilter(
+        choices=Review.Rating.choices, method="filter_rating",
+        help_text="Claims with a review of this rating (repeatable: a review of any of the given ratings).")
+    has_review = StrictBooleanFilter(method="filter_has_review",
+                                     help_text="`true`: claims with at least one review; `false`: claims without.")
     status = filters.MultipleChoiceFilter(choices=Claim.Status.choices, distinct=False,
                                           help_text="Curation status (repeatable: any of the given).")
     kind = filters.ChoiceFilter(choices=Claim.Kind.choices, help_text="Direct quote or paraphrase.")
@@ -180,11 +261,11 @@ class ClaimFilterSet(FilterSet):
     stated_before = IsoDateFilter(method="filter_stated", lookup_expr="lte",
                                   help_text="Stated on or before this date (ISO 8601); undated claims are left out.")
     # Whether a claim has what the facets count in their bucket without a value (api/facets.py).
-    has_outlet = TrueFalseFilter(method="filter_has_outlet",
+    has_outlet = StrictBooleanFilter(method="filter_has_outlet",
                                  help_text="true: claims made in a known outlet; false: claims without an outlet.")
-    has_date = TrueFalseFilter(method="filter_has_date",
+    has_date = StrictBooleanFilter(method="filter_has_date",
                                help_text="true: claims with a date (`stated_on`); false: undated claims.")
-    has_tag = TrueFalseFilter(method="filter_has_tag", help_text="true: claims with a tag; false: claims without any.")
+    has_tag = StrictBooleanFilter(method="filter_has_tag", help_text="true: claims with a tag; false: claims without any.")
     related_to = IdFilter(
         method="filter_related_to",
         help_text="A claim's id: the claims related to it (GET /claim-relations/), whichever side of the relation "
@@ -205,6 +286,8 @@ class ClaimFilterSet(FilterSet):
         "kind": "direct_quote", "tag": ["kazakhstan-unrest-2022"], "language": "en",
         "has_outlet": False, "has_date": True, "has_tag": True,
         "stated_after": "2022-01-01", "stated_before": "2022-01-31", "q": "deadly force", "related_to": 1,
+        "outlet_name": "khabar", "uid": ["0b5e9bd4-6c1f-4e3c-9a55-2f4d1c1e7a10"], "rating": ["unsupported"],
+        "has_review": True,
     }
 
     class Meta:
@@ -213,6 +296,15 @@ class ClaimFilterSet(FilterSet):
 
     def filter_speaker_name(self, queryset, name, value):
         return selectors.claims_by_speaker_name(queryset, value)
+
+    def filter_outlet_name(self, queryset, name, value):
+        return selectors.claims_by_outlet_name(queryset, value)
+
+    def filter_rating(self, queryset, name, value):
+        return selectors.claims_reviewed(queryset, ratings=value) if value else queryset
+
+    def filter_has_review(self, queryset, name, value):
+        return queryset if value is None else selectors.claims_reviewed(queryset, negated=not value)
 
     def filter_stated(self, queryset, name, value):
         lookup = self.filters[name].lookup_expr

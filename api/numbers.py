@@ -9,7 +9,7 @@ An id, a page size, a numeric filter or a date is written in 0-9 here, or it is 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 
 MAX_BIGINT = 2**63 - 1
 #: white space a client may leave around a number (ASCII only: no Unicode spaces)
@@ -50,4 +50,27 @@ def iso_date(text: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
+        return None
+
+
+# A date-time in ISO 8601 with a time zone: 2024-05-01T12:00:00Z, 2024-05-01T14:00:00.5+02:00.
+_ISO_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+                           r"(Z|z|[+-][0-9]{2}:?[0-9]{2})")
+
+_SPACED_OFFSET = re.compile(r"(?<=[0-9]) [0-9]{2}:?[0-9]{2}$")
+
+
+def iso_datetime(text: str) -> datetime | None:
+    """The moment ``text`` writes in ISO 8601 with a time zone (``Z`` or an offset), in UTC; None when it is not
+    one, or names no time zone (a naive time is a guess of the server's zone, so it is refused), or falls
+    outside the years 1 to 9999 in UTC."""
+    if isinstance(text, str) and _SPACED_OFFSET.search(text):
+        # An unencoded "+" in a query string arrives as a space: "12:00:00 02:00" was "12:00:00+02:00".
+        text = text[:-len(_SPACED_OFFSET.search(text).group())] + "+" + _SPACED_OFFSET.search(text).group()[1:]
+    if not isinstance(text, str) or not _ISO_DATETIME.fullmatch(text):
+        return None
+    try:
+        parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)
+        return parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
         return None

@@ -39,6 +39,12 @@ not read.
 Rows that tie on the sort key are ordered by id, so a walk through the pages visits every row once.
 An unknown date sorts as earlier than any date.
 
+**Keeping a copy in sync**: every list takes `updated_after` / `updated_before` (ISO 8601 date-times with
+a time zone) and `ordering=updated_at`; `GET /api/v1/changes/` lists every create, change and delete
+of every resource, oldest first, each exactly once to a client that follows `next`. Who reads history,
+the feed and what deleted records held is one setting, `DJANGO_API_HISTORY_ACCESS` (by default anyone
+reads the history of live records; the *view* permission is needed for what deleted records held).
+
 **Conditional requests**: a single record carries an `ETag`; `If-None-Match` answers 304 when it has
 not changed; `PUT`, `PATCH` and `DELETE` with `If-Match` answer 412 when it has.
 
@@ -58,8 +64,8 @@ whole; an error in an item of a list is keyed by the item's index (`{"aliases": 
 | status | when |
 | --- | --- |
 | 400 | invalid input: a body field (a read-only one included, unless sent with the value the record has), a filter value, an unknown query parameter, a bad cursor or page size, a `format` the endpoint does not serve, a body nested deeper than 32 levels |
-| 401 | a write without credentials, or any request with a wrong token (`WWW-Authenticate: Token`) |
-| 403 | the user lacks the permission for this write, or a session's write came without its CSRF token |
+| 401 | a write without credentials, or any request with a wrong token (`WWW-Authenticate: Token`); history read without credentials when `DJANGO_API_HISTORY_ACCESS` is `private` |
+| 403 | the user lacks the permission for this write (or for reading history, when `DJANGO_API_HISTORY_ACCESS` is `private`), or a session's write came without its CSRF token |
 | 404 | no such record, route or API version |
 | 405 | the method is not allowed on this route (e.g. `DELETE` on a list) |
 | 406 | the `Accept` header asks for a format the API does not serve |
@@ -160,10 +166,12 @@ ACTION_TEXT = {
                "404. With `If-Match`, refused (412) if the {one} changed since it was read."),
     "history": ("Read a {one}'s history", "Every recorded change of a {one}, newest first: when, by whom, why, and "
                                           "which fields changed from what to what (related records and tags as ids). "
-                                          "Anyone may read a {one}'s history while it exists. A deleted {one}'s "
-                                          "history is read only with the *view* permission of {many} (Editors "
-                                          "and Contributors); anyone else gets 404, as for a {one} that never "
-                                          "existed."),
+                                          "By default anyone may read a {one}'s history while it exists. A deleted "
+                                          "{one}'s history is read only with the *view* permission of {many} "
+                                          "(Editors and Contributors); anyone else gets 404, as for a {one} that "
+                                          "never existed. The rule is one setting, `DJANGO_API_HISTORY_ACCESS`: "
+                                          "`live` (the default, as above), `public` (anyone reads every history), "
+                                          "`private` (only with the view permission; anyone else gets 401 or 403)."),
 }
 
 
@@ -186,8 +194,8 @@ class AutoSchema(SpectacularAutoSchema):
         return examples
 
     def _is_list_view(self, serializer=None):
-        if getattr(self.view, "action", None) == "history":
-            return True  # a paged list of versions, though its path names one record
+        if getattr(self.view, "action", None) == "history" or getattr(self.view, "schema_is_list", False):
+            return True  # a paged list of versions, though its path names one record (or of changes)
         return super()._is_list_view(serializer)
 
     def get_auth(self):
@@ -309,6 +317,8 @@ class AutoSchema(SpectacularAutoSchema):
         codes = {"400", "401", "406", "411", "413", "429", "503"}
         if self._is_detail():
             codes.add("404")
+        if action == "history" or getattr(self.view, "schema_forbidden", False):
+            codes.add("403")  # DJANGO_API_HISTORY_ACCESS=private
         if method in WRITE_METHODS:
             codes |= {"403", "409"}
             if method != "DELETE":
@@ -379,7 +389,7 @@ class FilterExtension(DjangoFilterExtension):
     priority = 1
 
     def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
-        from api.filters import AllTagsFilter, IdFilter, MultipleIdFilter
+        from api.filters import AllTagsFilter, IdFilter, MultipleIdFilter, MultipleUUIDFilter
 
         if isinstance(filter_field, AllTagsFilter):
             parameters = [{
@@ -395,10 +405,12 @@ class FilterExtension(DjangoFilterExtension):
                 "schema": {"type": "integer", "minimum": 1},
             }]
         elif isinstance(filter_field, MultipleIdFilter):
+            item = ({"type": "string", "format": "uuid"} if isinstance(filter_field, MultipleUUIDFilter)
+                    else {"type": "integer", "minimum": 1})
             parameters = [{
                 "in": "query", "name": field_name, "required": False,
                 "description": filter_field.extra.get("help_text", ""),
-                "schema": build_array_type({"type": "integer", "minimum": 1}),
+                "schema": build_array_type(item),
                 "style": "form", "explode": True,
             }]
         else:

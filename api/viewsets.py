@@ -9,8 +9,8 @@ A resource's viewset only names its selector, filterset, serializer and service 
   names (400), ``DeleteProtected`` as 409;
 - answers conditional requests: ``ETag`` on every single-record response, 304 for a matching
   ``If-None-Match``, 412 for a stale ``If-Match`` on ``PUT``, ``PATCH`` and ``DELETE``;
-- serves ``GET <resource>/{id}/history/``: every recorded change, who made it and what it changed (a
-  deleted record's only to users with the model's *view* permission);
+- serves ``GET <resource>/{id}/history/``: every recorded change, who made it and what it changed (who may
+  read it, a deleted record's in particular: ``api.permissions.history_access``);
 - takes ``change_reason`` with every write (a body field; for ``DELETE`` a JSON body or
   ``?change_reason=``), given to the service as the history record's ``reason``;
 - serves ``POST <resource>/{id}/revert/``: the record's fields back as they were in one of its versions,
@@ -38,7 +38,7 @@ from api.conditional import check_if_match, etag_for, not_modified
 from api.exceptions import validation_error_from_django
 from api.filters import allowed_params, check_query_params
 from api.numbers import MAX_BIGINT, whole_number
-from api.permissions import CanChangeRecord
+from api.permissions import HISTORY_ALL, HISTORY_NONE, CanChangeRecord, history_access
 from api.renderers import CSVRenderer, CSVTable, flat_table
 from api.selection import parse_selection, selection_asked
 from factbase import selectors, services
@@ -348,14 +348,18 @@ class FactbaseViewSet(viewsets.ModelViewSet):
 
     @action(detail=True, methods=["get"], filterset_class=None, filter_backends=[])
     def history(self, request, *args, **kwargs):
-        """A live record's history is public, as the record is. A deleted record's history is read only by a
-        user with the model's *view* permission (editors and contributors): it holds what was deleted, perhaps
+        """Who reads it is ``api.permissions.history_access`` (setting ``DJANGO_API_HISTORY_ACCESS``). By default a
+        live record's history is public, as the record is; a deleted record's history is read only by a user
+        with the model's *view* permission (editors and contributors): it holds what was deleted, perhaps
         because it should not have been published. Anyone else gets 404, as for an id that never existed, so
         that nobody learns that a record was there."""
         check_query_params(request, allowed_params(None))
         pk = self._lookup_pk()
         model = self.get_queryset().model
-        if not model._default_manager.filter(pk=pk).exists() and not can_read_deleted_history(request.user, model):
+        access = history_access(request.user, model)
+        if access == HISTORY_NONE:
+            self.permission_denied(request, message="Reading history needs the model's view permission.")
+        if access != HISTORY_ALL and not model._default_manager.filter(pk=pk).exists():
             raise Http404
         records = self.paginate_queryset(selectors.history_list(model, pk))
         if not records and not request.query_params.get("cursor"):
@@ -385,12 +389,6 @@ def serializer_field_names(serializer_class) -> list[str]:
         names = _field_names[serializer_class] = [
             name for name, field in serializer_class().fields.items() if not field.write_only]
     return names
-
-
-def can_read_deleted_history(user, model) -> bool:
-    """Whether ``user`` may read the history of a deleted ``model`` record: the model's *view* permission."""
-    opts = model._meta
-    return bool(user and user.is_authenticated and user.has_perm(f"{opts.app_label}.view_{opts.model_name}"))
 
 
 def csv_columns(serializer, prefix: str = "") -> list[str]:

@@ -31,7 +31,8 @@ from datetime import date
 
 from django.db import connection
 from django.db.models import (
-    BooleanField, Count, F, FloatField, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, TextField, Value,
+    BooleanField, Count, Exists, F, FloatField, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery,
+    TextField, Value,
 )
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.db.models.expressions import RawSQL
@@ -304,6 +305,25 @@ def claims_by_speaker_name(queryset: QuerySet[Claim], value: str) -> QuerySet[Cl
     return queryset.filter(speaker_id__in=ids)
 
 
+def claims_by_outlet_name(queryset: QuerySet[Claim], value: str) -> QuerySet[Claim]:
+    """Claims made in an outlet whose name contains ``value`` (``name_matches``): the outlets are looked up
+    first, and their ids given to the claims query (served by the ``(outlet, date, id)`` index), as
+    ``claims_by_speaker_name`` does."""
+    outlets = Outlet.objects.filter(name_matches(value)).values_list("id", flat=True)
+    ids = list(outlets[: SPEAKER_NAME_ID_LIMIT + 1])
+    if len(ids) > SPEAKER_NAME_ID_LIMIT:
+        return queryset.filter(outlet_id__in=outlets)
+    return queryset.filter(outlet_id__in=ids)
+
+
+def claims_reviewed(queryset: QuerySet[Claim], *, ratings=None, negated: bool = False) -> QuerySet[Claim]:
+    """Claims with a review (of one of ``ratings``, when given); ``negated``: claims without one."""
+    reviews = Review.objects.filter(claim_id=OuterRef("pk"))
+    if ratings:
+        reviews = reviews.filter(rating__in=list(ratings))
+    return queryset.filter(~Exists(reviews) if negated else Exists(reviews))
+
+
 def claims_stated(queryset: QuerySet[Claim], *, after=None, before=None) -> QuerySet[Claim]:
     """Claims stated on or after / on or before a date; undated claims are left out.
 
@@ -510,15 +530,24 @@ def _by_name() -> dict[str, list[SortKey]]:
 RELEVANCE = "relevance"
 RELEVANCE_KEYS = [SortKey("_key_search_rank", F("search_rank"), True, "float"), _id(True)]
 
+def _by_updated() -> dict[str, list[SortKey]]:
+    """Last changed first or last: every resource has it (an ``(updated_at, id)`` index each, migration 0011),
+    so that a client can fetch what changed since its last visit (with ``updated_after``)."""
+    return _ordering("updated_at", F("updated_at"), "datetime")
+
+
 # name -> keys; the first entry of each is the resource's default ordering.
 ORDERINGS: dict[str, dict[str, list[SortKey]]] = {
-    "claim": {**{"-stated_on": _by_date("stated_on")["-stated_on"]}, **_by_date("stated_on"), **_by_created()},
-    "actor": _by_name(),
-    "outlet": _by_name(),
-    "tag": _by_name(),
-    "source": {**{"-published_on": _by_date("published_on")["-published_on"]}, **_by_date("published_on")},
-    "review": {**{"-reviewed_on": _by_date("reviewed_on")["-reviewed_on"]}, **_by_date("reviewed_on")},
-    "claim_relation": {**{"-created_at": _by_created()["-created_at"]}, **_by_created()},
+    "claim": {**{"-stated_on": _by_date("stated_on")["-stated_on"]}, **_by_date("stated_on"), **_by_created(),
+              **_by_updated()},
+    "actor": {**_by_name(), **_by_updated()},
+    "outlet": {**_by_name(), **_by_updated()},
+    "tag": {**_by_name(), **_by_updated()},
+    "source": {**{"-published_on": _by_date("published_on")["-published_on"]}, **_by_date("published_on"),
+               **_by_updated()},
+    "review": {**{"-reviewed_on": _by_date("reviewed_on")["-reviewed_on"]}, **_by_date("reviewed_on"),
+               **_by_updated()},
+    "claim_relation": {**{"-created_at": _by_created()["-created_at"]}, **_by_created(), **_by_updated()},
 }
 
 
@@ -550,15 +579,17 @@ def _plain(value, owner: str):
     return str(value)
 
 
-def history_changes(record, previous) -> list[dict]:
+def history_changes(record, previous, m2m: dict | None = None) -> list[dict]:
     """Which fields ``record`` changed from ``previous`` (None for the first version): field, old, new.
 
     Foreign keys are given as ids, many-to-many fields (a claim's tags) as sorted lists of ids; the
-    automatic ``id``, ``created_at`` and ``updated_at`` are left out.
+    automatic ``id``, ``created_at`` and ``updated_at`` are left out. ``m2m``: the many-to-many values of
+    ``record`` and ``previous`` read beforehand (``history_m2m_values``), else each is read now.
     """
     if record.history_type == "-":
         return []
     owner = record.instance_type._meta.model_name
+    values = m2m
     m2m = sorted(field.name for field in getattr(record, "_history_m2m_fields", []))
     columns = [f for f in record.tracked_fields if f.name not in _NOT_DIFFED and f.name != "id"]
     changes = []
@@ -569,7 +600,13 @@ def history_changes(record, previous) -> list[dict]:
             continue
         if old != new:
             changes.append({"field": field.name, "old": old, "new": new})
-    if m2m:
+    if m2m and values is not None:
+        for name in m2m:
+            new = values[name].get(record.history_id, [])
+            old = None if previous is None else values[name].get(previous.history_id, [])
+            if (previous is None and new) or (previous is not None and old != new):
+                changes.append({"field": name, "old": old, "new": new})
+    elif m2m:
         if previous is None:
             for name in m2m:
                 manager = getattr(record, name)
@@ -599,3 +636,106 @@ def history_previous(records: list) -> dict:
             .order_by("-history_date", "-history_id").first()
         )
     return previous
+
+
+def history_m2m_values(history_model, history_ids) -> dict[str, dict[int, list]]:
+    """The many-to-many values (a claim's tags) of the versions ``history_ids``, as ``history_changes`` gives
+    them (sorted ids): field -> version -> ids. One query a many-to-many field, whatever the number of versions."""
+    values = {}
+    owner = history_model.instance_type._meta.model_name
+    for field in getattr(history_model, "_history_m2m_fields", []):
+        through = getattr(history_model, field.name).model
+        target = next(f.attname for f in through._meta.fields
+                      if f.editable and f.name not in ("id", "m2m_history_id", "history", owner))
+        by_version: dict[int, list] = {history_id: [] for history_id in history_ids}
+        for history_id, value in through.objects.filter(history_id__in=list(history_ids)).values_list(
+                "history_id", target):
+            by_version[history_id].append(value)
+        values[field.name] = {history_id: sorted(ids) for history_id, ids in by_version.items()}
+    return values
+
+
+# --- the change feed (factbase/changes.py) --------------------------------------------------------
+
+#: the feed's one order: by transaction, then in the order each wrote its changes
+CHANGE_KEYS = [SortKey("_key_txid", F("txid"), False, "int"), SortKey("_key_id", F("id"), False, "int")]
+
+
+def change_list(model_names=None) -> QuerySet:
+    """The changes the feed may list: on PostgreSQL only those of transactions that every snapshot sees as
+    finished (``txid`` below ``FEED_HORIZON_SQL``: see factbase/changes.py); ``model_names``
+    (``model_name`` of the models) narrows them to those models' records."""
+    from factbase.models import Change
+
+    queryset = Change.objects.all()
+    if model_names is not None:
+        queryset = queryset.filter(model__in=list(model_names))
+    if is_postgresql():
+        queryset = queryset.filter(txid__lt=RawSQL(FEED_HORIZON_SQL, ()))
+    return queryset
+
+
+#: The feed's horizon on PostgreSQL: the lowest transaction id that this statement's snapshot sees as running
+#: and that may write to this database; with none, the snapshot's xmax (every id below it has finished).
+#: ``pg_snapshot_xmin(pg_current_snapshot())`` would do, but transaction ids are the cluster's: a long write in
+#: another database of the same server would hold this feed back. A running transaction is left out only when
+#: ``pg_stat_activity`` shows it in another database; one it does not show (a prepared transaction, a session
+#: this role may not see, one that ended meanwhile) counts as ours, so the horizon is never past a transaction
+#: that could still commit a change here.
+FEED_HORIZON_SQL = """(
+    SELECT COALESCE(min(x::text::bigint), pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+    FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+    WHERE NOT EXISTS (
+        SELECT 1 FROM pg_stat_activity a
+        WHERE a.backend_xid::text::bigint = mod(x::text::bigint, 4294967296)
+          AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database())
+    )
+)"""
+
+
+@dataclass
+class FeedVersion:
+    """A change of the feed, read: the model, the version (a historical record) and what it changed."""
+
+    model: type
+    record: object
+    changes: list[dict]
+    live: bool
+
+
+def change_versions(changes, *, check_live=()) -> dict[tuple[str, int], FeedVersion]:
+    """The versions the changes name, by ``(model, history_id)``, with what each changed. Per model on the page:
+    one query for its versions (with their authors and the id of the version before each), one for those
+    previous versions, one a many-to-many field; and, for the models in ``check_live``, one for which of the
+    records still exist. None of it grows with the number of changes."""
+    from django.apps import apps
+    from django.db.models import Subquery
+
+    by_model: dict[str, list[int]] = {}
+    for change in changes:
+        by_model.setdefault(change.model, []).append(change.history_id)
+    versions = {}
+    for model_name, history_ids in by_model.items():
+        try:
+            model = apps.get_model("factbase", model_name)
+        except LookupError:
+            continue
+        history_model = model.history.model
+        before = (history_model.objects.filter(id=OuterRef("id"))
+                  .filter(Q(history_date__lt=OuterRef("history_date"))
+                          | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")))
+                  .order_by("-history_date", "-history_id").values("history_id")[:1])
+        records = list(history_model.objects.filter(history_id__in=history_ids).select_related("history_user")
+                       .annotate(_previous_id=Subquery(before)))
+        wanted = {record._previous_id for record in records if record.history_type != "-" and record._previous_id}
+        previous = history_model.objects.in_bulk(list(wanted)) if wanted else {}
+        m2m = history_m2m_values(history_model, [*(r.history_id for r in records), *previous])
+        live = None
+        if model_name in check_live:
+            live = set(model._default_manager.filter(pk__in={record.id for record in records})
+                       .values_list("pk", flat=True))
+        for record in records:
+            before_record = previous.get(record._previous_id) if record.history_type != "-" else None
+            versions[model_name, record.history_id] = FeedVersion(
+                model, record, history_changes(record, before_record, m2m), live is None or record.id in live)
+    return versions

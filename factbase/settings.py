@@ -309,6 +309,13 @@ API_MAX_PAGE_SIZE = env.int("DJANGO_API_MAX_PAGE_SIZE", default=500)
 # Milliseconds a count (?count=true) or one facet (/claims/facets/) may take; the database stops it past
 # that (PostgreSQL's statement_timeout, SQLite's progress handler) and the answer says it timed out.
 API_FACET_TIME_LIMIT_MS = env.int("DJANGO_API_FACET_TIME_LIMIT_MS", default=200)
+# Who may read the history endpoints, the change feed and the records of deleted objects (api.permissions.
+# history_access): "live" (anyone reads the history of live records and the feed, without the contents of deleted
+# records; a user with the model's view permission reads everything), "public" (anyone reads everything),
+# "private" (only users with the model's view permission).
+API_HISTORY_ACCESS = env.str("DJANGO_API_HISTORY_ACCESS", default="live")
+if API_HISTORY_ACCESS not in ("live", "public", "private"):
+    raise ImproperlyConfigured("DJANGO_API_HISTORY_ACCESS must be live, public or private.")
 
 # drf-spectacular: the OpenAPI schema of each API version, and its docs served without the internet.
 SPECTACULAR_SETTINGS = {

@@ -446,3 +446,30 @@ class HistoryRecordSerializer(serializers.Serializer):
     user = serializers.CharField(allow_null=True, help_text="The username of who did it; null when not recorded.")
     reason = serializers.CharField(allow_blank=True, help_text="Why, when a reason was recorded.")
     changes = FieldChangeSerializer(many=True, help_text="Each field that changed, from what to what.")
+
+
+class ChangeSerializer(serializers.Serializer):
+    """One change in the feed (GET /changes/, api/changes.py)."""
+
+    id = serializers.IntegerField(help_text="The change's place in the feed (`?after=` starts after it).")
+    resource = serializers.CharField(help_text="The resource of the record: `claims`, `actors`, ... as in its URL.")
+    object_id = serializers.IntegerField(help_text="The record's id.")
+    url = serializers.URLField(
+        allow_null=True,
+        help_text="The record's address in this API, for every change, its delete included (the address then "
+                  "answers 404: a mirror deletes the record it keeps under it).")
+    history_url = serializers.URLField(allow_null=True, help_text="The record's history.")
+    history_id = serializers.IntegerField(
+        help_text="The version's id in the record's history. For one record, a greater `history_id` is always a "
+                  "later version: a mirror may skip a change older than the version it holds.")
+    type = serializers.ChoiceField(choices=["created", "changed", "deleted"], help_text="What happened.")
+    date = serializers.DateTimeField(help_text="When the change was written (not when it was committed).")
+    user = serializers.CharField(allow_null=True,
+                                 help_text="The username of who did it; null when not recorded or withheld.")
+    reason = serializers.CharField(allow_null=True, allow_blank=True,
+                                   help_text="Why, when a reason was recorded; null when withheld.")
+    changes = FieldChangeSerializer(
+        many=True, allow_null=True,
+        help_text="Each field that changed, from what to what (as in the record's history); empty for a delete. "
+                  "Null when withheld: the record was deleted since and its contents are not for this user "
+                  "(`DJANGO_API_HISTORY_ACCESS`).")

@@ -23,6 +23,8 @@ urlpatterns = [
     path("claims/export.json", exports.ClaimExportJSONView.as_view(), name="claim-export-json"),
     path("claims/export.csv", exports.ClaimExportCSVView.as_view(), name="claim-export-csv"),
     path("reviews/claimreview.jsonld", exports.ClaimReviewFeedView.as_view(), name="review-claimreview-feed"),
+    # The change feed (api/changes.py): every resource of the router with a history is in it.
+    path("changes/", views.ChangeFeedView.as_view(router=router), name="change-list"),
     path("auth/token/", auth.AuthTokenView.as_view(), name="auth-token"),
     # The schema view must be told its version: with every endpoint in a version namespace, a schema
     # made without one comes out empty.

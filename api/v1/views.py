@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -18,11 +18,12 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from api import filters
+from api.changes import AFTER_PARAM, RESOURCE_PARAM, ChangeFeedView as BaseChangeFeedView
 from api.conditional import check_if_match, etag_for
 from api.facets import FacetsMixin
 from api.exceptions import validation_error_from_django
 from api.formats import ClaimCSVMixin, ClaimReviewMixin
-from api.permissions import CanSetClaimStatus
+from api.permissions import CanSetClaimStatus, history_access_description
 from api.v1 import serializers as v1
 from api.v1.readers import ClaimReader
 from api.viewsets import FactbaseViewSet
@@ -190,6 +191,58 @@ class ClaimRelationViewSet(V1ViewSet):
     filterset_class = filters.ClaimRelationFilterSet
     service_prefix = "claim_relation"
     orderings_key = "claim_relation"
+FEED_EXAMPLE = {
+    "next": "http://127.0.0.1:8000/api/v1/changes/?cursor=eyJvIjoiZmVlZCIsInYiOls3NjEsOTJdfQ",
+    "previous": None,
+    "results": [{
+        "id": 92, "resource": "claims", "object_id": 12, "url": "http://127.0.0.1:8000/api/v1/claims/12/",
+        "history_url": "http://127.0.0.1:8000/api/v1/claims/12/history/", "history_id": 40, "type": "changed",
+        "date": "2026-12-03T16:20:11.532817Z", "user": "editor", "reason": "Typo in the speaker's role.",
+        "changes": [{"field": "speaker_role", "old": "Presdent of Kazakhstan", "new": "President of Kazakhstan"}],
+    }, {
+        "id": 93, "resource": "tags", "object_id": 4, "url": "http://127.0.0.1:8000/api/v1/tags/4/",
+        "history_url": "http://127.0.0.1:8000/api/v1/tags/4/history/", "history_id": 9, "type": "deleted",
+        "date": "2026-12-03T16:21:40.010203Z", "user": None, "reason": None, "changes": None,
+    }],
+}
+
+
+class ChangeFeedView(BaseChangeFeedView):
+    serializer_class = v1.ChangeSerializer
+
+    @extend_schema(
+        operation_id="changes_list", tags=["changes"],
+        summary="Follow every change (a feed for mirrors)",
+        description=(
+            "Every create, change and delete of every resource, oldest first, a page at a time. Store the `next` "
+            "link of the last page you read and follow it later: you see every change exactly once, including "
+            "changes committed by a long transaction after later ones. `next` is never null once the feed has a "
+            "change: at its end it names the same place, to poll (no change is listed until every transaction "
+            "that began before it has finished, so nothing can later appear before it). Or store the `id` of the "
+            "last change you applied and start again with `?after=`.\n\n"
+            "Order: by transaction (the order in which transactions first wrote), then in the order each wrote. "
+            "It is not exactly commit order; but for one record a later version always comes later and has the "
+            "greater `history_id`. A delete is listed like any change (`type` `deleted`, `changes` empty), so a "
+            "mirror can delete the record kept under its `url`.\n\n" + history_access_description()
+            + " A change of a record deleted since is listed to everyone with its `resource`, `object_id`, `url`, "
+            "`type` and `date`; its `changes`, `user` and `reason` are null without the view permission. Under "
+            "`private`, the feed lists only the resources whose view permission the user has."
+        ),
+        parameters=[
+            OpenApiParameter(RESOURCE_PARAM, str, OpenApiParameter.QUERY, required=False, many=True,
+                             description="Only the changes of this resource, named as in its URL (`claims`, "
+                                         "`actors`, `outlets`, `sources`, `reviews`, `tags`, ...); repeatable: of "
+                                         "any of them. An unknown name is refused (400).",
+                             examples=[OpenApiExample("Claims", value=["claims"])]),
+            OpenApiParameter(AFTER_PARAM, int, OpenApiParameter.QUERY, required=False,
+                             description="Start after the change with this `id` (the last one a mirror applied); "
+                                         "not with `cursor`. An id the feed has not listed is refused (400).",
+                             examples=[OpenApiExample("After change 92", value=92)]),
+        ],
+        examples=[OpenApiExample("A page of the feed", value=FEED_EXAMPLE, response_only=True)],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class ApiRootView(APIView):
@@ -203,9 +256,10 @@ class ApiRootView(APIView):
         responses=inline_serializer("ApiRoot", {
             name.replace("-", "_"): serializers.URLField(help_text=f"The list of {name.replace('-', ' ')}.")
             for name in [*RESOURCES, "schema", "docs", "redoc"]
-        }),
+        } | {"changes": serializers.URLField(help_text="The change feed: every change of every resource.")}),
     )
     def get(self, request, *args, **kwargs):
         links = {name.replace("-", "_"): reverse(f"{name[:-1]}-list", request=request) for name in RESOURCES}
+        links["changes"] = reverse("change-list", request=request)
         links.update({name: reverse(name, request=request) for name in ("schema", "docs", "redoc")})
         return Response(links)

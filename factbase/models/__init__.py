@@ -1,6 +1,7 @@
 """The domain: one module a concept, re-exported here."""
 
 from .actor import Actor
+from .change import Change
 from .claim import Claim
 from .outlet import Outlet
 from .relation import ClaimRelation
@@ -8,4 +9,4 @@ from .review import Review
 from .source import Source
 from .tag import Tag
 
-__all__ = ["Actor", "Claim", "ClaimRelation", "Outlet", "Review", "Source", "Tag"]
+__all__ = ["Actor", "Change", "Claim", "ClaimRelation", "Outlet", "Review", "Source", "Tag"]

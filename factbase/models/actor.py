@@ -32,6 +32,9 @@ class Actor(TimeStampedModel):
 
     class Meta:
         ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["updated_at", "id"], name="actor_updated_at_id"),  # ordering=updated_at
+        ]
         constraints = [
             models.UniqueConstraint(fields=["name", "kind"], name="actor_name_kind_unique",
                                     violation_error_message="An actor of this kind with this name already exists."),

@@ -129,6 +129,7 @@ class Claim(TimeStampedModel):
         ordering = ["-stated_on", "-id"]
         permissions = [("verify_claim", "Can verify, dispute or reject claims")]
         indexes = [
+            models.Index(fields=["updated_at", "id"], name="claim_updated_at_id"),  # ordering=updated_at
             # Each list ordering and each selective filter of the API has an index whose order is the
             # API's keyset order (a date, an unknown date sorting as the earliest, then id), so a page
             # is read straight from the index wherever it is in the table.

@@ -33,6 +33,9 @@ class Outlet(TimeStampedModel):
 
     class Meta:
         ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["updated_at", "id"], name="outlet_updated_at_id"),  # ordering=updated_at
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=OutletKind.values), name="outlet_kind_valid"),
             models.CheckConstraint(condition=~Q(name=""), name="outlet_name_not_empty"),

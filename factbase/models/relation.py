@@ -77,6 +77,9 @@ class ClaimRelation(TimeStampedModel):
                 violation_error_message="These claims already have this relation (entered the other way round).",
             ),
         ]
+        indexes = [
+            models.Index(fields=["updated_at", "id"], name="claimrelation_updated_at_id"),  # ordering=updated_at
+        ]
 
     def __str__(self):
         return f"#{self.claim_id} {self.type} #{self.related_claim_id}"

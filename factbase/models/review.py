@@ -52,6 +52,7 @@ class Review(TimeStampedModel):
     class Meta:
         ordering = ["-reviewed_on", "-id"]
         indexes = [
+            models.Index(fields=["updated_at", "id"], name="review_updated_at_id"),  # ordering=updated_at
             # The API's keyset ordering: an unknown date sorts as the earliest.
             models.Index(date_sort_key("reviewed_on").desc(), F("id").desc(), name="review_reviewed_key_id"),
         ]

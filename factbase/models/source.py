@@ -40,6 +40,7 @@ class Source(TimeStampedModel):
     class Meta:
         ordering = ["-published_on", "-id"]
         indexes = [
+            models.Index(fields=["updated_at", "id"], name="source_updated_at_id"),  # ordering=updated_at
             # The API's keyset ordering (an unknown date sorts as the earliest) and its language filter.
             models.Index(date_sort_key("published_on").desc(), F("id").desc(), name="source_published_key_id"),
             models.Index(fields=["language"], name="source_language"),

@@ -19,6 +19,9 @@ class Tag(TimeStampedModel):
 
     class Meta:
         ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["updated_at", "id"], name="tag_updated_at_id"),  # ordering=updated_at
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(name="") & ~Q(slug=""), name="tag_name_slug_not_empty"),
         ]

@@ -26,7 +26,7 @@ from .conftest import (create_database, drop_database, is_postgres, manage, post
                        production_env, scratch_database_name)
 
 TABLES = ["factbase_claim", "factbase_actor", "factbase_source", "factbase_review", "factbase_historicalclaim",
-          "auth_user", "auth_group", "authtoken_token", "django_migrations"]
+          "factbase_change", "auth_user", "auth_group", "authtoken_token", "django_migrations"]
 CLAIM_COLUMNS = "id, text, span_start, span_end, span_exact, status"
 
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from factbase import exporter, interchange, services
 from factbase.importer import import_files
-from factbase.models import Actor, Claim, ClaimRelation, Outlet, Review, Source, Tag
+from factbase.models import Actor, Change, Claim, ClaimRelation, Outlet, Review, Source, Tag
 from factbase.seed import SEED_DIR, SEED_FILE
 from tests.factbase.test_seed import all_row_counts
 
@@ -50,6 +50,7 @@ def empty_the_database():
         model.objects.all().delete()
         model.history.all().delete()
     Claim.history.model.tags.model.objects.all().delete()
+    Change.objects.all().delete()  # the change feed's entries of that history
     assert set(all_row_counts().values()) == {0}
 
 

@@ -40,6 +40,10 @@ def generated(django_db_setup, django_db_blocker):
             rare_name = cursor.fetchone()[0]  # matches this one actor
             cursor.execute("SELECT outlet_id, source_id FROM factbase_claim WHERE outlet_id IS NOT NULL LIMIT 1")
             outlet, source = cursor.fetchone()
+            cursor.execute("SELECT name FROM factbase_outlet WHERE id = %s", [outlet])
+            outlet_name = cursor.fetchone()[0]
+            cursor.execute("SELECT uid FROM factbase_claim ORDER BY id DESC LIMIT 1")
+            uid = cursor.fetchone()[0]
             cursor.execute("SELECT slug FROM factbase_tag ORDER BY id LIMIT 1")
             tag = cursor.fetchone()[0]
             # A word in about 1.5% of claims, as a user's search typically is.
@@ -51,7 +55,7 @@ def generated(django_db_setup, django_db_blocker):
             rare_word = cursor.fetchone()[0]
         yield {"rare_speaker": rare_speaker, "busy_speaker": busy_speaker, "rare_name": rare_name,
                "outlet": outlet, "source": source, "tag": tag, "word": word,
-               "rare_word": rare_word}
+               "rare_word": rare_word, "outlet_name": outlet_name, "uid": uid}
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE factbase_claim_tags, factbase_review, factbase_claim, factbase_source, "
                            "factbase_outlet, factbase_tag, factbase_actor CASCADE")
@@ -83,6 +87,13 @@ CASES = {
     "q, a rare word": "q={rare_word}",
     "q, two words": "q={word} {rare_word}",
     "status and kind": "status=disputed&kind=direct_quote",
+    "ordering=updated_at": "ordering=updated_at",
+    "ordering=-updated_at": "ordering=-updated_at",
+    "updated_after, by updated_at": "updated_after=2000-01-01T00:00:00Z&ordering=updated_at",
+    "updated_before, by -updated_at": "updated_before=2999-01-01T00:00:00Z&ordering=-updated_at",
+    "outlet_name": "outlet_name={outlet_name}",
+    "uid": "uid={uid}",
+    "has_review=false": "has_review=false",
 }
 
 

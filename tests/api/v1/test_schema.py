@@ -82,9 +82,11 @@ def test_lists_document_keyset_pages_and_their_parameters(schema):
     claims = schema["paths"]["/api/v1/claims/"]["get"]
     names = {p["name"] for p in claims["parameters"]}
     assert names >= {"speaker", "speaker_name", "outlet", "source", "status", "kind", "tag", "language",
-                     "stated_after", "stated_before", "q", "ordering", "cursor", "page_size"}
+                     "stated_after", "stated_before", "q", "ordering", "cursor", "page_size", "outlet_name", "uid",
+                     "rating", "has_review", "updated_after", "updated_before"}
     ordering = next(p for p in claims["parameters"] if p["name"] == "ordering")
-    assert set(ordering["schema"]["enum"]) == {"-stated_on", "stated_on", "created_at", "-created_at", "relevance"}
+    assert set(ordering["schema"]["enum"]) == {"-stated_on", "stated_on", "created_at", "-created_at", "relevance",
+                                               "updated_at", "-updated_at"}
     ref = claims["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     page = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
     assert set(page["properties"]) == {"count", "next", "previous", "results"}  # count: only with count=true
