@@ -38,7 +38,13 @@ class DetailURLs:
 # --- claims as CSV --------------------------------------------------------------------------------
 
 class ClaimCSVMixin:
-    """For a claims viewset: CSV in the interchange format's columns."""
+    """For a claims viewset: CSV in the interchange format's columns (in the API version's spelling,
+    ``interchange_spelling``), with the claim's ``id`` and ``url`` in this API (which an import ignores):
+    version 1 adds them after its columns, so a client that reads columns by position is not moved;
+    version 2 puts them first, as a record's JSON does."""
+
+    #: the spelling of the interchange format (``factbase.interchange.SPELLINGS``)
+    interchange_spelling = "v1"
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -52,12 +58,19 @@ class ClaimCSVMixin:
         return super().representation(instance)
 
     def csv_table(self, rows) -> CSVTable:
-        records = [
-            interchange.claim_record(claim, tags=sorted(claim.tags.all(), key=lambda tag: (tag.slug, tag.pk)),
-                                     reviews=())
-            for claim in rows
-        ]
-        return CSVTable(list(interchange.CSV_COLUMNS), [interchange.record_to_csv_row(r) for r in records])
+        url = DetailURLs(self.request, "claim-detail")
+        columns = list(interchange.csv_columns(self.interchange_spelling))
+        table = []
+        for claim in rows:
+            record = interchange.claim_record(claim, tags=sorted(claim.tags.all(), key=lambda tag: (tag.slug, tag.pk)),
+                                              reviews=())
+            identity = [str(claim.pk), url(claim.pk)]
+            row = interchange.record_to_csv_row(record)
+            table.append(row + identity if self.interchange_spelling == "v1" else identity + row)
+        identity_columns = list(interchange.CSV_IGNORED_COLUMNS)
+        if self.interchange_spelling == "v1":
+            return CSVTable(columns + identity_columns, table)
+        return CSVTable(identity_columns + columns, table)
 
 
 # --- reviews as ClaimReview -----------------------------------------------------------------------

@@ -197,6 +197,13 @@ class AutoSchema(SpectacularAutoSchema):
             text += "\n\n" + " ".join(view_doc.split())
         return text
 
+    def resolve_serializer(self, serializer, direction, bypass_extensions=False):
+        # An API version derived from another maps the serializers its views name (api.v2.views).
+        for_version = getattr(self.view, "schema_serializer", None)
+        if for_version is not None:
+            serializer = for_version(serializer)
+        return super().resolve_serializer(serializer, direction, bypass_extensions)
+
     def _is_detail(self):
         return "{id}" in self.path
 

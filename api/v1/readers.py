@@ -84,6 +84,10 @@ class ClaimReader:
     FIELDS = ["id", "uid", "url", "text", "kind", "speaker", "speaker_role", "stated_on", "stated_on_precision",
               "outlet", "source", "span", "status", "status_note", "verified_at", "tags", "created_at", "updated_at"]
 
+    #: the brief source's ``title``: its own title (version 2), or its display title (version 1's, kept for
+    #: its clients); ``display_title`` is the display title in both
+    brief_source_own_title = False
+
     _fields: dict[type, dict] = {}
 
     @classmethod
@@ -160,8 +164,7 @@ class ClaimReader:
             outlet=None if outlet_id is None else {
                 "id": outlet_id, "url": f"{prefix['outlet']}{outlet_id}/", "name": outlet_name, "kind": outlet_kind,
             },
-            source={"id": source_id, "url": f"{prefix['source']}{source_id}/",
-                    "title": Source.title_of(source_title, source_url, source_published_on)},
+            source=self._brief_source(source_id, source_title, source_url, source_published_on),
             span=None if span_start is None else {"start": span_start, "end": span_end, "exact": span_exact},
             status=status,
             status_note=status_note,
@@ -170,6 +173,11 @@ class ClaimReader:
             created_at=self.created_at(created_at),
             updated_at=self.updated_at(updated_at),
         )
+
+    def _brief_source(self, pk, title, document_url, published_on) -> dict:
+        display_title = Source.title_of(title, document_url, published_on)
+        return {"id": pk, "url": f"{self.prefix['source']}{pk}/",
+                "title": title if self.brief_source_own_title else display_title, "display_title": display_title}
 
     def _add_tags(self, rows: list[Row], using: str) -> None:
         """Each row's tags, in the serializer's order (by name, then id): one query for the page."""
