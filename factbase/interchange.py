@@ -1256,7 +1256,7 @@ def _read_csv(stream) -> Iterator[tuple[int, Any]]:
         yield 1, Problem(1, "header", f"Wrong header ({'; '.join(parts)}). The columns are: {', '.join(CSV_COLUMNS)} "
                                       f"(or, in version 2 of the format: {', '.join(CSV_COLUMNS_V2)}).")
         return
-    # Columns given under both names (version 1 and 2): a row must give them the same value, or one of them alone.
+    # Columns given under both names (version 1 and 2): a row must give them the same value.
     both = [(old, new) for old, new in CSV_COLUMNS_V2_BY_V1.items() if old in header and new in header]
     try:
         for row in reader:
@@ -1267,18 +1267,13 @@ def _read_csv(stream) -> Iterator[tuple[int, Any]]:
                 yield line, Problem(line, "", f"This row has {len(row)} cells; the header has {len(header)}.")
                 continue
             cells = dict(zip(header, map(csv_unescape_cell, row)))
-            conflicts = [(old, new) for old, new in both if cells[old] and cells[new] and cells[old] != cells[new]]
+            conflicts = [(old, new) for old, new in both if cells[old] != cells[new]]
             if conflicts:
                 old, new = conflicts[0]
                 yield line, Problem(line, new, f"Give {new} or {old} (its name in version 1 of the format), not both "
                                                f"with different values.")
                 continue
-            record_row = {}
-            for name, value in cells.items():
-                name = CSV_COLUMNS_V1_BY_NAME.get(name, name)
-                if value or name not in record_row:
-                    record_row[name] = value
-            yield line, csv_row_to_record(record_row)
+            yield line, csv_row_to_record({CSV_COLUMNS_V1_BY_NAME.get(name, name): value for name, value in cells.items()})
     except csv.Error as exc:
         yield reader.line_num, Problem(reader.line_num, "", f"Not valid CSV: {exc}.")
 
