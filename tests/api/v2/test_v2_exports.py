@@ -8,6 +8,7 @@ import io
 import json
 
 import pytest
+from django.core.management import call_command
 
 from factbase import interchange, services
 from factbase.models import Claim
@@ -134,3 +135,12 @@ def test_a_csv_with_both_names_of_a_column_is_read_where_they_agree_and_refused_
     assert ("differ.csv:2: source.document_url: Give source.document_url or source_url (its name in version 1 of "
             "the format), not both with different values.") in refused(tmp_path / "differ.csv")
     assert all_row_counts() == before
+
+
+@pytest.mark.parametrize("fmt", ["ndjson", "json", "csv"])
+def test_export_claims_names_v2_is_the_v2_export_over_http(anon_client, rich, tmp_path, fmt):
+    for names in ("v1", "v2"):
+        target = tmp_path / f"{names}.{fmt}"
+        call_command("export_claims", "--format", fmt, "--names", names, "-o", str(target), "--progress", "no")
+        response = anon_client.get(f"/api/{names}/claims/export.{fmt}")
+        assert target.read_bytes() == b"".join(response.streaming_content)
