@@ -26,8 +26,8 @@ with your username and password from `POST /api/v1/auth/token/`, revoke it with
 `DELETE /api/v1/auth/token/`) or a session, and the model permission for the change (add, change,
 delete); setting a claim's curation status needs the *verify claim* permission.
 
-**Related records** are read as a brief object (`id`, `url`, the name — or `title` for a source,
-never empty — and `kind` where there is one) and written as their id.
+**Related records** are read as a brief object (`id`, `url`, the name — for a source its `title` and
+`display_title`, the latter never empty — and `kind` where there is one) and written as their id.
 
 **Lists** are paged by cursor (keyset): follow `next` and `previous`; `page_size` is 1 to 500.
 Rows that tie on the sort key are ordered by id, so a walk through the pages visits every row once.
