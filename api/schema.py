@@ -358,8 +358,9 @@ in brief (embedded) form, the CSV of a list, the exports, the filters.
   `record.field` (`speaker.name`).
 - Timestamps end in `_at`, dates in `_on`; a user who did something is `<verb>_by` (a username, or null).
 
-Kept from other vocabularies: the page's `next` and `previous` (Django REST framework's), and
-schema.org's own names in JSON-LD (ClaimReview: its `url` is where the review was published).
+Kept as they were promised: the page's `next` and `previous` (Django REST framework's); a history
+record's `date`, `user` and `reason` (the names of the change feed too); schema.org's own names in
+JSON-LD (ClaimReview: its `url` is where the review was published).
 """.strip()
 
 VERSION_NOTES = {

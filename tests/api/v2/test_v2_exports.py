@@ -83,7 +83,10 @@ def test_the_claims_csv_of_either_version_imports_its_id_and_url_ignored(anon_cl
         assert {(row["id"], row["url"]) for row in rows} == {
             (str(c.pk), f"http://testserver/api/{version}/claims/{c.pk}/") for c in Claim.objects.all()}
         columns = list(rows[0])
-        assert (columns[:2] if version == "v2" else columns[-2:]) == ["id", "url"]  # v1: added after its columns
+        if version == "v2":
+            assert columns == ["id", "url", *interchange.CSV_COLUMNS_V2]
+        else:
+            assert columns == [*interchange.CSV_COLUMNS, "id", "url"]  # added after v1's columns: none moved
         (tmp_path / f"{version}.csv").write_text(response.content.decode(), encoding="utf-8")
         before = all_row_counts()
         out, err = run_import(tmp_path / f"{version}.csv", "--user", editor.username)
