@@ -40,6 +40,12 @@ paraphrase, the passage of the source that reports it, instead of ``span``), a s
 ``text_file`` (its text read from a file beside the imported one), and ``note`` (a comment for the
 file's readers, not imported).
 
+Two spellings of the names (``SPELLINGS``): version 1's, above, and version 2's, the API's naming
+rule (a source's ``document_url`` and an outlet's ``website`` where version 1 says ``url``; CSV columns
+named by their path, ``speaker.name``): ``respelled`` and ``csv_columns`` write it, and a file in
+either (or both: the same value under both names) is read. A claim's ``id`` and ``url`` (in the API
+it came from) are read and ignored.
+
 Three containers: NDJSON (one record a line), JSON (an array of records, or an object with
 ``"claims"`` and an optional ``"about"``) and CSV (one row a claim, see ``CSV_COLUMNS``: the claim and
 the keys of its related records, lists joined with ``|``; no reviews, no source text).
@@ -139,7 +145,8 @@ CSV_COLUMNS_V2 = tuple(CSV_COLUMNS_V2_BY_V1.get(name, name) for name in CSV_COLU
 #: (the CSV of ``GET /api/.../claims/?format=csv`` gives them); a claim is known across databases by its uid
 CSV_IGNORED_COLUMNS = ("id", "url")
 #: a column's version-1 name, by its name in either version
-CSV_COLUMNS_V1_BY_NAME = {**{name: name for name in CSV_COLUMNS}, **{new: old for old, new in CSV_COLUMNS_V2_BY_V1.items()}}
+CSV_COLUMNS_V1_BY_NAME = {**{name: name for name in CSV_COLUMNS},
+                          **{new: old for old, new in CSV_COLUMNS_V2_BY_V1.items()}}
 CSV_KNOWN_COLUMNS = frozenset((*CSV_COLUMNS_V1_BY_NAME, *CSV_IGNORED_COLUMNS))
 
 WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*\Z")
@@ -1273,7 +1280,8 @@ def _read_csv(stream) -> Iterator[tuple[int, Any]]:
                 yield line, Problem(line, new, f"Give {new} or {old} (its name in version 1 of the format), not both "
                                                f"with different values.")
                 continue
-            yield line, csv_row_to_record({CSV_COLUMNS_V1_BY_NAME.get(name, name): value for name, value in cells.items()})
+            yield line, csv_row_to_record({CSV_COLUMNS_V1_BY_NAME.get(name, name): value
+                                           for name, value in cells.items()})
     except csv.Error as exc:
         yield reader.line_num, Problem(reader.line_num, "", f"Not valid CSV: {exc}.")
 

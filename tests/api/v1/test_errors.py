@@ -22,7 +22,8 @@ def test_a_missing_trailing_slash_redirects(anon_client, db):
 
 
 def test_the_versions_are_listed(anon_client, db):
-    assert anon_client.get("/api/").json() == {"versions": {"v1": "http://testserver/api/v1/", "v2": "http://testserver/api/v2/"}}
+    assert anon_client.get("/api/").json() == {"versions": {"v1": "http://testserver/api/v1/",
+                                                            "v2": "http://testserver/api/v2/"}}
 
 
 def test_the_root_lists_the_resources(anon_client, db):
