@@ -46,5 +46,5 @@ for _pattern in v1_urls.urlpatterns:
     if isinstance(_pattern, URLPattern) and _pattern.name in _router_names:
         continue  # the router's routes, derived above
     urlpatterns.append(_derived(_pattern) if isinstance(_pattern, URLPattern) else _pattern)
-_root = 1 if urlpatterns and urlpatterns[0].name == "api-root" else 0
+_root = 1 if urlpatterns and getattr(urlpatterns[0], "name", None) == "api-root" else 0
 urlpatterns[_root:_root] = router.urls
