@@ -38,7 +38,13 @@ class DetailURLs:
 # --- claims as CSV --------------------------------------------------------------------------------
 
 class ClaimCSVMixin:
-    """For a claims viewset: CSV in the interchange format's columns."""
+    """For a claims viewset: CSV in the interchange format's columns (in the API version's spelling,
+    ``interchange_spelling``), with the claim's ``id`` and ``url`` in this API (which an import ignores):
+    version 1 adds them after its columns, so a client that reads columns by position is not moved;
+    version 2 puts them first, as a record's JSON does."""
+
+    #: the spelling of the interchange format (``factbase.interchange.SPELLINGS``)
+    interchange_spelling = "v1"
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -57,7 +63,7 @@ class ClaimCSVMixin:
 
     def representation_names(self) -> list[str]:
         if self.data_format() == "csv":
-            return list(dict.fromkeys(column.split(".", 1)[0] for column in interchange.CSV_COLUMNS))
+            return list(dict.fromkeys(column.split(".", 1)[0] for column in self.csv_column_names()))
         return super().representation_names()
 
     def representation(self, instance):
@@ -71,17 +77,27 @@ class ClaimCSVMixin:
         with_relations = selection is None or "relations" in selection
         relations = selectors.claim_relation_uids([claim.pk for claim in rows],
                                                   using=rows[0]._state.db if rows else None) if with_relations else {}
-        records = [
-            interchange.claim_record(claim, reviews=(), relations=relations.get(claim.pk, ()),
-                                     tags=sorted(claim.tags.all(), key=lambda tag: (tag.slug, tag.pk))
-                                     if with_tags else ())
-            for claim in rows
-        ]
-        table = CSVTable(list(interchange.CSV_COLUMNS), [interchange.record_to_csv_row(r) for r in records])
+        url = DetailURLs(self.request, "claim-detail")
+        v1 = self.interchange_spelling == "v1"
+        table = []
+        for claim in rows:
+            record = interchange.claim_record(claim, reviews=(), relations=relations.get(claim.pk, ()),
+                                              tags=sorted(claim.tags.all(), key=lambda tag: (tag.slug, tag.pk))
+                                              if with_tags else ())
+            identity = [str(claim.pk), url(claim.pk)]
+            row = interchange.record_to_csv_row(record)
+            table.append(row + identity if v1 else identity + row)
+        columns = self.csv_column_names()
         if selection is None:
-            return table
-        kept = [i for i, column in enumerate(table.columns) if column.split(".", 1)[0] in selection]
-        return CSVTable([table.columns[i] for i in kept], [[row[i] for i in kept] for row in table.rows])
+            return CSVTable(columns, table)
+        kept = [i for i, column in enumerate(columns) if column.split(".", 1)[0] in selection]
+        return CSVTable([columns[i] for i in kept], [[row[i] for i in kept] for row in table])
+
+    def csv_column_names(self) -> list[str]:
+        """The columns of this version's claims CSV: the interchange format's, and the claim's id and url."""
+        columns = list(interchange.csv_columns(self.interchange_spelling))
+        identity_columns = list(interchange.CSV_IGNORED_COLUMNS)
+        return columns + identity_columns if self.interchange_spelling == "v1" else identity_columns + columns
 
 
 # --- reviews as ClaimReview -----------------------------------------------------------------------

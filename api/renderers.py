@@ -107,7 +107,7 @@ class CSVRenderer(renderers.BaseRenderer):
                 ("This page of the list" if many else "The record") + " as CSV (with `?format=csv` or "
                 "`Accept: text/csv`): a header, then one row a record; a related record's fields as "
                 "`field.subfield` columns, lists joined with `|`. Claims are in the columns of the interchange "
-                "format (the README's \"Getting data in and out\"). A cell that begins with `=`, `+`, `-`, `@`, a "
+                "format (the README's \"Getting data in and out\"), with the claim's `id` and `url`. A cell that begins with `=`, `+`, `-`, `@`, a "
                 "tab or a carriage return (or with `'` and one of those) is written after an apostrophe, so that "
                 "no spreadsheet runs it as a formula. The next page is in the `Link` header."
             ),

@@ -26,8 +26,8 @@ with your username and password from `POST /api/v1/auth/token/`, revoke it with
 `DELETE /api/v1/auth/token/`) or a session, and the model permission for the change (add, change,
 delete); setting a claim's curation status needs the *verify claim* permission.
 
-**Related records** are read as a brief object (`id`, `url`, the name — or `title` for a source,
-never empty — and `kind` where there is one) and written as their id.
+**Related records** are read as a brief object (`id`, `url`, the name — for a source its `title` and
+`display_title`, the latter never empty — and `kind` where there is one) and written as their id.
 
 **Links**: every record links to its history (`history_url`); actors, outlets, sources and tags to
 their claims (`claims_url`, counted in `claim_count`), sources to the reviews they published
@@ -236,6 +236,13 @@ class AutoSchema(SpectacularAutoSchema):
             text += "\n\n" + " ".join(view_doc.split())
         return text
 
+    def resolve_serializer(self, serializer, direction, bypass_extensions=False):
+        # An API version derived from another maps the serializers its views name (api.v2.views).
+        for_version = getattr(self.view, "schema_serializer", None)
+        if for_version is not None:
+            serializer = for_version(serializer)
+        return super().resolve_serializer(serializer, direction, bypass_extensions)
+
     def _is_detail(self):
         return "{id}" in self.path
 
@@ -425,9 +432,58 @@ class FilterExtension(DjangoFilterExtension):
         return parameters
 
 
+NAMING_RULE = """
+**Names** follow one rule (GitHub's REST API's), in every representation: the JSON of a record in full and
+in brief (embedded) form, the CSV of a list, the exports, the filters.
+
+- `id` is the record's id; `url` is always the record's own address in this API, never a web address
+  it points to.
+- A link to another resource or list of this API ends in `_url` (`history_url`, `claims_url`).
+- A web address outside the API is named for what it is: a source's `document_url`, an outlet's
+  `website`.
+- A field has one name and one meaning wherever it appears; in CSV, a related record's field is
+  `record.field` (`speaker.name`).
+- Timestamps end in `_at`, dates in `_on`; a user who did something is `<verb>_by` (a username, or null).
+
+Kept as they were promised: the page's `next` and `previous` (Django REST framework's); a history
+record's `date`, `user` and `reason` (the names of the change feed too); schema.org's own names in
+JSON-LD (ClaimReview: its `url` is where the review was published).
+""".strip()
+
+VERSION_NOTES = {
+    "v1": """
+**Version 1** keeps the names its clients know where they break the rule: an embedded source's `title`
+is its `display_title` (never empty; `display_title` is given beside it), and the interchange format
+(exports, the CSV of claims) calls a source's address and an outlet's website `url`, its CSV columns
+`speaker`, `source_url`, ... Version 2 (`/api/v2/`) follows the rule throughout.
+""".strip(),
+    "v2": """
+**Version 2** is version 1 with the names of the rule, everything else alike. What changed from
+version 1: an embedded source's `title` is the source's own title (empty when it has none), as in its
+full form, and `display_title` the label that is never empty; the API root names its links
+`claims_url`, ..., `schema_url`; the interchange format (exports, the CSV of claims) writes a source's
+`document_url` and an outlet's `website` where version 1 writes `url`, and its CSV columns are named by
+their path (`speaker.name`, `source.document_url`, `span.start`). `import_claims` reads both versions'
+files.
+""".strip(),
+}
+
+API_VERSIONS = {"v1": "1.0.0", "v2": "2.0.0"}
+
+
+def api_description(version: str | None) -> str:
+    """The schema's description for API ``version``: the API, its naming rule, what is particular to the version."""
+    version = version if version in API_VERSIONS else "v1"
+    text = API_DESCRIPTION.replace("/api/v1/", f"/api/{version}/")
+    return f"{text}\n\n{NAMING_RULE}\n\n{VERSION_NOTES[version]}"
+
+
 def postprocess_schema(result, generator, request, public):
-    """Last touches on the whole schema: the API's description."""
-    result["info"]["description"] = API_DESCRIPTION
+    """Last touches on the whole schema: the API's description, for its version."""
+    version = getattr(generator, "api_version", None) or getattr(request, "version", None)
+    result["info"]["description"] = api_description(version)
+    if version in API_VERSIONS:  # drf-spectacular writes the settings' VERSION and the version: "1.0.0 (v1)"
+        result["info"]["version"] = f"{API_VERSIONS[version]} ({version})"
     # Drop components nothing refers to (e.g. the request form of a read-only nested serializer).
     schemas = result.get("components", {}).get("schemas", {})
     while True:

@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from factbase.views import page_not_found
 
-VERSIONS = ["v1"]
+VERSIONS = ["v1", "v2"]
 SAFE_METHODS = ("GET", "HEAD")
 
 
@@ -42,5 +42,6 @@ def not_found(request, *args, **kwargs):
 urlpatterns = [
     path("", versions, name="api-versions"),
     path("v1/", include(("api.v1.urls", "v1"), namespace="v1")),
+    path("v2/", include(("api.v2.urls", "v2"), namespace="v2")),
     re_path(r"^.*$", not_found),
 ]

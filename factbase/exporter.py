@@ -107,13 +107,19 @@ def iter_records(queryset: QuerySet[Claim], *, batch_size: int = BATCH_SIZE, wit
                                            relations=relations.get(claim.pk, ()), source_texts=given)
 
 
-def export_chunks(queryset: QuerySet[Claim], fmt: str, *, batch_size: int = BATCH_SIZE) -> Iterator[bytes]:
-    """The export file, as UTF-8 pieces of about a batch each."""
+def export_chunks(queryset: QuerySet[Claim], fmt: str, *, batch_size: int = BATCH_SIZE,
+                  spelling: str = "v1") -> Iterator[bytes]:
+    """The export file, as UTF-8 pieces of about a batch each, in ``spelling`` (``interchange.SPELLINGS``:
+    "v1", what ``export_claims`` and /api/v1/ write, or "v2", /api/v2/'s names)."""
     if fmt not in interchange.FORMATS:
         raise ValueError(f"Unknown format {fmt!r}.")
+    if spelling not in interchange.SPELLINGS:
+        raise ValueError(f"Unknown spelling {spelling!r}.")
     records = iter_records(queryset, batch_size=batch_size, with_texts=fmt != "csv")
+    if spelling != "v1" and fmt != "csv":
+        records = (interchange.respelled(record, spelling) for record in records)
     if fmt == "csv":
-        yield interchange.csv_lines([interchange.CSV_COLUMNS]).encode()
+        yield interchange.csv_lines([interchange.csv_columns(spelling)]).encode()
     elif fmt == "json":
         yield b"["
     first = True

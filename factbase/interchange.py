@@ -48,6 +48,12 @@ paraphrase, the passage of the source that reports it, instead of ``span``), a s
 ``text_file`` (its text read from a file beside the imported one), and ``note`` (a comment for the
 file's readers, not imported).
 
+Two spellings of the names (``SPELLINGS``): version 1's, above, and version 2's, the API's naming
+rule (a source's ``document_url`` and an outlet's ``website`` where version 1 says ``url``; CSV columns
+named by their path, ``speaker.name``): ``respelled`` and ``csv_columns`` write it, and a file in
+either (or both: the same value under both names) is read. A claim's ``id`` and ``url`` (in the API
+it came from) are read and ignored.
+
 Three containers: NDJSON (one record a line), JSON (an array of records, or an object with
 ``"claims"`` and an optional ``"about"``) and CSV (one row a claim, see ``CSV_COLUMNS``: the claim and
 the keys of its related records, lists joined with ``|``; no reviews, no source text).
@@ -102,7 +108,7 @@ EXTENSIONS = {".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "json", ".csv": 
 # Keys in the order an export writes them.
 CLAIM_KEYS = ("uid", "text", "kind", "speaker", "speaker_role", "stated_on", "stated_on_precision", "outlet",
               "source", "span", "status", "status_note", "tags", "reviews", "relations")
-CLAIM_IMPORT_KEYS = ("stated", "passage", "note")
+CLAIM_IMPORT_KEYS = ("stated", "passage", "note", "id", "url")
 ACTOR_KEYS = ("name", "kind", "aliases", "description", "wikidata_id")
 OUTLET_KEYS = ("name", "kind", "url", "description")
 SOURCE_KEYS = ("url", "title", "published_on", "language", "authors", "outlet", "text")
@@ -111,6 +117,9 @@ TAG_KEYS = ("slug", "name", "description")
 REVIEW_KEYS = ("rating", "rating_text", "summary", "reviewed_on", "reviewer", "source")
 SPAN_KEYS = ("start", "end", "exact")
 RELATION_KEYS = ("type", "claim")
+
+OUTLET_V2_KEYS = ("website",)  # the version-2 names of OUTLET_KEYS ("url"), read on import
+SOURCE_EXTRA_KEYS = (*SOURCE_IMPORT_KEYS, "document_url")  # and of SOURCE_KEYS ("url")
 
 CSV_COLUMNS = (
     "uid", "text", "kind",
@@ -123,6 +132,36 @@ CSV_COLUMNS = (
 )
 CSV_REQUIRED = ("text", "speaker", "speaker_kind")
 LIST_SEPARATOR = "|"
+
+# --- the two spellings of the format ---------------------------------------------------------------
+#
+# Version 1 (above; what ``export_claims`` and /api/v1/ write) names a source's address and an outlet's
+# website ``url``, and a CSV column of a related record's field ``<record>_<field>`` (``speaker`` for its
+# name). Version 2 (what /api/v2/ writes) follows the API's naming rule (README, "Naming"): ``url`` is
+# only ever a record's own address in the API, so the source's is ``document_url`` and the outlet's
+# ``website``, as in the API's JSON; a CSV column is the field's path in the record, joined by dots
+# (``speaker.name``, ``source.document_url``), as in the CSV of every other list. The importer reads
+# both, and refuses a record that gives both names of one field with different values.
+SPELLINGS = ("v1", "v2")
+#: a field's version-2 name, by (record, version-1 name)
+V2_KEYS = {"outlet": {"url": "website"}, "source": {"url": "document_url"}}
+#: each CSV column's version-2 name: the field's path in the record
+CSV_COLUMNS_V2_BY_V1 = {
+    "speaker": "speaker.name", "speaker_kind": "speaker.kind", "speaker_aliases": "speaker.aliases",
+    "speaker_description": "speaker.description", "speaker_wikidata_id": "speaker.wikidata_id",
+    "outlet": "outlet.name", "outlet_kind": "outlet.kind",
+    "source_url": "source.document_url", "source_title": "source.title", "source_published_on": "source.published_on",
+    "source_language": "source.language", "source_authors": "source.authors", "source_outlet": "source.outlet.name",
+    "span_start": "span.start", "span_end": "span.end", "span_exact": "span.exact",
+}
+CSV_COLUMNS_V2 = tuple(CSV_COLUMNS_V2_BY_V1.get(name, name) for name in CSV_COLUMNS)
+#: columns a CSV may have that an import ignores: the claim's id and URL in the database it came from
+#: (the CSV of ``GET /api/.../claims/?format=csv`` gives them); a claim is known across databases by its uid
+CSV_IGNORED_COLUMNS = ("id", "url")
+#: a column's version-1 name, by its name in either version
+CSV_COLUMNS_V1_BY_NAME = {**{name: name for name in CSV_COLUMNS},
+                          **{new: old for old, new in CSV_COLUMNS_V2_BY_V1.items()}}
+CSV_KNOWN_COLUMNS = frozenset((*CSV_COLUMNS_V1_BY_NAME, *CSV_IGNORED_COLUMNS))
 
 WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*\Z")
 SLUG = re.compile(r"[-a-zA-Z0-9_]+\Z")
@@ -476,10 +515,29 @@ def parse_actor(value, path, problems) -> ActorRef | None:
     return ActorRef(name=name, kind=kind, stated=stated)
 
 
+def _respelled(obj: dict, record: str, path: str, problems) -> dict:
+    """``obj`` with its version-2 keys (``V2_KEYS``) under their version-1 names; both names of one field
+    with different values are a problem (the same value twice is fine)."""
+    renames = V2_KEYS[record]
+    if not any(new in obj for new in renames.values()):
+        return obj
+    obj = dict(obj)
+    for old, new in renames.items():
+        if new not in obj:
+            continue
+        value = obj.pop(new)
+        if old in obj and obj[old] != value:
+            problems.add(_join(path, new), f"Give {new} or {old} (its name in version 1 of the format), not both "
+                                           f"with different values.")
+        obj[old] = value
+    return obj
+
+
 def parse_outlet(value, path, problems) -> OutletRef | None:
-    obj = _object(value, path, problems, OUTLET_KEYS)
+    obj = _object(value, path, problems, OUTLET_KEYS, extra=OUTLET_V2_KEYS)
     if obj is None:
         return None
+    obj = _respelled(obj, "outlet", path, problems)
     name = _text(obj, "name", path, problems, required=True, default=None, max_length=MAX_LENGTHS["outlet.name"])
     if name is None:
         return None
@@ -493,9 +551,10 @@ def parse_outlet(value, path, problems) -> OutletRef | None:
 
 
 def parse_source(value, path, problems) -> SourceRef | None:
-    obj = _object(value, path, problems, SOURCE_KEYS, extra=SOURCE_IMPORT_KEYS)
+    obj = _object(value, path, problems, SOURCE_KEYS, extra=SOURCE_EXTRA_KEYS)
     if obj is None:
         return None
+    obj = _respelled(obj, "source", path, problems)
     stated: dict[str, Any] = {}
     url = _text(obj, "url", path, problems, max_length=MAX_LENGTHS["source.url"]) or ""
     title = _text(obj, "title", path, problems, max_length=MAX_LENGTHS["source.title"]) or ""
@@ -1236,8 +1295,9 @@ def _read_csv(stream) -> Iterator[tuple[int, Any]]:
         return
     if header and header[0].startswith("\ufeff"):
         header[0] = header[0][1:]
-    unknown = [name for name in header if name not in CSV_COLUMNS]
-    missing = [name for name in CSV_REQUIRED if name not in header]
+    unknown = [name for name in header if name not in CSV_KNOWN_COLUMNS]
+    given = {CSV_COLUMNS_V1_BY_NAME.get(name, name) for name in header}
+    missing = [name for name in CSV_REQUIRED if name not in given]
     repeated = sorted({name for name in header if header.count(name) > 1})
     if unknown or missing or repeated:
         parts = []
@@ -1247,8 +1307,11 @@ def _read_csv(stream) -> Iterator[tuple[int, Any]]:
             parts.append(f"missing column(s): {', '.join(missing)}")
         if repeated:
             parts.append(f"repeated column(s): {', '.join(_shown(name) for name in repeated[:20])}")
-        yield 1, Problem(1, "header", f"Wrong header ({'; '.join(parts)}). The columns are: {', '.join(CSV_COLUMNS)}.")
+        yield 1, Problem(1, "header", f"Wrong header ({'; '.join(parts)}). The columns are: {', '.join(CSV_COLUMNS)} "
+                                      f"(or, in version 2 of the format: {', '.join(CSV_COLUMNS_V2)}).")
         return
+    # Columns given under both names (version 1 and 2): a row must give them the same value.
+    both = [(old, new) for old, new in CSV_COLUMNS_V2_BY_V1.items() if old in header and new in header]
     try:
         for row in reader:
             line = reader.line_num
@@ -1257,7 +1320,15 @@ def _read_csv(stream) -> Iterator[tuple[int, Any]]:
             if len(row) != len(header):
                 yield line, Problem(line, "", f"This row has {len(row)} cells; the header has {len(header)}.")
                 continue
-            yield line, csv_row_to_record(dict(zip(header, map(csv_unescape_cell, row))))
+            cells = dict(zip(header, map(csv_unescape_cell, row)))
+            conflicts = [(old, new) for old, new in both if cells[old] != cells[new]]
+            if conflicts:
+                old, new = conflicts[0]
+                yield line, Problem(line, new, f"Give {new} or {old} (its name in version 1 of the format), not both "
+                                               f"with different values.")
+                continue
+            yield line, csv_row_to_record({CSV_COLUMNS_V1_BY_NAME.get(name, name): value
+                                           for name, value in cells.items()})
     except csv.Error as exc:
         yield reader.line_num, Problem(reader.line_num, "", f"Not valid CSV: {exc}.")
 
@@ -1412,6 +1483,37 @@ def record_to_csv_row(record: dict[str, Any]) -> list[str]:
         "relations": join_list(f"{relation['type']}:{relation['claim']}" for relation in record["relations"]),
     }
     return [values[column] for column in CSV_COLUMNS]
+
+
+def _renamed_keys(obj: dict[str, Any] | None, renames: dict[str, str]) -> dict[str, Any] | None:
+    return None if obj is None else {renames.get(key, key): value for key, value in obj.items()}
+
+
+def _source_v2(source: dict[str, Any] | None) -> dict[str, Any] | None:
+    source = _renamed_keys(source, V2_KEYS["source"])
+    if source is not None and source.get("outlet") is not None:
+        source["outlet"] = _renamed_keys(source["outlet"], V2_KEYS["outlet"])
+    return source
+
+
+def respelled(record: dict[str, Any], spelling: str = "v1") -> dict[str, Any]:
+    """A record (as ``claim_record`` makes it) in ``spelling``: "v1" as it is, "v2" with the source's
+    ``document_url`` and the outlets' ``website`` (the claim's, its source's, its reviews' sources')."""
+    if spelling == "v1":
+        return record
+    if spelling != "v2":
+        raise ValueError(f"Unknown spelling {spelling!r}.")
+    record = dict(record)
+    record["outlet"] = _renamed_keys(record.get("outlet"), V2_KEYS["outlet"])
+    record["source"] = _source_v2(record.get("source"))
+    if record.get("reviews"):
+        record["reviews"] = [{**review, "source": _source_v2(review.get("source"))} for review in record["reviews"]]
+    return record
+
+
+def csv_columns(spelling: str = "v1") -> tuple[str, ...]:
+    """The header of a CSV in ``spelling`` (its rows are ``record_to_csv_row``'s, whichever the spelling)."""
+    return CSV_COLUMNS_V2 if spelling == "v2" else CSV_COLUMNS
 
 
 def ndjson_line(record: dict[str, Any]) -> bytes:
@@ -1648,3 +1750,26 @@ RECORD_SCHEMA = {
                               "claim": _string("The other claim's uid.", format="uuid")}}},
     },
 }
+
+
+def _schema_v2(schema: dict, record: str) -> dict:
+    renames = V2_KEYS[record]
+    schema = {**schema, "properties": {renames.get(k, k): v for k, v in schema["properties"].items()}}
+    if record == "source":
+        schema["properties"]["outlet"] = _schema_v2(schema["properties"]["outlet"], "outlet")
+        schema["description"] = schema["description"].replace("its URL", "its document_url")
+    return schema
+
+
+def record_schema(spelling: str = "v1") -> dict:
+    """``RECORD_SCHEMA`` in ``spelling`` (see ``respelled``)."""
+    if spelling == "v1":
+        return RECORD_SCHEMA
+    properties = dict(RECORD_SCHEMA["properties"])
+    properties["outlet"] = _schema_v2(properties["outlet"], "outlet")
+    properties["source"] = _schema_v2(properties["source"], "source")
+    review = properties["reviews"]["items"]
+    review = {**review, "properties": {**review["properties"], "source": _schema_v2(review["properties"]["source"],
+                                                                                    "source")}}
+    properties["reviews"] = {**properties["reviews"], "items": review}
+    return {**RECORD_SCHEMA, "properties": properties}

@@ -279,7 +279,7 @@ def _throttle_rate(name, default):
 
 REST_FRAMEWORK = {
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
-    "ALLOWED_VERSIONS": ["v1"],
+    "ALLOWED_VERSIONS": ["v1", "v2"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated write then gets 401 with "WWW-Authenticate: Token".
         "rest_framework.authentication.TokenAuthentication",

@@ -78,6 +78,12 @@ class StreamingExportView(GenericAPIView):
         return response
 
 
+SPELLING_TEXT = {
+    "v1": " (version 1 of its names: a source's address and an outlet's website are each `url`)",
+    "v2": " (version 2 of its names, the API's: a source's `document_url`, an outlet's `website`; CSV columns "
+          "named by their path, `speaker.name`, `source.document_url`)",
+}
+
 FORMAT_TEXT = {
     "ndjson": "NDJSON: one claim a line",
     "json": "JSON: an array of claims, one a line",
@@ -85,10 +91,10 @@ FORMAT_TEXT = {
 }
 
 
-def _export_schema(fmt: str):
+def _export_schema(fmt: str, spelling: str = "v1"):
     media_type = interchange.MEDIA_TYPES[fmt]
     example = {
-        "csv": ",".join(interchange.CSV_COLUMNS) + "\r\n",
+        "csv": ",".join(interchange.csv_columns(spelling)) + "\r\n",
         "ndjson": '{"uid":"0d5f4a1e-2b8c-4e7a-9f61-3c2d1b0a9e87","text":"...","kind":"direct_quote",...}\n',
         "json": [{"uid": "0d5f4a1e-2b8c-4e7a-9f61-3c2d1b0a9e87", "text": "I think the question is, did Tokayev not "
                   "trust the army?", "kind": "direct_quote", "speaker": {"name": "Jennifer Brick Murtazashvili",
@@ -99,7 +105,7 @@ def _export_schema(fmt: str):
         summary=f"Export claims as {fmt.upper()}",
         description=(
             f"Every claim that matches the filters (those of `GET /claims/`), in the interchange format that "
-            f"`manage.py import_claims` reads: {FORMAT_TEXT[fmt]}. Claims come in the order they were recorded; "
+            f"`manage.py import_claims` reads{SPELLING_TEXT[spelling]}: {FORMAT_TEXT[fmt]}. Claims come in the order they were recorded; "
             f"each names its speaker, outlet, source and tags by natural keys and describes them"
             + ("" if fmt == "csv" else ", a source's full text given with the first claim that names it, and "
                                        "the claim's reviews")
@@ -107,7 +113,7 @@ def _export_schema(fmt: str):
               "Exported, imported into an empty database and exported again, it is the same file."
         ),
         responses={(200, media_type): (
-            {"type": "array", "items": interchange.RECORD_SCHEMA, "description": f"The claims, {FORMAT_TEXT[fmt]}."}
+            {"type": "array", "items": interchange.record_schema(spelling), "description": f"The claims, {FORMAT_TEXT[fmt]}."}
             if fmt == "json" else
             {"type": "string", "description": f"The claims, {FORMAT_TEXT[fmt]}"
                                               + (": each line an object as in the JSON export." if fmt == "ndjson"
@@ -121,6 +127,8 @@ class ClaimExportView(StreamingExportView):
     """Every claim matching the filters, in the interchange format, streamed."""
 
     filterset_class = filters.ClaimFilterSet
+    #: the names of the interchange format written (``factbase.interchange.SPELLINGS``)
+    spelling = "v1"
 
     def get_queryset(self):
         return selectors.claim_list()
@@ -135,7 +143,7 @@ class ClaimExportView(StreamingExportView):
         return f"claims.{self.export_format}"
 
     def body(self, queryset):
-        return export_chunks(queryset, self.export_format)
+        return export_chunks(queryset, self.export_format, spelling=self.spelling)
 
 
 class ClaimExportNDJSONView(ClaimExportView):

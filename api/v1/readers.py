@@ -111,6 +111,10 @@ class ClaimReader:
               "stated_on_precision", "outlet", "source", "span", "status", "status_note", "verified_at",
               "status_changed_at", "status_changed_by", "tags", "reviews", "relations", "created_at", "updated_at"]
 
+    #: the brief source's ``title``: its own title (version 2), or its display title (version 1's, kept for
+    #: its clients); ``display_title`` is the display title in both
+    brief_source_own_title = False
+
     _fields: dict[type, dict] = {}
 
     @classmethod
@@ -208,8 +212,7 @@ class ClaimReader:
             outlet=None if outlet_id is None else {
                 "id": outlet_id, "url": f"{prefix['outlet']}{outlet_id}/", "name": outlet_name, "kind": outlet_kind,
             },
-            source={"id": source_id, "url": f"{prefix['source']}{source_id}/",
-                    "title": Source.title_of(source_title, source_url, source_published_on)},
+            source=self._brief_source(source_id, source_title, source_url, source_published_on),
             span=None if span_start is None else {"start": span_start, "end": span_end, "exact": span_exact},
             status=status,
             status_note=status_note,
@@ -239,8 +242,7 @@ class ClaimReader:
             "stated_on": lambda pk, v: None if v[0] is None else date(v[0]),
             "outlet": lambda pk, v: None if v[0] is None else {
                 "id": v[0], "url": f"{prefix['outlet']}{v[0]}/", "name": v[1], "kind": v[2]},
-            "source": lambda pk, v: {"id": v[0], "url": f"{prefix['source']}{v[0]}/",
-                                     "title": Source.title_of(v[1], v[2], v[3])},
+            "source": lambda pk, v: self._brief_source(v[0], v[1], v[2], v[3]),
             "span": lambda pk, v: None if v[0] is None else {"start": v[0], "end": v[1], "exact": v[2]},
             "verified_at": lambda pk, v: None if v[0] is None else verified_at(v[0]),
             "status_changed_at": lambda pk, v: None if v[0] is None else status_changed_at(v[0]),
@@ -263,6 +265,11 @@ class ClaimReader:
             return row
 
         return build
+
+    def _brief_source(self, pk, title, document_url, published_on) -> dict:
+        display_title = Source.title_of(title, document_url, published_on)
+        return {"id": pk, "url": f"{self.prefix['source']}{pk}/",
+                "title": title if self.brief_source_own_title else display_title, "display_title": display_title}
 
     def _add_related(self, rows: list[Row], using: str) -> None:
         """Each row's tags (by name, then id), reviews (``selectors.CLAIM_REVIEW_ORDER``) and relations to other

@@ -1,8 +1,9 @@
 """Version 1 representations.
 
 A read embeds each related record in its brief form: ``id``, ``url``, its ``name`` (for a source,
-``title``: the source's own title, or its URL or date when it has none, so never empty) and ``kind``
-where it has one. A write names a related record by its id.
+``title`` and ``display_title``: both the source's display title, its own title, or its URL or date
+when it has none, so never empty; version 2 gives the source's own ``title``) and ``kind`` where it
+has one. A write names a related record by its id.
 
 These serializers only shape and type-check the input: every rule about the records (including
 uniqueness and the constraints of the models) is checked by ``factbase.services``, which the views
@@ -113,12 +114,17 @@ class BriefSourceSerializer(serializers.ModelSerializer):
     url = DetailURLField(view_name="source-detail")
     title = serializers.CharField(
         source="display_title", read_only=True,
-        help_text="The source's title; for a source without one, its URL or date (never empty).",
+        help_text="The source's title; for a source without one, its URL or date (never empty). In version 1 "
+                  "this is the source's `display_title`, not its own `title` (version 2 gives its own title here).",
+    )
+    display_title = serializers.CharField(
+        read_only=True, help_text="The title, or for a source without one its URL or date: never empty (as in "
+                                  "the source's full form).",
     )
 
     class Meta:
         model = Source
-        fields = ["id", "url", "title"]
+        fields = ["id", "url", "title", "display_title"]
         read_only_fields = fields
 
 

@@ -245,6 +245,16 @@ class ChangeFeedView(BaseChangeFeedView):
         return super().get(request, *args, **kwargs)
 
 
+#: the API root's links: key -> (route name, what it is); /api/v2/ names the same links by its rule
+ROOT_LINKS = {
+    **{name.replace("-", "_"): (f"{name[:-1]}-list", f"The list of {name.replace('-', ' ')}.") for name in RESOURCES},
+    "changes": ("change-list", "The change feed: every change of every resource."),
+    "schema": ("schema", "This version's OpenAPI schema."),
+    "docs": ("docs", "This version's documentation (Swagger UI)."),
+    "redoc": ("redoc", "This version's documentation (Redoc)."),
+}
+
+
 class ApiRootView(APIView):
     """The resources of API version 1, and its schema and docs."""
 
@@ -252,14 +262,11 @@ class ApiRootView(APIView):
 
     @extend_schema(
         summary="List the resources",
-        description="Links to each resource's list, and to this version's OpenAPI schema and documentation.",
+        description="Links to each resource's list, the change feed, and this version's OpenAPI schema and "
+                    "documentation.",
         responses=inline_serializer("ApiRoot", {
-            name.replace("-", "_"): serializers.URLField(help_text=f"The list of {name.replace('-', ' ')}.")
-            for name in [*RESOURCES, "schema", "docs", "redoc"]
-        } | {"changes": serializers.URLField(help_text="The change feed: every change of every resource.")}),
+            name: serializers.URLField(help_text=text) for name, (route, text) in ROOT_LINKS.items()
+        }),
     )
     def get(self, request, *args, **kwargs):
-        links = {name.replace("-", "_"): reverse(f"{name[:-1]}-list", request=request) for name in RESOURCES}
-        links["changes"] = reverse("change-list", request=request)
-        links.update({name: reverse(name, request=request) for name in ("schema", "docs", "redoc")})
-        return Response(links)
+        return Response({name: reverse(route, request=request) for name, (route, text) in ROOT_LINKS.items()})

@@ -21,9 +21,9 @@ RESOURCES = ["claims", "actors", "outlets", "sources", "reviews", "tags"]
 ACTIONS = ["list", "create", "retrieve", "update", "partial_update", "destroy", "history_list"]
 
 
-def schema_operations(tab):
+def schema_operations(tab, version="v1"):
     """(method, path, tag, operation id) of every operation in the served OpenAPI schema."""
-    schema = tab.page.request.get(tab.base_url + "/api/v1/schema/?format=json").json()
+    schema = tab.page.request.get(tab.base_url + f"/api/{version}/schema/?format=json").json()
     return {
         (method.upper(), path, (operation.get("tags") or ["default"])[0], operation["operationId"])
         for path, item in schema["paths"].items()
@@ -45,12 +45,17 @@ def claims_spoken_by(name_part):
     return set(Claim.objects.filter(speaker__in=speakers).values_list("pk", flat=True))
 
 
-def test_swagger_ui_lists_every_operation_and_tries_a_filtered_claim_list(open_tab, seeded, live_server):
+def shot_name(name, version):
+    return name if version == "v1" else f"{name}-{version}"
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_swagger_ui_lists_every_operation_and_tries_a_filtered_claim_list(open_tab, seeded, live_server, version):
     tab = open_tab()
     page = tab.page
-    tab.goto("/api/v1/docs/")
+    tab.goto(f"/api/{version}/docs/")
     expect(page.locator(".opblock").first).to_be_visible()
-    expected = schema_operations(tab)
+    expected = schema_operations(tab, version)
 
     listed = page.locator(".opblock").evaluate_all("""blocks => blocks.map(block => [
         block.querySelector('.opblock-summary-method').textContent,
@@ -61,7 +66,7 @@ def test_swagger_ui_lists_every_operation_and_tries_a_filtered_claim_list(open_t
         expect(page.locator(f'.opblock-tag[data-tag="{resource}"]')).to_be_visible()
         for action in ACTIONS:
             expect(page.locator(f"#operations-{resource}-{resource}_{action}")).to_be_visible()
-    tab.shot("api-01-swagger-ui-operations",
+    tab.shot(shot_name("api-01-swagger-ui-operations", version),
              between=(page.locator(".information-container"), page.locator(".opblock-tag-section").last))
 
     operation = page.locator("#operations-claims-claims_list")
@@ -75,23 +80,24 @@ def test_swagger_ui_lists_every_operation_and_tries_a_filtered_claim_list(open_t
     response = operation.locator(".live-responses-table tr.response")
     expect(response.locator(".response-col_status")).to_have_text("200")
     expect(operation.locator(".request-url pre")).to_have_text(
-        f"{live_server.url}/api/v1/claims/?speaker_name=tokayev")
+        f"{live_server.url}/api/{version}/claims/?speaker_name=tokayev")
     body = json.loads(response.locator(".highlight-code code").first.text_content())
     found = {claim["id"] for claim in body["results"]}
     assert found == claims_spoken_by("tokayev") and len(found) == 3
     assert {claim["speaker"]["name"] for claim in body["results"]} == {"Kassym-Yomart Tokayev"}
     assert body["next"] is None
-    tab.shot("api-02-swagger-try-it-out-claims-by-speaker", between=(operation, response))
+    tab.shot(shot_name("api-02-swagger-try-it-out-claims-by-speaker", version), between=(operation, response))
 
     assert_only_the_server_was_asked(tab, live_server)
 
 
-def test_redoc_lists_every_operation_without_the_internet(open_tab, seeded, live_server):
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_redoc_lists_every_operation_without_the_internet(open_tab, seeded, live_server, version):
     tab = open_tab()
     page = tab.page
-    tab.goto("/api/v1/redoc/")
+    tab.goto(f"/api/{version}/redoc/")
     expect(page.locator('[data-section-id="tag/claims"]')).to_be_attached()
-    expected = schema_operations(tab)
+    expected = schema_operations(tab, version)
 
     menu = set(page.locator("[data-item-id]").evaluate_all("items => items.map(i => i.dataset.itemId)"))
     for _, _, tag, operation_id in expected:
@@ -100,14 +106,14 @@ def test_redoc_lists_every_operation_without_the_internet(open_tab, seeded, live
         assert f"tag/{resource}" in menu
         for action in ACTIONS:
             assert f"tag/{resource}/operation/{resource}_{action}" in menu
-    tab.shot("api-03-redoc", full_page=False)
+    tab.shot(shot_name("api-03-redoc", version), full_page=False)
 
     page.locator('[data-item-id="tag/claims"]').click()
     page.locator('[data-item-id="tag/claims/operation/claims_list"]').click()
     section = page.locator('[data-section-id="tag/claims/operation/claims_list"]')
     expect(section).to_be_in_viewport()
     expect(section).to_contain_text("speaker_name")
-    tab.shot("api-04-redoc-claims-list", full_page=False)
+    tab.shot(shot_name("api-04-redoc-claims-list", version), full_page=False)
 
     assert_only_the_server_was_asked(tab, live_server)
 

@@ -43,6 +43,10 @@ class Command(InterruptibleCommand):
         parser.add_argument("--format", choices=interchange.FORMATS, default=None,
                             help="ndjson (default), json or csv; by default taken from -o's extension.")
         parser.add_argument("-o", "--output", metavar="FILE", help="Write to FILE (default: standard output).")
+        parser.add_argument("--names", choices=interchange.SPELLINGS, default="v1",
+                            help="The names of the format: v1 (default; a source's and an outlet's address are each "
+                                 "url) or v2 (the API's: document_url, website; CSV columns named by path, "
+                                 "speaker.name), as /api/v1/ and /api/v2/ export. import_claims reads both.")
         parser.add_argument("--progress", choices=["auto", "yes", "no"], default="auto",
                             help="Show a progress bar when writing to a file (default: when standard error is a "
                                  "terminal).")
@@ -71,6 +75,7 @@ class Command(InterruptibleCommand):
         return f"Interrupted: nothing was written to {where}."
 
     def handle(self, *args, format, output, progress, **options):
+        self.names = options.get("names") or "v1"
         fmt = format
         if fmt is None:
             fmt = interchange.format_for(output, None) if output and Path(output).suffix else "ndjson"
@@ -117,7 +122,7 @@ class Command(InterruptibleCommand):
 
     def _write(self, out, queryset, fmt, show) -> None:
         with tqdm(unit=" B", unit_scale=True, disable=not show, file=sys.stderr, mininterval=0.5) as bar:
-            for piece in export_chunks(queryset, fmt):
+            for piece in export_chunks(queryset, fmt, spelling=self.names):
                 out.write(piece)
                 bar.update(len(piece))
         out.flush()

@@ -32,7 +32,7 @@ def test_a_claim_reads_with_brief_related_records_and_its_span(anon_client, clai
     assert body["stated_on"] == "2022-01-07" and body["stated_on_precision"] == "day"
     assert body["outlet"] is None
     assert body["source"] == {"id": source.pk, "url": f"http://testserver{url('sources', source.pk)}",
-                              "title": "Fuel prices frozen"}
+                              "title": "Fuel prices frozen", "display_title": "Fuel prices frozen"}
     span = body["span"]
     assert source.text[span["start"]:span["end"]] == span["exact"]
     assert span["exact"] == QUOTE

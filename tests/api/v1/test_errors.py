@@ -10,7 +10,7 @@ from .helpers import url
 
 
 def test_unknown_routes_and_versions_are_json_404s(anon_client, db):
-    for path in ("/api/v2/", "/api/v2/claims/", "/api/v1/nothing/", "/api/v1/claims/1/nothing/", "/api/x"):
+    for path in ("/api/v3/", "/api/v3/claims/", "/api/v1/nothing/", "/api/v1/claims/1/nothing/", "/api/x"):
         response = anon_client.get(path)
         assert response.status_code == 404, path
         assert response.json()["detail"]
@@ -22,7 +22,8 @@ def test_a_missing_trailing_slash_redirects(anon_client, db):
 
 
 def test_the_versions_are_listed(anon_client, db):
-    assert anon_client.get("/api/").json() == {"versions": {"v1": "http://testserver/api/v1/"}}
+    assert anon_client.get("/api/").json() == {"versions": {"v1": "http://testserver/api/v1/",
+                                                            "v2": "http://testserver/api/v2/"}}
 
 
 def test_the_root_lists_the_resources(anon_client, db):

@@ -39,11 +39,13 @@ def links(response) -> dict[str, str]:
 def test_a_page_of_claims_as_csv_field_by_field(anon_client, seed):
     response = anon_client.get(url("claims"), {"format": "csv", "speaker_name": "murtazashvili", "page_size": 3})
     rows = csv_rows(response)
-    assert list(rows[0]) == list(interchange.CSV_COLUMNS)
+    # The interchange columns, then (added after them, so no column a v1 client reads moved) the claim's id and url.
+    assert list(rows[0]) == [*interchange.CSV_COLUMNS, "id", "url"]
     json_page = anon_client.get(url("claims"), {"speaker_name": "murtazashvili", "page_size": 3}).json()["results"]
     assert len(rows) == 3
     for row, listed in zip(rows, json_page):
         claim = Claim.objects.select_related("speaker", "source").get(pk=listed["id"])
+        assert (row["id"], row["url"]) == (str(listed["id"]), listed["url"])
         assert row["uid"] == str(claim.uid) and row["text"] == claim.text == listed["text"]
         assert (row["speaker"], row["speaker_kind"], row["speaker_aliases"]) == (
             "Jennifer Brick Murtazashvili", "person", "Murtazashvili")
@@ -90,13 +92,14 @@ def test_other_lists_as_csv_are_their_json_fields_flattened(anon_client, seed):
     json_review = anon_client.get(url("reviews")).json()["results"][0]
     assert list(review) == ["id", "url", "history_url", "claim.id", "claim.url", "claim.text", "claim.kind",
                             "reviewer.id", "reviewer.url", "reviewer.name", "reviewer.kind", "source.id", "source.url",
-                            "source.title", "rating", "rating_text", "summary", "reviewed_on", "created_at",
+                            "source.title", "source.display_title", "rating", "rating_text", "summary", "reviewed_on",
+                            "created_at",
                             "updated_at"]
     assert review["claim.text"] == "referred to foreign intervention in Kazakhstan"
     assert review["claim.id"] == str(json_review["claim"]["id"]) and review["reviewer.name"] == ""
     assert (review["rating"], review["rating_text"], review["reviewed_on"]) == (
         "unsupported", "there is no evidence", "2022-01-08")
-    assert review["source.title"] == "Untitled source of 2022-01-08"
+    assert review["source.title"] == review["source.display_title"] == "Untitled source of 2022-01-08"
 
     (source,) = csv_rows(anon_client.get(url("sources"), {"format": "csv"}))
     assert "text" not in source and source["published_on"] == "2022-01-08"  # a list leaves the text out

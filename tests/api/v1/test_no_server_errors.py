@@ -277,7 +277,7 @@ def session_client(editor):
 
 
 @pytest.mark.parametrize("method,path", [
-    ("delete", "/api/v1/actors/0.5/"), ("post", "/api/v1/nothing/"), ("put", "/api/v2/claims/"),
+    ("delete", "/api/v1/actors/0.5/"), ("post", "/api/v1/nothing/"), ("put", "/api/v3/claims/"),
     ("post", "/api/"), ("patch", "/api/v1/claims/1/nothing/"), ("delete", "/api/x"),
 ])
 def test_an_unknown_route_under_api_is_a_json_answer_without_a_csrf_token(session_client, seed, method, path):

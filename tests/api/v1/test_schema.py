@@ -101,7 +101,7 @@ def test_reads_embed_brief_records_and_writes_take_ids(schema):
     assert components["ClaimRequest"]["properties"]["tags"]["items"]["type"] == "integer"
     assert "passage" in components["ClaimRequest"]["properties"]
     assert "passage" not in components["Claim"]["properties"]
-    assert set(components["BriefSource"]["properties"]) == {"id", "url", "title"}
+    assert set(components["BriefSource"]["properties"]) == {"id", "url", "title", "display_title"}
 
 
 def test_conditional_request_headers_are_documented(schema):
