@@ -74,6 +74,7 @@ def test_live_default(settings, clients, live_and_deleted, role):
 def test_public(settings, clients, live_and_deleted, role):
     settings.API_HISTORY_ACCESS = "public"
     client, (live, gone) = clients[role], live_and_deleted
+    assert client.get(url("claims", live.pk, "history")).status_code == 200
     assert client.get(url("claims", gone, "history")).status_code == 200
     _, changes = feed_of(client, gone)
     assert {"field": "speaker_role", "old": "", "new": "Secret role"} in changes[1]["changes"]

@@ -91,4 +91,4 @@ def test_every_v2_list_costs_what_the_v1_list_costs(anon_client, many):
     for version in ("v1", "v2"):
         with CaptureQueriesContext(connection) as queries:
             assert anon_client.get(f"/api/{version}/claims/{pk}/").status_code == 200
-        assert len(queries) == 2, version  # the claim, its tags (the reader's two queries, as in v1)
+        assert len(queries) == 4, version  # the claim, its tags, reviews and relations (the reader's four queries)
