@@ -62,7 +62,7 @@ pytestmark = pytest.mark.usefixtures("keep_the_test_connection")  # tests/api/co
 
 
 reads = schema.include(method="GET")
-WRITE_PATHS = r"^/api/v1/(actors|outlets|tags|claims|sources|reviews)/(\{id\}/)?(status/)?$"
+WRITE_PATHS = r"^/api/v1/(actors|outlets|tags|claims|sources|reviews|claim-relations)/(\{id\}/)?(status/|revert/)?$"
 # One include() with both conditions: chained include()s select either (they selected the GETs too).
 writes = schema.include(method=["POST", "PUT", "PATCH", "DELETE"], path_regex=WRITE_PATHS)
 # (The root takes no parameter: nothing negative to generate for it.)

@@ -16,7 +16,7 @@ schema.config.generation.update(modes=[GenerationMode.POSITIVE], max_examples=RE
                                 no_shrink=True, database="none")
 
 reads = schema.include(method="GET")
-WRITE_PATHS = r"^/api/v2/(actors|outlets|tags|claims|sources|reviews)/(\{id\}/)?(status/)?$"
+WRITE_PATHS = r"^/api/v2/(actors|outlets|tags|claims|sources|reviews|claim-relations)/(\{id\}/)?(status/|revert/)?$"
 writes = schema.include(method=["POST", "PUT", "PATCH", "DELETE"], path_regex=WRITE_PATHS)
 
 CASES_RUN = {"reads": 0, "writes": 0}
