@@ -164,4 +164,3 @@ class ChangeFeedView(GenericAPIView):
         if change is None:
             raise ValidationError({AFTER_PARAM: ["Give the id of a change listed in the feed."]})
         return list(change)
-

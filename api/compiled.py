@@ -86,4 +86,3 @@ class CompiledQuery:
         if converters:
             rows = [tuple(row) for row in compiler.apply_converters(rows, converters)]
         return rows
-

@@ -104,6 +104,8 @@ class IsoDateFilter(filters.DateFilter):
 
 class IdFilter(filters.Filter):
     field_class = IdField
+
+
 class IsoDateTimeField(forms.DateTimeField):
     """A moment in ISO 8601 with its time zone (``2024-05-01T12:00:00Z``, ``...+02:00``), in the digits 0-9. A
     time without a zone is refused: it would be a guess of the server's zone."""
@@ -262,10 +264,11 @@ class ClaimFilterSet(FilterSet):
                                   help_text="Stated on or before this date (ISO 8601); undated claims are left out.")
     # Whether a claim has what the facets count in their bucket without a value (api/facets.py).
     has_outlet = StrictBooleanFilter(method="filter_has_outlet",
-                                 help_text="true: claims made in a known outlet; false: claims without an outlet.")
+                                     help_text="true: claims made in a known outlet; false: claims without an outlet.")
     has_date = StrictBooleanFilter(method="filter_has_date",
-                               help_text="true: claims with a date (`stated_on`); false: undated claims.")
-    has_tag = StrictBooleanFilter(method="filter_has_tag", help_text="true: claims with a tag; false: claims without any.")
+                                   help_text="true: claims with a date (`stated_on`); false: undated claims.")
+    has_tag = StrictBooleanFilter(method="filter_has_tag",
+                                  help_text="true: claims with a tag; false: claims without any.")
     related_to = IdFilter(
         method="filter_related_to",
         help_text="A claim's id: the claims related to it (GET /claim-relations/), whichever side of the relation "
@@ -322,6 +325,7 @@ class ClaimFilterSet(FilterSet):
     def filter_has_tag(self, queryset, name, value):
         tagged = Exists(Claim.tags.through.objects.filter(claim_id=OuterRef("pk")))
         return queryset.filter(tagged if value else ~tagged)
+
     def filter_related_to(self, queryset, name, value):
         return selectors.claims_related_to(queryset, value)
 

@@ -193,6 +193,7 @@ def _count_of(model, field):
 # Which service family saves the records of each inline model.
 INLINE_SERVICES = {Review: "review", ClaimRelation: "claim_relation"}
 
+
 def _reason(form) -> str | None:
     return (getattr(form, "cleaned_data", None) or {}).get(CHANGE_REASON) or None
 

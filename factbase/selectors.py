@@ -527,14 +527,14 @@ def _by_name() -> dict[str, list[SortKey]]:
     return _ordering("name", F("name"), "str")
 
 
-RELEVANCE = "relevance"
-RELEVANCE_KEYS = [SortKey("_key_search_rank", F("search_rank"), True, "float"), _id(True)]
-
 def _by_updated() -> dict[str, list[SortKey]]:
     """Last changed first or last: every resource has it (an ``(updated_at, id)`` index each, migration 0011),
     so that a client can fetch what changed since its last visit (with ``updated_after``)."""
     return _ordering("updated_at", F("updated_at"), "datetime")
 
+
+RELEVANCE = "relevance"
+RELEVANCE_KEYS = [SortKey("_key_search_rank", F("search_rank"), True, "float"), _id(True)]
 
 # name -> keys; the first entry of each is the resource's default ordering.
 ORDERINGS: dict[str, dict[str, list[SortKey]]] = {

@@ -191,6 +191,8 @@ class ClaimRelationViewSet(V1ViewSet):
     filterset_class = filters.ClaimRelationFilterSet
     service_prefix = "claim_relation"
     orderings_key = "claim_relation"
+
+
 FEED_EXAMPLE = {
     "next": "http://127.0.0.1:8000/api/v1/changes/?cursor=eyJvIjoiZmVlZCIsInYiOls3NjEsOTJdfQ",
     "previous": None,

@@ -68,5 +68,3 @@ class ApiRootView(v1.ApiRootView):
         response = super().get(request, *args, **kwargs)
         response.data = {url_name(key): value for key, value in response.data.items()}
         return response
-
-

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from factbase import services
 from factbase.models import Claim, Source
 
+
 def renamed(component: str, name: str) -> str:
     """A field's v2 name, by its component and v1 name: the renames the naming rule makes in v2's JSON."""
     if component == "ApiRoot":
