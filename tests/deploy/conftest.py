@@ -3,6 +3,7 @@ for a server started outside the test process, and a TCP proxy that plays a data
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import socket
@@ -224,6 +225,18 @@ class Server:
     def logs(self) -> str:
         return "".join(path.read_text(errors="replace") for path in (self.stdout_path, self.stderr_path)
                        if path.exists())
+
+    def log_records(self) -> list[dict]:
+        """The structured (JSON) log lines written so far, each file read on its own. A line that does not
+        end in a newline yet is a write the server is still making (the access line of the request that
+        just answered), so it is left for the next read rather than parsed half-written."""
+        records = []
+        for path in (self.stdout_path, self.stderr_path):
+            if not path.exists():
+                continue
+            complete = path.read_text(errors="replace").split("\n")[:-1]
+            records += [json.loads(line) for line in complete if line.startswith("{")]
+        return records
 
     def stop(self, timeout: float = 60) -> int | None:
         if self.process is None or self.process.poll() is not None:
