@@ -1,0 +1,45 @@
+"""Attributions in a news text: who said what, where and when, found by pure functions over a string.
+
+``extract(text)`` lists the attributions a text holds, each as spans of the text (the content, the cue,
+the speaker as written) with what the text tells about them (the speaker's name when the mention is a
+pronoun or a title, the role, the outlet, the date phrase). Nothing here touches the database: the
+gazetteer of known names is passed in, and ``factbase.suggestions`` turns attributions into suggested
+claims (actors matched, dates resolved, already-recorded claims left out).
+
+What was chosen, and why:
+
+- **Rules over a string, plus a small lexicon learned from a public corpus.** No tagger or parser:
+  spaCy's or Stanza's English models are downloads of their own (not on PyPI with their data in a
+  wheel we want to pin and ship), and they cost tens of milliseconds per thousand words, while the
+  patterns of news attribution are few and regular ("...," X said; X said that ...; according to X).
+  ``lexicon.json`` holds the cue words of PolNeAR's *train* split with how often each is annotated as
+  a cue against how often it occurs (``bench/build_cues.py`` regenerates it; the extractor keeps the
+  words that are cues at least half the time, plus a hand list of reporting verbs), and the lower-case
+  head nouns that sources end with ("officials", "spokesman"). PolNeAR's dev split only measures
+  (``make bench-extract``); its test split is never read.
+- **Direct quotes** are pairs of quotation marks in a paragraph (curly, straight, NYT's ``''``;
+  a paragraph that ends inside a quote continues into the next, as news writing does), attributed by
+  the cue and speaker right after the quote (``"...," Trump said`` / ``said Trump, the nominee``) or
+  right before it (``Trump said: "..."``). A quote split by its frame (``"A," he said. "B."``) is one
+  attribution whose content runs from A to B (the issue allows the whole stretch). A paragraph that is
+  only a quote continues the last speaker's quote. A short quote after its cue (``called it "rigged"``)
+  is left to the paraphrase rules.
+- **Paraphrases**, one per sentence that no quote covers: ``X said (that) ...``, ``..., X said``,
+  ``..., said X, ROLE``, ``according to X, ...`` and ``..., according to X``. The content is the
+  reported statement **without** the leading "that", so that a suggested claim reads well; PolNeAR's
+  content spans include it, and the benchmark scores with it put back.
+- **Speakers**: the noun phrase next to the cue (a name with its title, a pronoun, "a spokesman for
+  ..."), ``speaker_name`` the person it refers to: a pronoun or "who" resolves to the nearest preceding
+  full name, a surname ("Pashinyan") to the nearest earlier full name ending with it (or to a name of
+  the gazetteer ``names``). ``role`` is the title before the name ("Armenian Prime Minister") or the
+  appositive after it ("said X, Central and South Asia expert at ..."). ``outlet`` is a medium named in
+  the attributing words ("told Dozhd TV", "on Khabar 24"; not "in a Facebook post" nor "told
+  reporters"). ``date_phrase`` is a date in the attributing words, written so that
+  ``factbase.provenance.resolve_date`` resolves it ("on Friday", "on January 6"; "Jan." loses its dot).
+- Every span slices the text it came from (``text[span.start:span.end] == span.exact``); the same text
+  always gives the same attributions.
+"""
+
+from factbase.attribution.rules import DIRECT_QUOTE, PARAPHRASE, Attribution, extract
+
+__all__ = ["DIRECT_QUOTE", "PARAPHRASE", "Attribution", "extract"]

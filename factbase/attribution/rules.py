@@ -1,0 +1,651 @@
+"""The extractor's rules (see the package's docstring for what was chosen and why)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from factbase.provenance import Span
+
+DIRECT_QUOTE = "direct_quote"
+PARAPHRASE = "paraphrase"
+
+# A cue head word is used when PolNeAR's train split annotates it as a cue at least this often
+# (as a share of its occurrences) and at least MIN_CUE_COUNT times.
+CUE_RATIO = 0.5
+MIN_CUE_COUNT = 4
+# Cues that are only cues next to a speaker-like subject; never taken alone from the lexicon.
+_NOT_CUES = frozenset({"re", "s", "according", "to", "in", "for", "a", "the", "an", "on", "of", "that"})
+_EXTRA_CUES = frozenset({
+    "said", "says", "say", "told", "tells", "wrote", "writes", "added", "adds", "stated", "states",
+    "tweeted", "declared", "insisted", "argued", "argues", "claimed", "claims", "explained", "noted",
+    "notes", "warned", "warns", "asked", "asks", "announced", "replied", "responded", "acknowledged",
+    "admitted", "conceded", "recalled", "predicted", "suggested", "emphasized", "stressed", "posted",
+    "saying", "adding", "telling", "noting", "arguing", "writing", "explaining", "warning", "vowed",
+    "promised", "believes", "thinks", "contended", "countered", "complained", "exclaimed", "joked",
+    "boasted", "quipped", "continued", "reiterated", "confirmed", "denied", "reported", "report",
+    "reports", "observed", "remarked", "testified", "lamented", "mused", "cautioned", "urged",
+})
+
+_LEXICON_PATH = Path(__file__).with_name("lexicon.json")
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """One attribution: ``content`` is what was said (a quote without its quotation marks, or the reported
+    statement, without a leading "that"), ``kind`` is ``"direct_quote"`` or ``"paraphrase"``
+    (``Claim.Kind``'s values); ``cue`` the words that attribute ("said", "told", "according to");
+    ``speaker`` the mention as written; ``speaker_name`` the person or body it refers to, as fully named
+    in the text; ``role`` the title the text gives; ``outlet`` where it was said, when the text names
+    it; ``date_phrase`` the date in the attributing clause, in a form ``resolve_date`` understands."""
+
+    content: Span
+    kind: str
+    cue: Span | None = None
+    speaker: Span | None = None
+    speaker_name: str = ""
+    role: str = ""
+    outlet: str = ""
+    date_phrase: str = ""
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> tuple[frozenset, frozenset]:
+    data = json.loads(_LEXICON_PATH.read_text(encoding="utf-8"))
+    cues = {
+        word for word, stats in data["cues"].items()
+        if word.isalpha() and word not in _NOT_CUES and stats["cue"] >= MIN_CUE_COUNT
+        and stats["cue"] >= CUE_RATIO * max(1, stats["occurrences"])
+    }
+    cues |= _EXTRA_CUES
+    heads = frozenset(word for word in data["source_heads"] if word.isalpha())
+    return frozenset(cues), heads
+
+
+# --- text structure --------------------------------------------------------------------------------
+
+_OPENERS = "\u201c\u201e\u00ab"
+_CLOSERS = "\u201d\u00bb"
+_MARK = re.compile(r"''|``|[\"\u201c\u201d\u201e\u00ab\u00bb]|(?<![\w\u2019'])\u2018|\u2019(?![\w])")
+_ABBREV = frozenset(
+    "mr mrs ms dr sen rep gov gen lt col sgt st jr sr u.s u.n u.k no vs v jan feb mar apr jun jul aug sep "
+    "sept oct nov dec inc corp co ltd prof rev adm capt maj cmdr ft mt d.c e.g i.e a.m p.m".split()
+)
+_WORD = re.compile(r"[\w][\w'\u2019.\-]*[\w]|[\w]")
+
+
+@dataclass
+class Quote:
+    start: int  # the opening mark
+    end: int  # after the closing mark (or the paragraph's end when it is left open)
+    inner_start: int
+    inner_end: int
+    closed: bool
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+
+
+def find_quotes(text: str, start: int, end: int) -> list[Quote]:
+    """Pairs of double quotation marks in one paragraph ('' and `` as NYT writes them; a single
+    curly quote pair only when it opens at a word start and closes at a word end)."""
+    quotes: list[Quote] = []
+    opened: tuple[int, str] | None = None
+    for m in _MARK.finditer(text, start, end):
+        mark, pos = m.group(0), m.start()
+        single = mark in "\u2018\u2019"
+        if opened is None:
+            if mark in _CLOSERS or mark == "\u2019":
+                continue
+            if mark in ('"', "''") and pos + len(mark) < end and text[pos + len(mark)].isspace():
+                continue  # a straight mark before a space closes nothing that was opened here
+            opened = (pos, mark)
+            continue
+        open_pos, open_mark = opened
+        if single != (open_mark in "\u2018\u2019"):
+            continue  # a single mark inside a double quote (or the reverse) is nested
+        if mark in _OPENERS or mark == "``" or mark == "\u2018":
+            if open_mark in ('"', "''") or mark == open_mark:
+                # a new opening mark: the previous opening was not closed before it
+                opened = (pos, mark)
+            continue
+        quotes.append(Quote(open_pos, pos + len(mark), open_pos + len(open_mark), pos, True))
+        opened = None
+    if opened is not None and opened[1] not in "\u2018\u2019":
+        open_pos, open_mark = opened
+        inner = open_pos + len(open_mark)
+        if end - inner > 20:
+            quotes.append(Quote(open_pos, end, inner, end, False))
+    return quotes
+
+
+def sentence_ends(text: str, start: int, end: int, quotes: list[Quote]) -> list[int]:
+    """Offsets where sentences of the paragraph end (never inside a quote)."""
+    ends = []
+    inside = [(q.start, q.end) for q in quotes]
+    for m in re.finditer(r"[.!?]+[\"'\u201d\u2019)]*(?=\s+[\"\u201c'\u2018(]?[A-Z0-9])", text[start:end]):
+        pos = start + m.end()
+        if any(s < pos < e for s, e in inside):
+            continue
+        word = re.search(r"([\w.]+)[.!?]+[\"'\u201d\u2019)]*$", text[max(start, pos - 12):pos])
+        if word and (word.group(1).lower().rstrip(".") in _ABBREV or len(word.group(1)) == 1):
+            continue
+        ends.append(pos)
+    ends.append(end)
+    return ends
+
+
+# --- speakers, roles, outlets, dates ----------------------------------------------------------------
+
+_PRONOUNS = frozenset("he she they i we it you".split())
+_SUBJECT_PRONOUNS = {"he", "she", "they", "i", "we", "it"}
+_TITLES = frozenset("""
+president vice prime minister foreign defense defence interior secretary sen senator rep representative
+gov governor mayor chairman chairwoman chair spokesman spokeswoman spokesperson ceo director general gen
+judge justice ambassador deputy chief leader king queen pope speaker attorney adm col lt dr mr mrs ms
+former candidate nominee presidential democratic republican gop party state minority majority
+press official officials commander head founder executive professor prof analyst economist expert
+adviser advisor aide campaign manager chairperson house senate white u.s us treasury first lady rev
+pastor cardinal sheikh emir prince princess crown national security council commissioner inspector
+superintendent sheriff officer lawyer counsel co-founder editor correspondent reporter host anchor
+""".split())
+_HONORIFICS = frozenset("mr mrs ms dr mr. mrs. ms. dr.".split())
+_DETERMINERS = frozenset("the a an this that these those his her their its our my one another some many".split())
+_SKIP_BEFORE_CUE = frozenset("""also has have had is was were are be been would will later previously then not did
+does do repeatedly once recently even publicly still just already never often could may might should can must
+reportedly allegedly initially first last again further privately frequently long flatly quickly
+""".split())
+_CLAUSE_BREAKERS = frozenset("""that and but or because while when if although though as since after before so
+which where whether than
+""".split())
+_OUTLET_HINTS = frozenset("""tv news times post journal radio agency cnn bbc nbc abc cbs fox msnbc reuters ap afp
+interfax tass ria bloomberg politico daily magazine network channel gazette tribune herald press wire
+television broadcaster newspaper guardian telegraph independent npr pbs cnbc axios breitbart hill
+""".split())
+_PLATFORMS = frozenset("twitter facebook instagram telegram youtube tiktok".split())
+_WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
+           "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec")
+_DATE = re.compile(
+    rf"\b(?:(?:on|last)\s+)?(?:{_WEEKDAYS})\b"
+    rf"|\b(?:on\s+)?(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b"
+    rf"|\b(?:on\s+)?\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b"
+    rf"|\b(?:today|yesterday)\b"
+    rf"|\bin\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b"
+)
+
+
+def _date_phrase(*segments: str) -> str:
+    for segment in segments:
+        m = _DATE.search(segment)
+        if m:
+            phrase = re.sub(r"\s+", " ", m.group(0))
+            phrase = re.sub(r"^last\s+", "on ", phrase)
+            return re.sub(r"\b(" + _MONTHS + r")\.", r"\1", phrase)
+    return ""
+
+
+def _outlet(segment: str) -> str:
+    """An outlet named in the attributing words: "told Dozhd TV", "on Khabar 24", "in an interview with
+    CNN" (not "in a Facebook post", not "told reporters")."""
+    for m in re.finditer(
+        r"\b(told|to|on|with|in an interview with|in an interview on|in|wrote in|writing in)\s+"
+        r"((?:[Tt]he\s+)?(?:[A-Z][\w'\u2019&.\-]*|\d+)(?:\s+(?:[A-Z][\w'\u2019&.\-]*|\d+|of|and))*)",
+        segment,
+    ):
+        name = re.sub(r"\s+(of|and)$", "", m.group(2)).strip(" .")
+        words = [w.lower().strip(".'\u2019") for w in name.split()]
+        if not words or re.fullmatch(rf"(?:the\s+)?(?:{_WEEKDAYS}|{_MONTHS})\b.*", name, re.I):
+            continue
+        if words[-1] in _PLATFORMS or words[0] in _PLATFORMS:
+            continue
+        acronym = any(re.fullmatch(r"[A-Z]{2,5}", w.strip(".")) for w in name.split())
+        if m.group(1) == "on" or acronym or any(w in _OUTLET_HINTS for w in words):
+            return name
+    return ""
+
+
+def _tokens(segment: str) -> list[re.Match]:
+    return list(_WORD.finditer(segment))
+
+
+def _is_cap(word: str) -> bool:
+    return word[:1].isupper()
+
+
+def split_role(mention: str) -> tuple[str, str]:
+    """``"Armenian Prime Minister Nikol Pashinyan"`` → ``("Armenian Prime Minister", "Nikol Pashinyan")``:
+    the name is the trailing run of capitalised words that are not titles."""
+    words = mention.split()
+    i = len(words)
+    while i > 0 and _is_cap(words[i - 1]) and words[i - 1].lower().rstrip(".") not in _TITLES:
+        i -= 1
+    if i == len(words):
+        return "", mention
+    name_words = words[i:]
+    while name_words and name_words[0].lower() in _HONORIFICS:
+        name_words = name_words[1:]
+    role_words = [w for w in words[:i] if w.lower() not in _HONORIFICS]
+    while role_words and role_words[0].lower() in _DETERMINERS:
+        role_words = role_words[1:]
+    role = " ".join(role_words).rstrip(",")
+    return role, " ".join(name_words)
+
+
+def speaker_before(text: str, lo: int, cue_start: int) -> tuple[int, int] | None:
+    """The speaker noun phrase right before a cue (``lo`` bounds the search): a name, a title, a
+    pronoun, or a lower-case noun that PolNeAR's sources end with; auxiliaries and adverbs between it and
+    the cue are skipped ("Trump has also said")."""
+    _, heads = _lexicon()
+    segment = text[lo:cue_start]
+    toks = _tokens(segment)
+    j = len(toks)
+    while j > 0 and toks[j - 1].group(0).lower() in _SKIP_BEFORE_CUE or (
+        j > 0 and toks[j - 1].group(0).lower().endswith("ly") and not _is_cap(toks[j - 1].group(0))
+    ):
+        j -= 1
+    if j == 0:
+        return None
+    between = segment[toks[j - 1].end():]
+    if re.search(r"[,;:()\"\u201c\u201d]", between) and not re.fullmatch(r"\s*,\s*who\s*", between):
+        return None
+    last = toks[j - 1].group(0)
+    low = last.lower()
+    if low in _PRONOUNS or low == "who":
+        return lo + toks[j - 1].start(), lo + toks[j - 1].end()
+    if not (_is_cap(last) or low in heads or low.rstrip("s") in heads):
+        return None
+    if low in _CLAUSE_BREAKERS or low in _DETERMINERS:
+        return None
+    i = j - 1
+    while i > 0:
+        prev = toks[i - 1]
+        gap = segment[prev.end():toks[i].start()]
+        word = prev.group(0)
+        if gap.strip() not in ("", "'s", "\u2019s", "-", "&"):
+            # "Trump, the nominee, said": an appositive between commas stays with the name before it
+            break
+        lowp = word.lower()
+        if lowp in _CLAUSE_BREAKERS or lowp in _PRONOUNS or lowp in _SKIP_BEFORE_CUE:
+            break
+        if not _is_cap(word) and lowp not in _DETERMINERS and lowp not in ("of", "for", "at", "and") \
+                and lowp not in _TITLES and lowp not in heads and not lowp.endswith(("'s", "\u2019s")):
+            # a lower-case modifier ("campaign spokesman", "senior officials") is kept, up to 3
+            if j - i > 4 or re.search(r"(ed|ing)$", lowp):
+                break
+        i -= 1
+        if j - i >= 10:
+            break
+    # drop trailing/leading function words
+    while i < j - 1 and toks[i].group(0).lower() in ("of", "for", "at", "and", "on", "in"):
+        i += 1
+    return lo + toks[i].start(), lo + toks[j - 1].end()
+
+
+def speaker_after(text: str, start: int, hi: int) -> tuple[int, int, str] | None:
+    """The speaker after an inverted cue: ``said Jennifer Brick Murtazashvili, Central and South Asia
+    expert at the University of Pittsburgh`` → the name's offsets and the appositive as the role."""
+    segment = text[start:hi]
+    m = re.match(
+        r"\s*((?:(?:the|a|an|his|her|their)\s+)?(?:[\w'\u2019.\-]+\s+){0,7}?[\w'\u2019.\-]+?)"
+        r"(?=\s*(?:,|\.|;|:|$|\s+(?:in|on|at|during|of|to|after|before|about|who|when|as|last|this|told|from)\b|"
+        r"\s+(?:" + _WEEKDAYS + r")))",
+        segment,
+    )
+    if not m:
+        return None
+    s, e = start + m.start(1), start + m.end(1)
+    words = m.group(1).split()
+    low0 = words[0].lower()
+    if low0 in _CLAUSE_BREAKERS or (low0 not in _DETERMINERS and not _is_cap(words[0])
+                                      and low0 not in _PRONOUNS and low0 not in _lexicon()[1]):
+        return None
+    role = ""
+    rest = text[e:hi]
+    ap = re.match(r",\s*((?:the\s+|a\s+|an\s+)?[^,.;:()\"\u201c\u201d]{3,120}?)\s*(?:[,.;]|$)", rest)
+    if ap and not re.match(r"(?:who|which|that|adding|saying|noting|and|but|in|on|according)\b", ap.group(1)):
+        role = re.sub(r"^(?:a|an)\s+", "", ap.group(1).strip())
+    return s, e, role
+
+
+class NameIndex:
+    """Person-name mentions in a text, to resolve a pronoun, a surname or a title to a full name."""
+
+    def __init__(self, text: str, names: Iterable[str]):
+        self.mentions: list[tuple[int, str]] = []
+        self.known = {n.strip() for n in names if n and n.strip()}
+        for m in re.finditer(r"\b[A-Z][a-z\u00c0-\u024f'\u2019\-]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][\w\u00c0-\u024f'\u2019\-]+){1,3}",
+                             text):
+            role, name = split_role(m.group(0))
+            words = name.split()
+            if len(words) >= 2 and not any(w.lower() in _TITLES or w.lower() in _OUTLET_HINTS for w in words):
+                offset = m.start() + m.group(0).rfind(name)
+                self.mentions.append((offset, re.sub(r"(?:'s|\u2019s)$", "", name)))
+        for known in self.known:
+            for m in re.finditer(re.escape(known), text):
+                self.mentions.append((m.start(), known))
+        self.mentions.sort()
+
+    def full_name(self, mention: str, at: int) -> str:
+        words = re.sub(r"(?:'s|\u2019s)$", "", mention).split()
+        if not words:
+            return ""
+        low = words[-1].lower()
+        before = [name for pos, name in self.mentions if pos < at]
+        if low in _SUBJECT_PRONOUNS | {"who"} and len(words) == 1:
+            if low in ("he", "she", "who") and before:
+                return before[-1]
+            return ""
+        if _is_cap(words[-1]):
+            surname = words[-1]
+            for name in reversed(before):
+                if name.split()[-1] == surname and len(name.split()) > 1:
+                    return name
+            for known in self.known:
+                if known.split()[-1] == surname:
+                    return known
+            role, name = split_role(" ".join(words))
+            return name
+        return mention
+
+
+# --- the rules --------------------------------------------------------------------------------------
+
+_CUE_WORD = re.compile(r"[A-Za-z]+")
+_OBJECT = re.compile(
+    r"\s*(?:(?:the\s+|a\s+|an\s+)?(?:[A-Z][\w'\u2019.\-]*\s*){1,5}|reporters|him|her|them|us|me|supporters|"
+    r"the\s+\w+(?:\s+\w+)?|a\s+\w+(?:\s+\w+)?|an\s+\w+(?:\s+\w+)?|\w+)\s*"
+)
+
+
+def _is_cue(word: str) -> bool:
+    cues, _ = _lexicon()
+    return word.lower() in cues
+
+
+@dataclass
+class _Frame:
+    cue: tuple[int, int]
+    speaker: tuple[int, int] | None
+    role: str = ""
+    frame: tuple[int, int] = (0, 0)  # the attributing words (for the outlet and the date)
+
+
+def _cue_in(text: str, start: int, end: int, first: bool = True) -> list[tuple[int, int]]:
+    found = []
+    for m in _CUE_WORD.finditer(text, start, end):
+        word = m.group(0)
+        if word.lower() == "according" and re.match(r"\s+to\b", text[m.end():m.end() + 4]):
+            found.append((m.start(), m.end() + 3))
+        elif _is_cue(word) and not (word[0].isupper() and m.start() > start and text[m.start() - 1] == " "
+                                    and word.lower() not in ("said", "says")):
+            found.append((m.start(), m.end()))
+    return found if not first else found[:1]
+
+
+def frame_after(text: str, start: int, hi: int) -> _Frame | None:
+    """``..." Trump said in a statement.`` / ``..." said Trump, the nominee.`` right after a quote."""
+    m = re.match(r"[\s,.\-\u2013\u2014]*", text[start:hi])
+    p = start + m.end()
+    window_end = min(hi, p + 200)
+    cues = _cue_in(text, p, window_end, first=False)
+    for cs, ce in cues[:2]:
+        if text[cs:ce].lower() == "according to":
+            sp = speaker_after(text, ce, hi)
+            if sp:
+                return _Frame((cs, ce), (sp[0], sp[1]), sp[2], (p, hi))
+            continue
+        if cs == p or re.fullmatch(r"\s*", text[p:cs]):
+            sp = speaker_after(text, ce, hi)
+            if sp:
+                return _Frame((cs, ce), (sp[0], sp[1]), sp[2], (p, hi))
+            continue
+        before = text[p:cs]
+        if len(before.split()) > 12 or re.search(r"[.;!?]", before.replace("Mr.", "").replace("Sen.", "")):
+            continue
+        sp = speaker_before(text, p, cs)
+        if sp is None:
+            continue
+        return _Frame((cs, ce), sp, "", (p, hi))
+    return None
+
+
+def frame_before(text: str, lo: int, end: int) -> _Frame | None:
+    """``Trump said: "..."`` / ``Trump told CNN, "..."`` right before a quote (``end`` is the quote's
+    opening mark)."""
+    segment = text[lo:end]
+    if not re.search(r"[,:\u2014\-]\s*$|\b\w+\s*$", segment):
+        return None
+    cues = _cue_in(text, lo, end, first=False)
+    for cs, ce in reversed(cues):
+        tail = text[ce:end]
+        if len(tail.split()) > 8 or re.search(r"[.;!?]\s", tail):
+            continue
+        if text[cs:ce].lower() == "according to":
+            return _Frame((cs, ce), speaker_after(text, ce, end)[:2] if speaker_after(text, ce, end) else None,
+                          "", (lo, end))
+        sp = speaker_before(text, lo, cs)
+        if sp is None:
+            continue
+        return _Frame((cs, ce), sp, "", (lo, end))
+    return None
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in " \t\r\n":
+        start += 1
+    while end > start and text[end - 1] in " \t\r\n":
+        end -= 1
+    return start, end
+
+
+class _Builder:
+    def __init__(self, text: str, names: Iterable[str]):
+        self.text = text
+        self.index = NameIndex(text, names)
+        self.out: list[Attribution] = []
+        self.last_speaker: tuple[Span | None, str, str] | None = None
+
+    def span(self, start: int, end: int) -> Span:
+        return Span(start, end, self.text[start:end])
+
+    def add(self, content: tuple[int, int], kind: str, frame: _Frame | None,
+            role: str = "", carried: tuple[Span | None, str, str] | None = None) -> None:
+        text = self.text
+        start, end = _trim(text, *content)
+        if kind == PARAPHRASE:
+            m = re.match(r"that\s+", text[start:end])
+            if m:
+                start += m.end()
+            while end > start and text[end - 1] in ".;:,":
+                end -= 1
+        if end - start < 2:
+            return
+        speaker = None
+        name = ""
+        cue = None
+        outlet = date_phrase = ""
+        if frame is not None:
+            cue = self.span(*frame.cue)
+            if frame.speaker is not None:
+                s, e = frame.speaker
+                s, e = _trim(text, s, e)
+                mention = text[s:e]
+                mention_clean = re.sub(r"(?:'s|\u2019s)$", "", mention)
+                speaker = self.span(s, e)
+                title_role, _ = split_role(mention_clean)
+                role = role or frame.role or title_role
+                if mention.lower() == "who":
+                    # "the country's president, who has vowed": the noun phrase before the comma
+                    m = re.search(r"((?:the\s+|a\s+)?[\w'\u2019\-]+(?:\s+[\w'\u2019\-]+){0,4})\s*,\s*$",
+                                  text[max(0, s - 80):s])
+                    if m:
+                        ns = max(0, s - 80) + m.start(1)
+                        speaker = self.span(ns, ns + len(m.group(1)))
+                        mention_clean = m.group(1)
+                name = self.index.full_name(mention_clean, s)
+                if not name or name.lower() in _PRONOUNS:
+                    name = ""
+            fs, fe = frame.frame
+            frame_text = text[fs:fe]
+            outlet = _outlet(text[frame.cue[0]:fe] if fe > frame.cue[0] else frame_text)
+            date_phrase = _date_phrase(frame_text)
+            self.last_speaker = (speaker, name, role)
+        elif carried is not None:
+            speaker, name, role = carried
+        self.out.append(Attribution(
+            content=self.span(start, end), kind=kind, cue=cue, speaker=speaker, speaker_name=name,
+            role=role, outlet=outlet, date_phrase=date_phrase,
+        ))
+
+
+def _sentence_bounds(ends: list[int], start: int, pos: int) -> tuple[int, int]:
+    prev = start
+    for e in ends:
+        if e > pos:
+            return prev, e
+        prev = e
+    return prev, ends[-1]
+
+
+def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
+    """The attributions in ``text``, in the order of their content. ``names`` are known speakers' names
+    and aliases (a gazetteer), which help to recognise a speaker written in the text."""
+    if not text or not text.strip():
+        return []
+    builder = _Builder(text, names)
+    for p_start, p_end in paragraphs(text):
+        quotes = find_quotes(text, p_start, p_end)
+        ends = sentence_ends(text, p_start, p_end, quotes)
+        covered: list[tuple[int, int]] = []
+        i = 0
+        while i < len(quotes):
+            q = quotes[i]
+            s_start, _ = _sentence_bounds(ends, p_start, q.start)
+            prev_end = quotes[i - 1].end if i > 0 else p_start
+            after_hi = quotes[i + 1].start if i + 1 < len(quotes) else p_end
+            after_sentence_end = next((e for e in ends if e > q.end), p_end)
+            after_hi_frame = min(after_hi, after_sentence_end) if after_sentence_end > q.end else after_hi
+            frame = frame_after(text, q.end, after_hi_frame) if q.closed else None
+            if frame is None:
+                frame = frame_before(text, max(prev_end, s_start), q.start)
+            words = len(text[q.inner_start:q.inner_end].split())
+            j = i
+            # a quote split by its frame ("A," he said, "B.") or followed by more quotes in the paragraph
+            if frame is not None:
+                while j + 1 < len(quotes):
+                    gap = text[quotes[j].end:quotes[j + 1].start]
+                    frame_in_gap = frame.cue[0] >= quotes[j].end and frame.cue[1] <= quotes[j + 1].start
+                    if re.fullmatch(r"\s*", gap) or (frame_in_gap and re.fullmatch(r"[^\"\u201c\u201d]{0,200}?[,.:]\s*", gap)):
+                        j += 1
+                    else:
+                        break
+            last = quotes[j]
+            if frame is not None and (words >= 3 or j > i or frame.cue[1] <= q.start):
+                # a short quote with its cue before it is part of a paraphrase ("called it "rigged"")
+                if frame.cue[1] <= q.start and words < 4 and j == i:
+                    i += 1
+                    continue
+                builder.add((q.inner_start, last.inner_end), DIRECT_QUOTE, frame)
+                covered.append((min(q.start, frame.frame[0]), max(last.end, frame.frame[1])))
+            elif frame is None and words >= 6 and _starts_sentence(text, p_start, q.start, ends):
+                # a quote standing alone (a paragraph that continues what the last speaker said)
+                if builder.last_speaker is not None and q.start == p_start:
+                    builder.add((q.inner_start, last.inner_end), DIRECT_QUOTE, None,
+                                carried=builder.last_speaker)
+                    covered.append((q.start, last.end))
+            i = j + 1
+        _paraphrases(builder, text, p_start, p_end, ends, quotes, covered)
+    builder.out.sort(key=lambda a: (a.content.start, a.content.end))
+    return builder.out
+
+
+def _starts_sentence(text: str, p_start: int, pos: int, ends: list[int]) -> bool:
+    return pos == p_start or any(re.fullmatch(r"\s*", text[e:pos]) for e in ends if e <= pos)
+
+
+def _paraphrases(builder: _Builder, text: str, p_start: int, p_end: int, ends: list[int],
+                 quotes: list[Quote], covered: list[tuple[int, int]]) -> None:
+    s_start = p_start
+    for s_end in ends:
+        start, end = s_start, s_end
+        s_start = s_end
+        if any(cs <= start + 1 and end - 1 <= ce for cs, ce in covered):
+            continue
+        if any(max(cs, start) < min(ce, end) for cs, ce in covered):
+            continue
+        _paraphrase_in(builder, text, start, end, quotes)
+
+
+def _in_quote(pos: int, quotes: list[Quote]) -> bool:
+    return any(q.start <= pos < q.end for q in quotes)
+
+
+def _paraphrase_in(builder: _Builder, text: str, start: int, end: int, quotes: list[Quote]) -> None:
+    start, end = _trim(text, start, end)
+    for cs, ce in _cue_in(text, start, end, first=False):
+        if _in_quote(cs, quotes):
+            continue
+        cue_text = text[cs:ce].lower()
+        if cue_text == "according to":
+            if re.fullmatch(r"\W*", text[start:cs]):
+                m = re.search(r",", text[ce:end])
+                if not m:
+                    continue
+                sp = speaker_after(text, ce, ce + m.start())
+                frame = _Frame((cs, ce), sp[:2] if sp else None, "", (cs, ce + m.end()))
+                builder.add((ce + m.end(), end), PARAPHRASE, frame)
+                return
+            m = re.search(r"[,(\u2014]\s*$", text[start:cs])
+            if not m:
+                continue
+            sp = speaker_after(text, ce, end)
+            frame = _Frame((cs, ce), sp[:2] if sp else None, sp[2] if sp else "", (cs, end))
+            builder.add((start, start + m.start()), PARAPHRASE, frame)
+            return
+        # "CONTENT, X said." / "CONTENT, said X, ROLE."
+        m = re.search(r",\s*$", text[start:cs])
+        if m and cs - start > 20:
+            sp_after = speaker_after(text, ce, end)
+            rest = text[sp_after[1]:end] if sp_after else ""
+            if sp_after and len(text[ce:end].split()) <= 25 and not re.search(r"\bthat\b", rest[:30]):
+                frame = _Frame((cs, ce), sp_after[:2], sp_after[2], (cs, end))
+                builder.add((start, start + m.start()), PARAPHRASE, frame)
+                return
+        comma = text.rfind(",", start, cs)
+        lo = comma + 1 if comma >= 0 and cs - comma < 80 else start
+        sp = speaker_before(text, lo if not text[lo:cs].strip().lower().startswith("who") else start, cs)
+        if sp is None and comma >= 0:
+            sp = speaker_before(text, start, cs)
+        if sp is None:
+            continue
+        before_speaker = text[start:sp[0]]
+        tail = text[ce:end]
+        if re.fullmatch(r"[\s.,;:!?]*|\s+(?:in|on|at|during)\b[^,]{0,40}[.!?]?", tail):
+            # "CONTENT, X said (in a statement)."
+            m = re.search(r",\s*$", before_speaker)
+            if m and sp[0] - start > 20:
+                frame = _Frame((cs, ce), sp, "", (sp[0], end))
+                builder.add((start, start + m.start()), PARAPHRASE, frame)
+                return
+            continue
+        # "X said (that) CONTENT": skip the object and adjuncts of the cue
+        c = ce
+        om = re.match(r"\s*(?:to\s+)?(?:reporters|him|her|them|us|me|supporters|the\s+crowd|an?\s+\w+|"
+                      r"(?:the\s+)?(?:[A-Z][\w'\u2019.\-]*\s*){1,4})\s*(?=that\b|,|in\b|on\b)", text[c:end])
+        if om and cue_text in ("told", "tells", "telling", "assured", "warned", "reminded", "informed"):
+            c += om.end()
+        am = re.match(r"\s*,?\s*(?:(?:in|on|during|at)\s+(?:an?\s+|the\s+|his\s+|her\s+)?[\w'\u2019\-]+"
+                      r"(?:\s+[\w'\u2019\-]+){0,3}?\s*,?\s*)?(?=that\b)", text[c:end])
+        if am:
+            c += am.end()
+        if end - c < 8:
+            continue
+        frame = _Frame((cs, ce), sp, "", (start, c))
+        builder.add((c, end), PARAPHRASE, frame)
+        return
