@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -75,6 +75,7 @@ _ABBREV = frozenset(
     "mr mrs ms dr sen rep gov gen lt col sgt st jr sr u.s u.n u.k no vs v jan feb mar apr jun jul aug sep "
     "sept oct nov dec inc corp co ltd prof rev adm capt maj cmdr ft mt d.c e.g i.e a.m p.m".split()
 )
+_ABBREV_RE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|St|Jr|Sr|Prof|Rev|Adm|Capt|Maj|[A-Z])\.")
 _WORD = re.compile(r"[\w][\w'\u2019.\-]*[\w]|[\w]")
 
 
@@ -128,7 +129,7 @@ def sentence_ends(text: str, start: int, end: int, quotes: list[Quote]) -> list[
     """Offsets where sentences of the paragraph end (never inside a quote)."""
     ends = []
     inside = [(q.start, q.end) for q in quotes]
-    for m in re.finditer(r"[.!?]+[\"'\u201d\u2019)]*(?=\s+[\"\u201c'\u2018(]?[A-Z0-9])", text[start:end]):
+    for m in re.finditer(r"[.!?]+(?:''|[\"'\u201d\u2019)])*(?=\s+(?:''|``|[\"\u201c'\u2018(])?[A-Z0-9])", text[start:end]):
         pos = start + m.end()
         if any(s < pos < e for s, e in inside):
             continue
@@ -406,7 +407,7 @@ def frame_after(text: str, start: int, hi: int) -> _Frame | None:
                 return _Frame((cs, ce), (sp[0], sp[1]), sp[2], (p, hi))
             continue
         before = text[p:cs]
-        if len(before.split()) > 12 or re.search(r"[.;!?]", before.replace("Mr.", "").replace("Sen.", "")):
+        if len(before.split()) > 12 or re.search(r"[.;!?]", _ABBREV_RE.sub("", before)):
             continue
         sp = speaker_before(text, p, cs)
         if sp is None:
@@ -455,7 +456,7 @@ class _Builder:
         return Span(start, end, self.text[start:end])
 
     def add(self, content: tuple[int, int], kind: str, frame: _Frame | None,
-            role: str = "", carried: tuple[Span | None, str, str] | None = None) -> None:
+            role: str = "", carried: tuple[Span | None, str, str] | None = None) -> int | None:
         text = self.text
         start, end = _trim(text, *content)
         if kind == PARAPHRASE:
@@ -465,7 +466,7 @@ class _Builder:
             while end > start and text[end - 1] in ".;:,":
                 end -= 1
         if end - start < 2:
-            return
+            return None
         speaker = None
         name = ""
         cue = None
@@ -502,6 +503,14 @@ class _Builder:
             content=self.span(start, end), kind=kind, cue=cue, speaker=speaker, speaker_name=name,
             role=role, outlet=outlet, date_phrase=date_phrase,
         ))
+        return len(self.out) - 1
+
+    def extend(self, index: int, end: int) -> None:
+        """The content of attribution ``index`` runs on to ``end`` (a quote continued in the next
+        paragraph)."""
+        old = self.out[index]
+        start, end = _trim(self.text, old.content.start, end)
+        self.out[index] = replace(old, content=self.span(start, end))
 
 
 def _sentence_bounds(ends: list[int], start: int, pos: int) -> tuple[int, int]:
@@ -519,10 +528,20 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
     if not text or not text.strip():
         return []
     builder = _Builder(text, names)
+    open_quote: int | None = None  # the attribution a following quote-only paragraph continues
     for p_start, p_end in paragraphs(text):
         quotes = find_quotes(text, p_start, p_end)
         ends = sentence_ends(text, p_start, p_end, quotes)
         covered: list[tuple[int, int]] = []
+        if quotes and open_quote is not None and quotes[0].start == p_start and (
+                len(quotes) == 1 and re.fullmatch(r"[\s.,]*", text[quotes[0].end:p_end])):
+            # a paragraph that is only a quote continues the quote of the paragraph before
+            q = quotes[0]
+            builder.extend(open_quote, q.inner_end)
+            covered.append((q.start, q.end))
+            _paraphrases(builder, text, p_start, p_end, ends, quotes, covered)
+            continue
+        open_quote = None
         i = 0
         while i < len(quotes):
             q = quotes[i]
@@ -530,35 +549,39 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
             prev_end = quotes[i - 1].end if i > 0 else p_start
             after_hi = quotes[i + 1].start if i + 1 < len(quotes) else p_end
             after_sentence_end = next((e for e in ends if e > q.end), p_end)
-            after_hi_frame = min(after_hi, after_sentence_end) if after_sentence_end > q.end else after_hi
-            frame = frame_after(text, q.end, after_hi_frame) if q.closed else None
-            if frame is None:
-                frame = frame_before(text, max(prev_end, s_start), q.start)
+            after_hi_frame = min(after_hi, after_sentence_end)
+            lead = text[max(prev_end, s_start):q.start]
+            frame_b = frame_before(text, max(prev_end, s_start), q.start)
+            starts_sentence = re.fullmatch(r"[\s(\-\u2014]*", lead) is not None
+            frame = None
+            if starts_sentence and q.closed:
+                frame = frame_after(text, q.end, after_hi_frame)
+            if frame is None and frame_b is not None and re.search(r"[,:\u2014]\s*$|\b(?:said|says|saying|wrote|writes|tweeted|added|asked|told)\s*$", lead):
+                frame = frame_b
             words = len(text[q.inner_start:q.inner_end].split())
             j = i
-            # a quote split by its frame ("A," he said, "B.") or followed by more quotes in the paragraph
             if frame is not None:
                 while j + 1 < len(quotes):
                     gap = text[quotes[j].end:quotes[j + 1].start]
                     frame_in_gap = frame.cue[0] >= quotes[j].end and frame.cue[1] <= quotes[j + 1].start
-                    if re.fullmatch(r"\s*", gap) or (frame_in_gap and re.fullmatch(r"[^\"\u201c\u201d]{0,200}?[,.:]\s*", gap)):
+                    if re.fullmatch(r"\s*", gap) or (
+                        frame_in_gap and len(gap.split()) <= 15 and len(_cue_in(text, quotes[j].end, quotes[j + 1].start, first=False)) == 1
+                        and re.fullmatch(r"[^\"\u201c\u201d]{0,200}?[,.:]\s*", gap)
+                    ):
                         j += 1
                     else:
                         break
             last = quotes[j]
-            if frame is not None and (words >= 3 or j > i or frame.cue[1] <= q.start):
-                # a short quote with its cue before it is part of a paraphrase ("called it "rigged"")
-                if frame.cue[1] <= q.start and words < 4 and j == i:
-                    i += 1
-                    continue
-                builder.add((q.inner_start, last.inner_end), DIRECT_QUOTE, frame)
+            if frame is not None and (words >= 2 or j > i):
+                index = builder.add((q.inner_start, last.inner_end), DIRECT_QUOTE, frame)
                 covered.append((min(q.start, frame.frame[0]), max(last.end, frame.frame[1])))
-            elif frame is None and words >= 6 and _starts_sentence(text, p_start, q.start, ends):
-                # a quote standing alone (a paragraph that continues what the last speaker said)
-                if builder.last_speaker is not None and q.start == p_start:
-                    builder.add((q.inner_start, last.inner_end), DIRECT_QUOTE, None,
-                                carried=builder.last_speaker)
-                    covered.append((q.start, last.end))
+                if index is not None and re.fullmatch(r"[^\"\u201c\u201d]*", text[max(last.end, frame.frame[1]):p_end]):
+                    open_quote = index
+            elif frame is None and words >= 6 and starts_sentence and q.start == p_start \
+                    and builder.last_speaker is not None and j == i and i == 0:
+                # a quote standing alone after someone spoke: theirs (PolNeAR often leaves its source out)
+                index = builder.add((q.inner_start, last.inner_end), DIRECT_QUOTE, None, carried=builder.last_speaker)
+                covered.append((q.start, last.end))
             i = j + 1
         _paraphrases(builder, text, p_start, p_end, ends, quotes, covered)
     builder.out.sort(key=lambda a: (a.content.start, a.content.end))
