@@ -265,7 +265,8 @@ def score_subset(text: str, preds: list, golds: list[Gold], errors: list | None 
                 errors.append(("inexact", text[start:end], text[gold.start:gold.end]))
             if gold.sources and not gold.pronoun_source and not right:
                 errors.append(("speaker", pred.speaker.exact if pred.speaker else None, pred.speaker_name,
-                               " | ".join(text[s:e] for s, e in gold.sources)))
+                               " | ".join(text[s:e] for s, e in gold.sources), pred.cue.exact if pred.cue else None,
+                               text[max(0, pred.content.start - 60):pred.content.end + 60]))
     if errors is not None:
         for i, pred in enumerate(preds):
             if i not in matches:

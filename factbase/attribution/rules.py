@@ -160,6 +160,7 @@ _DETERMINERS = frozenset("the a an this that these those his her their its our m
 _SKIP_BEFORE_CUE = frozenset("""also has have had is was were are be been would will later previously then not did
 does do repeatedly once recently even publicly still just already never often could may might should can must
 reportedly allegedly initially first last again further privately frequently long flatly quickly
+monday tuesday wednesday thursday friday saturday sunday today yesterday tonight earlier
 """.split())
 _CLAUSE_BREAKERS = frozenset("""that and but or because while when if although though as since after before so
 which where whether than
@@ -291,17 +292,32 @@ def speaker_before(text: str, lo: int, cue_start: int) -> tuple[int, int] | None
 def speaker_after(text: str, start: int, hi: int) -> tuple[int, int, str] | None:
     """The speaker after an inverted cue: ``said Jennifer Brick Murtazashvili, Central and South Asia
     expert at the University of Pittsburgh`` → the name's offsets and the appositive as the role."""
-    segment = text[start:hi]
-    m = re.match(
-        r"\s*((?:(?:the|a|an|his|her|their)\s+)?(?:[\w'\u2019.\-]+\s+){0,7}?[\w'\u2019.\-]+?)"
-        r"(?=\s*(?:,|\.|;|:|$|\s+(?:in|on|at|during|of|to|after|before|about|who|when|as|last|this|told|from)\b|"
-        r"\s+(?:" + _WEEKDAYS + r")))",
-        segment,
-    )
-    if not m:
+    stops = {"in", "on", "at", "during", "of", "to", "after", "before", "about", "who", "when", "as", "last",
+             "this", "told", "from", "while", "and", "but", "because", "with", "that", "which", "earlier",
+             "later", "recently", "yesterday", "today", "tonight", "said", "says", "adding", "noting", "saying"}
+    weekdays = set(_WEEKDAYS.lower().split("|"))
+    toks = []
+    for m in re.finditer(r"[\w'\u2019\-]+\.?|[^\w\s]", text[start:hi]):
+        word = m.group(0)
+        low = word.lower().rstrip(".")
+        if not re.match(r"[\w]", word):
+            break  # a comma, a colon, a quotation mark...
+        if toks and (low in stops or low in weekdays):
+            break
+        toks.append(m)
+        if word.endswith(".") and not _ABBREV_RE.fullmatch(word) and low not in _ABBREV:
+            break  # a full stop, not an abbreviation
+        if len(toks) >= 9:
+            return None
+    if not toks:
         return None
-    s, e = start + m.start(1), start + m.end(1)
-    words = m.group(1).split()
+    words = [t.group(0).rstrip(".") if i == len(toks) - 1 and not _ABBREV_RE.fullmatch(t.group(0)) else t.group(0)
+             for i, t in enumerate(toks)]
+    s = start + toks[0].start()
+    e = start + toks[-1].start() + len(words[-1])
+    while words and words[-1].lower() in _DETERMINERS | {"of", "the"}:
+        words.pop()
+        return None
     low0 = words[0].lower()
     if low0 in _CLAUSE_BREAKERS or (low0 not in _DETERMINERS and not _is_cap(words[0])
                                       and low0 not in _PRONOUNS and low0 not in _lexicon()[1]):
@@ -430,11 +446,47 @@ def frame_before(text: str, lo: int, end: int) -> _Frame | None:
         if text[cs:ce].lower() == "according to":
             return _Frame((cs, ce), speaker_after(text, ce, end)[:2] if speaker_after(text, ce, end) else None,
                           "", (lo, end))
-        sp = speaker_before(text, lo, cs)
+        word = text[cs:ce].lower()
+        if word.endswith("ing") or re.search(r"\bto\s+$", text[lo:cs]):
+            # "The campaign emailed supporters saying:", "Trump went on to say:": the clause's subject
+            sp = clause_subject(text, lo, cs)
+        else:
+            sp = speaker_before(text, lo, cs)
         if sp is None:
             continue
         return _Frame((cs, ce), sp, "", (lo, end))
     return None
+
+
+def clause_subject(text: str, lo: int, hi: int) -> tuple[int, int] | None:
+    """The noun phrase that opens a clause (after an opening adverbial such as "On Friday,")."""
+    segment = text[lo:hi]
+    intro = re.match(r"\s*(?:(?:On|In|At|During|After|Before|Later|Earlier|Last|This|Then|But|And|So|Yet|Still|However|Meanwhile)\b[^,]{0,40},\s*|(?:But|And|So|Yet|Then)\s+)", segment)
+    offset = intro.end() if intro else 0
+    _, heads = _lexicon()
+    toks = list(re.finditer(r"[\w'\u2019\-]+\.?", segment[offset:]))
+    taken = []
+    for t in toks:
+        word = t.group(0)
+        low = word.lower().rstrip(".")
+        gap = segment[offset + (taken[-1].end() if taken else 0):offset + t.start()]
+        if taken and gap.strip():
+            break
+        if _is_cap(word) or low in _DETERMINERS or low in heads or low in _TITLES or low.endswith(("'s", "\u2019s")):
+            taken.append(t)
+        elif taken and low in ("of", "for", "at") and len(taken) < 6:
+            taken.append(t)
+        else:
+            break
+        if len(taken) >= 8:
+            break
+    while taken and taken[-1].group(0).lower() in {"of", "for", "at"} | _DETERMINERS:
+        taken.pop()
+    if not taken:
+        return None
+    last = taken[-1].group(0)
+    end = taken[-1].end() - (1 if last.endswith(".") and not _ABBREV_RE.fullmatch(last) else 0)
+    return lo + offset + taken[0].start(), lo + offset + end
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -451,6 +503,8 @@ class _Builder:
         self.index = NameIndex(text, names)
         self.out: list[Attribution] = []
         self.last_speaker: tuple[Span | None, str, str] | None = None
+        self.paragraph_no = 0
+        self.last_paragraph = -10
 
     def span(self, start: int, end: int) -> Span:
         return Span(start, end, self.text[start:end])
@@ -497,6 +551,7 @@ class _Builder:
             outlet = _outlet(text[frame.cue[0]:fe] if fe > frame.cue[0] else frame_text)
             date_phrase = _date_phrase(frame_text)
             self.last_speaker = (speaker, name, role)
+            self.last_paragraph = self.paragraph_no
         elif carried is not None:
             speaker, name, role = carried
         self.out.append(Attribution(
@@ -529,7 +584,8 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
         return []
     builder = _Builder(text, names)
     open_quote: int | None = None  # the attribution a following quote-only paragraph continues
-    for p_start, p_end in paragraphs(text):
+    for paragraph_no, (p_start, p_end) in enumerate(paragraphs(text)):
+        builder.paragraph_no = paragraph_no
         quotes = find_quotes(text, p_start, p_end)
         ends = sentence_ends(text, p_start, p_end, quotes)
         covered: list[tuple[int, int]] = []
@@ -564,6 +620,10 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
                 while j + 1 < len(quotes):
                     gap = text[quotes[j].end:quotes[j + 1].start]
                     frame_in_gap = frame.cue[0] >= quotes[j].end and frame.cue[1] <= quotes[j + 1].start
+                    nxt = quotes[j + 1]
+                    nxt_hi = quotes[j + 2].start if j + 2 < len(quotes) else p_end
+                    if nxt.closed and frame_after(text, nxt.end, min(nxt_hi, next((e for e in ends if e > nxt.end), p_end))):
+                        break  # the next quote has its own frame
                     if re.fullmatch(r"\s*", gap) or (
                         frame_in_gap and len(gap.split()) <= 15 and len(_cue_in(text, quotes[j].end, quotes[j + 1].start, first=False)) == 1
                         and re.fullmatch(r"[^\"\u201c\u201d]{0,200}?[,.:]\s*", gap)
@@ -578,7 +638,7 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
                 if index is not None and re.fullmatch(r"[^\"\u201c\u201d]*", text[max(last.end, frame.frame[1]):p_end]):
                     open_quote = index
             elif frame is None and words >= 6 and starts_sentence and q.start == p_start \
-                    and builder.last_speaker is not None and j == i and i == 0:
+                    and builder.last_speaker is not None and j == i and i == 0 and builder.last_paragraph == paragraph_no - 1:
                 # a quote standing alone after someone spoke: theirs (PolNeAR often leaves its source out)
                 index = builder.add((q.inner_start, last.inner_end), DIRECT_QUOTE, None, carried=builder.last_speaker)
                 covered.append((q.start, last.end))
