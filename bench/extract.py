@@ -274,7 +274,9 @@ def score_subset(text: str, preds: list, golds: list[Gold], errors: list | None 
         for j, gold in enumerate(golds):
             if j not in used_g:
                 cue = " ".join(text[s:e] for s, e in gold.cue)
-                errors.append(("fn", " ... ".join(text[s:e] for s, e in gold.content), cue))
+                errors.append(("fn", " ... ".join(text[s:e] for s, e in gold.content), cue,
+                               text[max(0, gold.start - 100):gold.start] + "[[" + text[gold.start:gold.end][:60] + "]]"
+                               + text[gold.end:gold.end + 100]))
     tally.speaker_preds = len(preds) - speaker_excluded
     tally.speaker_golds = sum(1 for g in golds if g.sources and not g.pronoun_source)
     tally.pronoun_golds = sum(1 for g in golds if g.pronoun_source)

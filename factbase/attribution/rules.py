@@ -17,6 +17,8 @@ PARAPHRASE = "paraphrase"
 # A cue head word is used when PolNeAR's train split annotates it as a cue at least this often
 # (as a share of its occurrences) and at least MIN_CUE_COUNT times.
 CUE_RATIO = 0.5
+# Right next to a quotation, a word that is a cue this often will do ("...," Kelly charged).
+QUOTE_CUE_RATIO = 0.2
 MIN_CUE_COUNT = 4
 # Cues that are only cues next to a speaker-like subject; never taken alone from the lexicon.
 _NOT_CUES = frozenset({"re", "s", "according", "to", "in", "for", "a", "the", "an", "on", "of", "that"})
@@ -54,16 +56,19 @@ class Attribution:
 
 
 @lru_cache(maxsize=1)
-def _lexicon() -> tuple[frozenset, frozenset]:
+def _lexicon() -> tuple[frozenset, frozenset, frozenset]:
+    """(cue words, source head nouns, cue words next to a quotation, where a weaker cue will do)."""
     data = json.loads(_LEXICON_PATH.read_text(encoding="utf-8"))
-    cues = {
-        word for word, stats in data["cues"].items()
-        if word.isalpha() and word not in _NOT_CUES and stats["cue"] >= MIN_CUE_COUNT
-        and stats["cue"] >= CUE_RATIO * max(1, stats["occurrences"])
-    }
-    cues |= _EXTRA_CUES
+
+    def cues_at(ratio: float) -> frozenset:
+        return frozenset({
+            word for word, stats in data["cues"].items()
+            if word.isalpha() and word not in _NOT_CUES and stats["cue"] >= MIN_CUE_COUNT
+            and stats["cue"] >= ratio * max(1, stats["occurrences"])
+        } | _EXTRA_CUES)
+
     heads = frozenset(word for word in data["source_heads"] if word.isalpha())
-    return frozenset(cues), heads
+    return cues_at(CUE_RATIO), heads, cues_at(QUOTE_CUE_RATIO)
 
 
 # --- text structure --------------------------------------------------------------------------------
@@ -243,7 +248,7 @@ def speaker_before(text: str, lo: int, cue_start: int) -> tuple[int, int] | None
     """The speaker noun phrase right before a cue (``lo`` bounds the search): a name, a title, a
     pronoun, or a lower-case noun that PolNeAR's sources end with; auxiliaries and adverbs between it and
     the cue are skipped ("Trump has also said")."""
-    _, heads = _lexicon()
+    heads = _lexicon()[1]
     segment = text[lo:cue_start]
     toks = _tokens(segment)
     j = len(toks)
@@ -380,9 +385,8 @@ _OBJECT = re.compile(
 )
 
 
-def _is_cue(word: str) -> bool:
-    cues, _ = _lexicon()
-    return word.lower() in cues
+def _is_cue(word: str, near_quote: bool = False) -> bool:
+    return word.lower() in _lexicon()[2 if near_quote else 0]
 
 
 @dataclass
@@ -393,13 +397,13 @@ class _Frame:
     frame: tuple[int, int] = (0, 0)  # the attributing words (for the outlet and the date)
 
 
-def _cue_in(text: str, start: int, end: int, first: bool = True) -> list[tuple[int, int]]:
+def _cue_in(text: str, start: int, end: int, first: bool = True, near_quote: bool = False) -> list[tuple[int, int]]:
     found = []
     for m in _CUE_WORD.finditer(text, start, end):
         word = m.group(0)
         if word.lower() == "according" and re.match(r"\s+to\b", text[m.end():m.end() + 4]):
             found.append((m.start(), m.end() + 3))
-        elif _is_cue(word) and not (word[0].isupper() and m.start() > start and text[m.start() - 1] == " "
+        elif _is_cue(word, near_quote) and not (word[0].isupper() and m.start() > start and text[m.start() - 1] == " "
                                     and word.lower() not in ("said", "says")):
             found.append((m.start(), m.end()))
     return found if not first else found[:1]
@@ -410,7 +414,7 @@ def frame_after(text: str, start: int, hi: int) -> _Frame | None:
     m = re.match(r"[\s,.\-\u2013\u2014]*", text[start:hi])
     p = start + m.end()
     window_end = min(hi, p + 200)
-    cues = _cue_in(text, p, window_end, first=False)
+    cues = _cue_in(text, p, window_end, first=False, near_quote=True)
     for cs, ce in cues[:2]:
         if text[cs:ce].lower() == "according to":
             sp = speaker_after(text, ce, hi)
@@ -423,7 +427,16 @@ def frame_after(text: str, start: int, hi: int) -> _Frame | None:
                 return _Frame((cs, ce), (sp[0], sp[1]), sp[2], (p, hi))
             continue
         before = text[p:cs]
-        if len(before.split()) > 12 or re.search(r"[.;!?]", _ABBREV_RE.sub("", before)):
+        if re.search(r"[.;!?]", _ABBREV_RE.sub("", before)):
+            continue
+        ap = re.fullmatch(r"\s*([^,]{2,60}?),\s+([^,]{3,120}?),\s*", before)
+        if ap and len(ap.group(1).split()) <= 6:
+            # "Seth McKee, a political scientist at Texas Tech University, told The Hill."
+            sp = clause_subject(text, p, p + ap.end(1))
+            if sp is not None:
+                role = re.sub(r"^(?:a|an)\s+", "", ap.group(2).strip())
+                return _Frame((cs, ce), sp, role, (p, hi))
+        if len(before.split()) > 12:
             continue
         sp = speaker_before(text, p, cs)
         if sp is None:
@@ -438,7 +451,13 @@ def frame_before(text: str, lo: int, end: int) -> _Frame | None:
     segment = text[lo:end]
     if not re.search(r"[,:\u2014\-]\s*$|\b\w+\s*$", segment):
         return None
-    cues = _cue_in(text, lo, end, first=False)
+    cues = _cue_in(text, lo, end, first=False, near_quote=True)
+    colon = re.search(r":\s*$", segment)
+    if colon and not any(len(text[ce:end].split()) <= 8 for _, ce in cues):
+        # "Rep. Trey Gowdy (R-S.C.): "..."", "X delivered a blunt message to Trump: "...""
+        sp = clause_subject(text, lo, lo + colon.start())
+        if sp is not None:
+            return _Frame((lo + colon.start(), lo + colon.start() + 1), sp, "", (lo, end))
     for cs, ce in reversed(cues):
         tail = text[ce:end]
         if len(tail.split()) > 8 or re.search(r"[.;!?]\s", tail):
@@ -463,7 +482,7 @@ def clause_subject(text: str, lo: int, hi: int) -> tuple[int, int] | None:
     segment = text[lo:hi]
     intro = re.match(r"\s*(?:(?:On|In|At|During|After|Before|Later|Earlier|Last|This|Then|But|And|So|Yet|Still|However|Meanwhile)\b[^,]{0,40},\s*|(?:But|And|So|Yet|Then)\s+)", segment)
     offset = intro.end() if intro else 0
-    _, heads = _lexicon()
+    heads = _lexicon()[1]
     toks = list(re.finditer(r"[\w'\u2019\-]+\.?", segment[offset:]))
     taken = []
     for t in toks:
@@ -584,6 +603,7 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
         return []
     builder = _Builder(text, names)
     open_quote: int | None = None  # the attribution a following quote-only paragraph continues
+    last_colon: tuple[int, int] | None = None  # a paragraph's last sentence when it ends with a colon
     for paragraph_no, (p_start, p_end) in enumerate(paragraphs(text)):
         builder.paragraph_no = paragraph_no
         quotes = find_quotes(text, p_start, p_end)
@@ -599,6 +619,11 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
             continue
         open_quote = None
         i = 0
+        prev_colon = last_colon
+        last_colon = None
+        last_sentence = _sentence_bounds(ends, p_start, p_end - 1)
+        if text[p_start:p_end].rstrip().endswith(":") and not any(q.end > last_sentence[0] for q in quotes):
+            last_colon = (last_sentence[0], len(text[:p_end].rstrip()))
         while i < len(quotes):
             q = quotes[i]
             s_start, _ = _sentence_bounds(ends, p_start, q.start)
@@ -612,8 +637,14 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
             frame = None
             if starts_sentence and q.closed:
                 frame = frame_after(text, q.end, after_hi_frame)
-            if frame is None and frame_b is not None and re.search(r"[,:\u2014]\s*$|\b(?:said|says|saying|wrote|writes|tweeted|added|asked|told)\s*$", lead):
+            if frame is None and frame_b is not None and (
+                    re.search(r"[,:\u2014]\s*$", lead) or (frame_b.cue[1] == len(lead.rstrip()) + max(prev_end, s_start)
+                                                     and text[q.inner_start:q.inner_start + 1].isupper()
+                                                     and len(text[q.inner_start:q.inner_end].split()) >= 4)):
                 frame = frame_b
+            if frame is None and starts_sentence and q.start == p_start and prev_colon is not None:
+                # "In a 1963 speech, he declared:" closing the paragraph before
+                frame = frame_before(text, *prev_colon)
             words = len(text[q.inner_start:q.inner_end].split())
             j = i
             if frame is not None:
