@@ -244,10 +244,11 @@ def split_role(mention: str) -> tuple[str, str]:
     return role, " ".join(name_words)
 
 
-def speaker_before(text: str, lo: int, cue_start: int) -> tuple[int, int] | None:
+def speaker_before(text: str, lo: int, cue_start: int, relaxed: bool = False) -> tuple[int, int] | None:
     """The speaker noun phrase right before a cue (``lo`` bounds the search): a name, a title, a
     pronoun, or a lower-case noun that PolNeAR's sources end with; auxiliaries and adverbs between it and
-    the cue are skipped ("Trump has also said")."""
+    the cue are skipped ("Trump has also said"). ``relaxed`` (next to a quotation): any short noun phrase
+    that fills the whole segment will do ("the 43-year-old asked")."""
     heads = _lexicon()[1]
     segment = text[lo:cue_start]
     toks = _tokens(segment)
@@ -266,6 +267,10 @@ def speaker_before(text: str, lo: int, cue_start: int) -> tuple[int, int] | None
     if low in _PRONOUNS or low == "who":
         return lo + toks[j - 1].start(), lo + toks[j - 1].end()
     if not (_is_cap(last) or low in heads or low.rstrip("s") in heads):
+        first = toks[0].group(0)
+        if relaxed and j <= 5 and not segment[:toks[0].start()].strip() and not re.search(r"[,;:()]", segment) \
+                and (first.lower() in _DETERMINERS or _is_cap(first)) and low not in _CLAUSE_BREAKERS:
+            return lo + toks[0].start(), lo + toks[j - 1].end()
         return None
     if low in _CLAUSE_BREAKERS or low in _DETERMINERS:
         return None
@@ -438,10 +443,14 @@ def frame_after(text: str, start: int, hi: int) -> _Frame | None:
                 return _Frame((cs, ce), sp, role, (p, hi))
         if len(before.split()) > 12:
             continue
-        sp = speaker_before(text, p, cs)
+        sp = speaker_before(text, p, cs, relaxed=True)
         if sp is None:
             continue
         return _Frame((cs, ce), sp, "", (p, hi))
+    m = re.match(r"\s*(he|she|they|I|we|(?:[A-Z][\w'\u2019\-]+\s+){0,2}[A-Z][\w'\u2019\-]+)\s+([a-z]+ed)\b", text[p:window_end])
+    if m and not cues:
+        # "...," she elaborated: a verb in the past right after the quote and its speaker
+        return _Frame((p + m.start(2), p + m.end(2)), (p + m.start(1), p + m.end(1)), "", (p, hi))
     return None
 
 
@@ -466,11 +475,17 @@ def frame_before(text: str, lo: int, end: int) -> _Frame | None:
             return _Frame((cs, ce), speaker_after(text, ce, end)[:2] if speaker_after(text, ce, end) else None,
                           "", (lo, end))
         word = text[cs:ce].lower()
+        ap = re.search(r"(?:^|[.;]\s+|,\s+)((?:[^,]{2,60}?)),\s+([^,]{3,120}?),\s*$", text[lo:cs])
+        if ap and len(ap.group(1).split()) <= 6:
+            # "her senior policy adviser, Jake Sullivan, said:"
+            sp = clause_subject(text, lo + ap.start(1), lo + ap.end(1))
+            if sp is not None:
+                return _Frame((cs, ce), sp, ap.group(2).strip(), (lo, end))
         if word.endswith("ing") or re.search(r"\bto\s+$", text[lo:cs]):
             # "The campaign emailed supporters saying:", "Trump went on to say:": the clause's subject
             sp = clause_subject(text, lo, cs)
         else:
-            sp = speaker_before(text, lo, cs)
+            sp = speaker_before(text, lo, cs, relaxed=True)
         if sp is None:
             continue
         return _Frame((cs, ce), sp, "", (lo, end))
@@ -663,7 +678,7 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
                     else:
                         break
             last = quotes[j]
-            if frame is not None and (words >= 2 or j > i):
+            if frame is not None and (words >= 2 or j > i or frame.cue[0] >= q.end):
                 index = builder.add((q.inner_start, last.inner_end), DIRECT_QUOTE, frame)
                 covered.append((min(q.start, frame.frame[0]), max(last.end, frame.frame[1])))
                 if index is not None and re.fullmatch(r"[^\"\u201c\u201d]*", text[max(last.end, frame.frame[1]):p_end]):
