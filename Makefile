@@ -7,7 +7,7 @@ PORT ?= 8000
 # `make run` always uses the embedded SQLite database (db.sqlite3 next to manage.py).
 RUN_DATABASE_URL ?= sqlite:///$(CURDIR)/db.sqlite3
 
-.PHONY: help venv dev-deps run createsuperuser test test-sqlite test-postgres clean bench bench-import
+.PHONY: help venv dev-deps run createsuperuser test test-sqlite test-postgres clean bench bench-import bench-extract
 
 help:
 	@echo "make run    set up .venv, migrate the SQLite database, load the seed, serve on http://$(HOST):$(PORT)/"
@@ -15,6 +15,7 @@ help:
 	@echo "make serve  the production configuration under gunicorn: migrate, collectstatic, serve on http://$(HOST):$(PORT)/"
 	@echo "make bench         1,000,000 claims in PostgreSQL, the API under load (bench/README.md)"
 	@echo "make bench-import  export those claims, import them into an empty database, export again (bench/README.md)"
+	@echo "make bench-extract POLNEAR=/path/to/PolNeAR  score the attribution extractor on PolNeAR's dev split (bench/README.md)"
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
@@ -132,3 +133,14 @@ bench: $(VENV)/.requirements-bench
 # Export the benchmark's claims, import them into an empty database, export again (bench/import_export.py).
 bench-import: $(VENV)/.requirements-bench
 	$(BENCH_ENV) BENCH_KEEP=$(BENCH_KEEP) $(BIN)/python bench/import_export.py
+
+# --- `make bench-extract`: the attribution extractor (factbase/attribution) scored on PolNeAR ---------
+# The corpus is not in the repository: git clone https://github.com/networkdynamics/PolNeAR and pass its
+# folder (POLNEAR=... or the environment's POLNEAR_DIR). Dev is the headline; BENCH_EXTRACT_SPLIT=train
+# while tuning. Never the test split.
+POLNEAR ?= $(POLNEAR_DIR)
+BENCH_EXTRACT_SPLIT ?= dev
+bench-extract: venv
+	@test -n "$(POLNEAR)" || { echo "make bench-extract needs PolNeAR's folder: make bench-extract POLNEAR=/path/to/PolNeAR (or set POLNEAR_DIR); git clone https://github.com/networkdynamics/PolNeAR"; exit 2; }
+	@test -d "$(POLNEAR)" || { echo "PolNeAR folder $(POLNEAR) does not exist (make bench-extract POLNEAR=/path/to/PolNeAR)"; exit 2; }
+	$(BIN)/python bench/extract.py "$(POLNEAR)" --split $(BENCH_EXTRACT_SPLIT)
