@@ -16,7 +16,7 @@ PARAPHRASE = "paraphrase"
 
 # A cue head word is used when PolNeAR's train split annotates it as a cue at least this often
 # (as a share of its occurrences) and at least MIN_CUE_COUNT times.
-CUE_RATIO = 0.5
+CUE_RATIO = 0.25
 # Right next to a quotation, a word that is a cue this often will do ("...," Kelly charged).
 QUOTE_CUE_RATIO = 0.2
 MIN_CUE_COUNT = 4
@@ -32,6 +32,11 @@ _EXTRA_CUES = frozenset({
     "boasted", "quipped", "continued", "reiterated", "confirmed", "denied", "reported", "report",
     "reports", "observed", "remarked", "testified", "lamented", "mused", "cautioned", "urged",
 })
+
+# Source "heads" in the lexicon that are function words or time words, never a speaker before a cue.
+_NOT_HEADS = frozenset("""to in of on at by for with from that which this whose whom his her its their my our
+your him them me us it here over under said and a s n year years week month today ago recently seriously time
+night decades involved alike average most all more each both few left""".split())
 
 _LEXICON_PATH = Path(__file__).with_name("lexicon.json")
 
@@ -67,7 +72,7 @@ def _lexicon() -> tuple[frozenset, frozenset, frozenset]:
             and stats["cue"] >= ratio * max(1, stats["occurrences"])
         } | _EXTRA_CUES)
 
-    heads = frozenset(word for word in data["source_heads"] if word.isalpha())
+    heads = frozenset(word for word in data["source_heads"] if word.isalpha() and word not in _NOT_HEADS)
     return cues_at(CUE_RATIO), heads, cues_at(QUOTE_CUE_RATIO)
 
 
@@ -340,21 +345,32 @@ def speaker_after(text: str, start: int, hi: int) -> tuple[int, int, str] | None
     return s, e, role
 
 
+_NAME_STOP = frozenset("""While But And When After Before As If On In At The This That Although Since Speaking
+Writing Asked According Meanwhile However Still Yet So Then Later Earlier Former Mr Mrs Ms Dr Sen Rep Gov Mr. Mrs.
+Ms. Dr. Sen. Rep. Gov. A An Some Many Other Most Even Only For From With Without By Of To Is Was""".split())
+
+
 class NameIndex:
     """Person-name mentions in a text, to resolve a pronoun, a surname or a title to a full name."""
 
     def __init__(self, text: str, names: Iterable[str]):
         self.mentions: list[tuple[int, str]] = []
+        self.roles: list[tuple[int, str, str]] = []  # (offset, title as written before the name, name)
         self.known = {n.strip() for n in names if n and n.strip()}
         for m in re.finditer(r"\b[A-Z][a-z\u00c0-\u024f'\u2019\-]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][\w\u00c0-\u024f'\u2019\-]+){1,3}",
                              text):
             role, name = split_role(m.group(0))
             words = name.split()
+            while words and words[0] in _NAME_STOP:
+                words = words[1:]
+            name = " ".join(words)
             if len(words) >= 2 and not any(w.lower() in _TITLES or w.lower() in _OUTLET_HINTS for w in words):
                 offset = m.start() + m.group(0).rfind(name)
                 self.mentions.append((offset, re.sub(r"(?:'s|\u2019s)$", "", name)))
+                if role:
+                    self.roles.append((offset, role.lower(), self.mentions[-1][1]))
         for known in self.known:
-            for m in re.finditer(re.escape(known), text):
+            for m in re.finditer(r"\b" + re.escape(known) + r"\b", text):
                 self.mentions.append((m.start(), known))
         self.mentions.sort()
 
@@ -378,6 +394,12 @@ class NameIndex:
                     return known
             role, name = split_role(" ".join(words))
             return name
+        head = low.rstrip(".")
+        if head in _TITLES:
+            # "the country's president" → the last person named with that title before it
+            for pos, role, name in reversed(self.roles):
+                if pos < at and head in role.split():
+                    return name
         return mention
 
 
@@ -571,8 +593,12 @@ class _Builder:
                 role = role or frame.role or title_role
                 if mention.lower() == "who":
                     # "the country's president, who has vowed": the noun phrase before the comma
-                    m = re.search(r"((?:the\s+|a\s+)?[\w'\u2019\-]+(?:\s+[\w'\u2019\-]+){0,4})\s*,\s*$",
+                    m = re.search(r"((?:\b(?:the|a|an|his|her|its|their)\s+)?(?:[\w'\u2019\-]+\s+){0,3}?[\w'\u2019\-]+)\s*,\s*$",
                                   text[max(0, s - 80):s])
+                    if m:
+                        det = list(re.finditer(r"\b(?:the|a|an|his|her|its|their)\s", m.group(1)))
+                        if det:
+                            m = re.search("(" + re.escape(m.group(1)[det[-1].start():]) + r")\s*,\s*$", text[max(0, s - 80):s])
                     if m:
                         ns = max(0, s - 80) + m.start(1)
                         speaker = self.span(ns, ns + len(m.group(1)))
@@ -717,42 +743,80 @@ def _in_quote(pos: int, quotes: list[Quote]) -> bool:
 
 def _paraphrase_in(builder: _Builder, text: str, start: int, end: int, quotes: list[Quote]) -> None:
     start, end = _trim(text, start, end)
-    for cs, ce in _cue_in(text, start, end, first=False):
-        if _in_quote(cs, quotes):
-            continue
-        cue_text = text[cs:ce].lower()
-        if cue_text == "according to":
-            if re.fullmatch(r"\W*", text[start:cs]):
-                m = re.search(r",", text[ce:end])
-                if not m:
-                    continue
-                sp = speaker_after(text, ce, ce + m.start())
-                frame = _Frame((cs, ce), sp[:2] if sp else None, "", (cs, ce + m.end()))
-                builder.add((ce + m.end(), end), PARAPHRASE, frame)
-                return
-            m = re.search(r"[,(\u2014]\s*$", text[start:cs])
-            if not m:
-                continue
-            sp = speaker_after(text, ce, end)
-            frame = _Frame((cs, ce), sp[:2] if sp else None, sp[2] if sp else "", (cs, end))
-            builder.add((start, start + m.start()), PARAPHRASE, frame)
+    # "..., according to local police." ends the sentence: an attribution of its own (a verb cue earlier
+    # in the sentence may make another)
+    tail_acc = re.search(r"[,(\u2014.]?\s*\b(according to)\s+([^,;:()]{2,80}?)\s*[.)]?\s*$", text[start:end], re.I)
+    verb_end = end
+    if tail_acc and not _in_quote(start + tail_acc.start(1), quotes) and tail_acc.start() > 20:
+        cs, ce = start + tail_acc.start(1), start + tail_acc.end(1)
+        sp = speaker_after(text, ce, end)
+        frame = _Frame((cs, ce), sp[:2] if sp else None, sp[2] if sp else "", (cs, end))
+        builder.add((start, start + tail_acc.start()), PARAPHRASE, frame)
+        verb_end = start + tail_acc.start()
+    cues = [(cs, ce) for cs, ce in _cue_in(text, start, verb_end, first=False) if not _in_quote(cs, quotes)]
+    for cs, ce in reversed(cues):
+        # "CONTENT, Michel notes." / "CONTENT, said X, ROLE." first: the frame closes the sentence
+        lead = text[start:cs]
+        tail = text[ce:verb_end]
+        if len(tail.split()) <= 20 and re.search(r",\s*(?:[\w'\u2019.\-]+\s+){0,6}$", lead) and cs - start > 20 \
+                and not re.search(r"\bthat\b", tail) and re.search(r"[.!?]?\s*$", tail):
+            comma = lead.rfind(",")
+            if speaker_before(text, start + comma + 1, cs) or re.fullmatch(r",\s*", lead[comma:]):
+                if _paraphrase_at(builder, text, start, verb_end, cs, ce):
+                    return
+        break
+    for cs, ce in cues:
+        if _paraphrase_at(builder, text, start, verb_end, cs, ce):
             return
-        # "CONTENT, X said." / "CONTENT, said X, ROLE."
-        m = re.search(r",\s*$", text[start:cs])
-        if m and cs - start > 20:
-            sp_after = speaker_after(text, ce, end)
-            rest = text[sp_after[1]:end] if sp_after else ""
-            if sp_after and len(text[ce:end].split()) <= 25 and not re.search(r"\bthat\b", rest[:30]):
-                frame = _Frame((cs, ce), sp_after[:2], sp_after[2], (cs, end))
-                builder.add((start, start + m.start()), PARAPHRASE, frame)
-                return
+
+
+def _paraphrase_at(builder: _Builder, text: str, start: int, end: int, cs: int, ce: int) -> bool:
+    cue_text = text[cs:ce].lower()
+    if cue_text == "according to":
+        if re.fullmatch(r"\W*", text[start:cs]):
+            m = re.search(r",", text[ce:end])
+            if not m:
+                return False
+            sp = speaker_after(text, ce, ce + m.start())
+            frame = _Frame((cs, ce), sp[:2] if sp else None, "", (cs, ce + m.end()))
+            builder.add((ce + m.end(), end), PARAPHRASE, frame)
+            return True
+        m = re.search(r"[,(\u2014]\s*$", text[start:cs])
+        if not m:
+            return False
+        sp = speaker_after(text, ce, end)
+        frame = _Frame((cs, ce), sp[:2] if sp else None, sp[2] if sp else "", (cs, end))
+        builder.add((start, start + m.start()), PARAPHRASE, frame)
+        return True
+    sp, role = None, ""
+    # "CONTENT, X said." / "CONTENT, said X, ROLE."
+    m = re.search(r",\s*$", text[start:cs])
+    if m and cs - start > 20:
+        sp_after = speaker_after(text, ce, end)
+        rest = text[sp_after[1]:end] if sp_after else ""
+        if sp_after and len(text[ce:end].split()) <= 25 and re.match(r"\s*(?:[,.;:!?]|$|(?:in|on|at|during|after|before|about|who|when|as|last|this|from|while)\b)", rest) \
+                and not re.search(r"\bthat\b", rest[:30]):
+            frame = _Frame((cs, ce), sp_after[:2], sp_after[2], (cs, end))
+            builder.add((start, start + m.start()), PARAPHRASE, frame)
+            return True
+    # "NAME, APPOSITIVE, said (that) CONTENT"
+    ap = re.search(r"(?:^|,\s+|\.\s+)((?:[A-Z][\w'\u2019.\-]*\s+){0,6}[A-Z][\w'\u2019\-]*),\s+([^,]{3,120}?),\s*"
+                   r"(?:(?:also|later|then|has|had|have|previously|recently)\s+)*$", text[start:cs])
+    if ap:
+        sp = clause_subject(text, start + ap.start(1), start + ap.end(1))
+        role = ap.group(2).strip()
+        role = re.sub(r"^(?:a|an)\s+", "", role)
+    if sp is None:
+        if cue_text.endswith("ing"):
+            # "..., announcing the deployment": the participle's subject is the clause's
+            return False
         comma = text.rfind(",", start, cs)
         lo = comma + 1 if comma >= 0 and cs - comma < 80 else start
         sp = speaker_before(text, lo if not text[lo:cs].strip().lower().startswith("who") else start, cs)
         if sp is None and comma >= 0:
             sp = speaker_before(text, start, cs)
         if sp is None:
-            continue
+            return False
         before_speaker = text[start:sp[0]]
         tail = text[ce:end]
         if re.fullmatch(r"[\s.,;:!?]*|\s+(?:in|on|at|during)\b[^,]{0,40}[.!?]?", tail):
@@ -761,20 +825,23 @@ def _paraphrase_in(builder: _Builder, text: str, start: int, end: int, quotes: l
             if m and sp[0] - start > 20:
                 frame = _Frame((cs, ce), sp, "", (sp[0], end))
                 builder.add((start, start + m.start()), PARAPHRASE, frame)
-                return
-            continue
-        # "X said (that) CONTENT": skip the object and adjuncts of the cue
-        c = ce
-        om = re.match(r"\s*(?:to\s+)?(?:reporters|him|her|them|us|me|supporters|the\s+crowd|an?\s+\w+|"
-                      r"(?:the\s+)?(?:[A-Z][\w'\u2019.\-]*\s*){1,4})\s*(?=that\b|,|in\b|on\b)", text[c:end])
-        if om and cue_text in ("told", "tells", "telling", "assured", "warned", "reminded", "informed"):
-            c += om.end()
-        am = re.match(r"\s*,?\s*(?:(?:in|on|during|at)\s+(?:an?\s+|the\s+|his\s+|her\s+)?[\w'\u2019\-]+"
-                      r"(?:\s+[\w'\u2019\-]+){0,3}?\s*,?\s*)?(?=that\b)", text[c:end])
-        if am:
-            c += am.end()
-        if end - c < 8:
-            continue
-        frame = _Frame((cs, ce), sp, "", (start, c))
-        builder.add((c, end), PARAPHRASE, frame)
-        return
+                return True
+            return False
+    # "X said (that) CONTENT": skip the object and adjuncts of the cue
+    c = ce
+    om = re.match(r"\s*(?:to\s+)?(?:reporters|him|her|them|us|me|supporters|the\s+crowd|an?\s+\w+|"
+                  r"(?:the\s+)?(?:[A-Z][\w'\u2019.\-]*\s*){1,4})\s*(?=that\b|,|in\b|on\b)", text[c:end])
+    if om and cue_text in ("told", "tells", "telling", "assured", "warned", "reminded", "informed"):
+        c += om.end()
+    dm = re.match(rf"\s*(?:on|last)\s+(?:{_WEEKDAYS}|(?:{_MONTHS})\.?\s+\d{{1,2}})\b,?", text[c:end])
+    if dm:
+        c += dm.end()
+    am = re.match(r"\s*,?\s*(?:(?:in|on|during|at)\s+(?:an?\s+|the\s+|his\s+|her\s+)?[\w'\u2019\-]+"
+                  r"(?:\s+[\w'\u2019\-]+){0,3}?\s*,?\s*)?(?=that\b)", text[c:end])
+    if am:
+        c += am.end()
+    if end - c < 8:
+        return False
+    frame = _Frame((cs, ce), sp, role, (start, c))
+    builder.add((c, end), PARAPHRASE, frame)
+    return True
