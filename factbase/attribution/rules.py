@@ -334,8 +334,11 @@ def speaker_after(text: str, start: int, hi: int) -> tuple[int, int, str] | None
         words.pop()
         return None
     low0 = words[0].lower()
+    heads = _lexicon()[1]
     if low0 in _CLAUSE_BREAKERS or (low0 not in _DETERMINERS and not _is_cap(words[0])
-                                      and low0 not in _PRONOUNS and low0 not in _lexicon()[1]):
+                                      and low0 not in _PRONOUNS and low0 not in heads
+                                      and not (len(words) <= 4 and (words[-1].lower() in heads
+                                                                    or any(_is_cap(w) for w in words)))):
         return None
     role = ""
     rest = text[e:hi]
@@ -347,7 +350,15 @@ def speaker_after(text: str, start: int, hi: int) -> tuple[int, int, str] | None
 
 _NAME_STOP = frozenset("""While But And When After Before As If On In At The This That Although Since Speaking
 Writing Asked According Meanwhile However Still Yet So Then Later Earlier Former Mr Mrs Ms Dr Sen Rep Gov Mr. Mrs.
-Ms. Dr. Sen. Rep. Gov. A An Some Many Other Most Even Only For From With Without By Of To Is Was""".split())
+Ms. Dr. Sen. Rep. Gov. A An Some Many Other Most Even Only For From With Without By Of To Is Was Like Unlike
+Here There What Why How Who It Its Their His Her Our We They He She I You Let Under Over Into Upon Dear""".split())
+# Words that make a capitalised sequence an organisation or a place, not a person.
+_ORG_WORDS = frozenset("""organization organisation council party union treaty agency department ministry university
+committee news times post bank institute center centre pact alliance administration republican democratic
+democrats republicans states kingdom federation army forces court house senate congress commission association
+foundation company corp inc group church school college street airport station police service office
+government campaign network tv radio magazine journal press security international national federal
+republic city county state district region war day act bill law nations united""".split())
 
 
 class NameIndex:
@@ -364,7 +375,8 @@ class NameIndex:
             while words and words[0] in _NAME_STOP:
                 words = words[1:]
             name = " ".join(words)
-            if len(words) >= 2 and not any(w.lower() in _TITLES or w.lower() in _OUTLET_HINTS for w in words):
+            if len(words) >= 2 and not any(w.lower() in _TITLES or w.lower() in _OUTLET_HINTS
+                                           or w.lower().strip(".") in _ORG_WORDS for w in words):
                 offset = m.start() + m.group(0).rfind(name)
                 self.mentions.append((offset, re.sub(r"(?:'s|\u2019s)$", "", name)))
                 if role:
@@ -386,10 +398,13 @@ class NameIndex:
             return ""
         if _is_cap(words[-1]):
             surname = words[-1]
+            role, name = split_role(" ".join(words))
+            if len(name.split()) >= 2:
+                return name
             for name in reversed(before):
                 if name.split()[-1] == surname and len(name.split()) > 1:
                     return name
-            for known in self.known:
+            for known in sorted(self.known, key=lambda k: (-len(k.split()), k)):
                 if known.split()[-1] == surname:
                     return known
             role, name = split_role(" ".join(words))
@@ -607,6 +622,8 @@ class _Builder:
                 if not name or name.lower() in _PRONOUNS:
                     name = ""
             fs, fe = frame.frame
+            if frame.speaker is not None and frame.speaker[0] > fs and frame.speaker[0] < frame.cue[0]:
+                fs = max(fs, frame.speaker[0] - 40)
             frame_text = text[fs:fe]
             outlet = _outlet(text[frame.cue[0]:fe] if fe > frame.cue[0] else frame_text)
             date_phrase = _date_phrase(frame_text)
@@ -772,6 +789,11 @@ def _paraphrase_in(builder: _Builder, text: str, start: int, end: int, quotes: l
 
 def _paraphrase_at(builder: _Builder, text: str, start: int, end: int, cs: int, ce: int) -> bool:
     cue_text = text[cs:ce].lower()
+    if cue_text.endswith("ed") and re.search(r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?$", text[start:cs]):
+        return False  # a passive ("is considered", "should be noted") names no speaker before it
+    if cue_text in ("states", "notes", "claims", "reports", "calls") and not re.search(
+            r"(?:\b(?:he|she|it|they)|[A-Z][\w'\u2019\-]*)\s+(?:\w+ly\s+)?$", text[start:cs]):
+        return False  # "member states", "the notes": a noun, not a verb
     if cue_text == "according to":
         if re.fullmatch(r"\W*", text[start:cs]):
             m = re.search(r",", text[ce:end])
