@@ -184,18 +184,21 @@ _WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
            "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec")
 _DATE = re.compile(
-    rf"\b(?:(?:on|last)\s+)?(?:{_WEEKDAYS})\b"
-    rf"|\b(?:on\s+)?(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b"
-    rf"|\b(?:on\s+)?\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b"
-    rf"|\b(?:today|yesterday)\b"
-    rf"|\bin\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b"
+    rf"\b(?:(?:[Oo]n|[Ll]ast)\s+)?(?:{_WEEKDAYS})\b"
+    rf"|\b(?:[Oo]n\s+)?(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b"
+    rf"|\b(?:[Oo]n\s+)?\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b"
+    rf"|\b(?:[Tt]oday|[Yy]esterday)\b"
+    rf"|\b[Ii]n\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b"
 )
 
 
-def _date_phrase(*segments: str) -> str:
-    for segment in segments:
-        m = _DATE.search(segment)
-        if m:
+def _date_in_frame(text: str, start: int, end: int, anchor: int) -> str:
+    """The date of the attributing words ``text[start:end]``: after the speaker (``anchor``), or before
+    it as an opening phrase ("On Friday, X said") or right next to it ("X on Friday said"); not a date
+    of the events the sentence reports before its speaker."""
+    for m in _DATE.finditer(text, start, end):
+        between = text[m.end():anchor]
+        if m.start() >= anchor or re.fullmatch(r"\s*,?\s*|,\s*[^,]{0,60}", between):
             phrase = re.sub(r"\s+", " ", m.group(0))
             phrase = re.sub(r"^last\s+", "on ", phrase)
             return re.sub(r"\b(" + _MONTHS + r")\.", r"\1", phrase)
@@ -622,11 +625,8 @@ class _Builder:
                 if not name or name.lower() in _PRONOUNS:
                     name = ""
             fs, fe = frame.frame
-            if frame.speaker is not None and frame.speaker[0] > fs and frame.speaker[0] < frame.cue[0]:
-                fs = max(fs, frame.speaker[0] - 40)
-            frame_text = text[fs:fe]
-            outlet = _outlet(text[frame.cue[0]:fe] if fe > frame.cue[0] else frame_text)
-            date_phrase = _date_phrase(frame_text)
+            outlet = _outlet(text[fs:fe])
+            date_phrase = _date_in_frame(text, fs, fe, frame.speaker[0] if frame.speaker else frame.cue[0])
             self.last_speaker = (speaker, name, role)
             self.last_paragraph = self.paragraph_no
         elif carried is not None:
@@ -767,7 +767,9 @@ def _paraphrase_in(builder: _Builder, text: str, start: int, end: int, quotes: l
     if tail_acc and not _in_quote(start + tail_acc.start(1), quotes) and tail_acc.start() > 20:
         cs, ce = start + tail_acc.start(1), start + tail_acc.end(1)
         sp = speaker_after(text, ce, end)
-        frame = _Frame((cs, ce), sp[:2] if sp else None, sp[2] if sp else "", (cs, end))
+        if sp is None:
+            sp = (start + tail_acc.start(2), start + tail_acc.end(2), "")
+        frame = _Frame((cs, ce), sp[:2], sp[2], (cs, end))
         builder.add((start, start + tail_acc.start()), PARAPHRASE, frame)
         verb_end = start + tail_acc.start()
     cues = [(cs, ce) for cs, ce in _cue_in(text, start, verb_end, first=False) if not _in_quote(cs, quotes)]
@@ -841,7 +843,10 @@ def _paraphrase_at(builder: _Builder, text: str, start: int, end: int, cs: int, 
             return False
         before_speaker = text[start:sp[0]]
         tail = text[ce:end]
-        if re.fullmatch(r"[\s.,;:!?]*|\s+(?:in|on|at|during)\b[^,]{0,40}[.!?]?", tail):
+        if re.fullmatch(r"[\s.,;:!?]*", tail) or (
+                re.search(r",\s*$", before_speaker) and len(tail.split()) <= 8 and not re.search(r"\bthat\b", tail)
+                and re.match(r"\s+(?:(?:in|on|at|during|after|before|last|this|to|from|with)\b|reporters\b|"
+                             r"(?:the\s+)?[A-Z0-9]|(?:" + _WEEKDAYS + r")\b)", tail)):
             # "CONTENT, X said (in a statement)."
             m = re.search(r",\s*$", before_speaker)
             if m and sp[0] - start > 20:
