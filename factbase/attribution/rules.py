@@ -631,6 +631,7 @@ class _Builder:
             self.last_paragraph = self.paragraph_no
         elif carried is not None:
             speaker, name, role = carried
+        role = re.sub(r"^(?:the|a|an)\s+", "", role.strip(" ,;:.")) if role else ""
         self.out.append(Attribution(
             content=self.span(start, end), kind=kind, cue=cue, speaker=speaker, speaker_name=name,
             role=role, outlet=outlet, date_phrase=date_phrase,
@@ -764,7 +765,7 @@ def _paraphrase_in(builder: _Builder, text: str, start: int, end: int, quotes: l
     # in the sentence may make another)
     tail_acc = re.search(r"[,(\u2014.]?\s*\b(according to)\s+([^,;:()]{2,80}?)\s*[.)]?\s*$", text[start:end], re.I)
     verb_end = end
-    if tail_acc and not _in_quote(start + tail_acc.start(1), quotes) and tail_acc.start() > 20:
+    if tail_acc and not _in_quote(start + tail_acc.start(1), quotes) and tail_acc.start() > 10:
         cs, ce = start + tail_acc.start(1), start + tail_acc.end(1)
         sp = speaker_after(text, ce, end)
         if sp is None:
@@ -777,10 +778,11 @@ def _paraphrase_in(builder: _Builder, text: str, start: int, end: int, quotes: l
         # "CONTENT, Michel notes." / "CONTENT, said X, ROLE." first: the frame closes the sentence
         lead = text[start:cs]
         tail = text[ce:verb_end]
-        if len(tail.split()) <= 20 and re.search(r",\s*(?:[\w'\u2019.\-]+\s+){0,6}$", lead) and cs - start > 20 \
+        if len(tail.split()) <= 20 and re.search(r",\s*(?:[\w'\u2019.\-]+\s+){0,6}$", lead) and cs - start > 10 \
                 and not re.search(r"\bthat\b", tail) and re.search(r"[.!?]?\s*$", tail):
             comma = lead.rfind(",")
-            if speaker_before(text, start + comma + 1, cs) or re.fullmatch(r",\s*", lead[comma:]):
+            sp = speaker_before(text, start + comma + 1, cs)
+            if (sp and text[sp[0]:sp[1]].lower() != "who") or re.fullmatch(r",\s*", lead[comma:]):
                 if _paraphrase_at(builder, text, start, verb_end, cs, ce):
                     return
         break
@@ -815,7 +817,7 @@ def _paraphrase_at(builder: _Builder, text: str, start: int, end: int, cs: int, 
     sp, role = None, ""
     # "CONTENT, X said." / "CONTENT, said X, ROLE."
     m = re.search(r",\s*$", text[start:cs])
-    if m and cs - start > 20:
+    if m and cs - start > 10:
         sp_after = speaker_after(text, ce, end)
         rest = text[sp_after[1]:end] if sp_after else ""
         if sp_after and len(text[ce:end].split()) <= 25 and re.match(r"\s*(?:[,.;:!?]|$|(?:in|on|at|during|after|before|about|who|when|as|last|this|from|while)\b)", rest) \
@@ -845,11 +847,11 @@ def _paraphrase_at(builder: _Builder, text: str, start: int, end: int, cs: int, 
         tail = text[ce:end]
         if re.fullmatch(r"[\s.,;:!?]*", tail) or (
                 re.search(r",\s*$", before_speaker) and len(tail.split()) <= 8 and not re.search(r"\bthat\b", tail)
-                and re.match(r"\s+(?:(?:in|on|at|during|after|before|last|this|to|from|with)\b|reporters\b|"
+                and re.match(r"\s+(?:(?:in|on|at|during|after|before|last|this|from|with)\b|reporters\b|"
                              r"(?:the\s+)?[A-Z0-9]|(?:" + _WEEKDAYS + r")\b)", tail)):
             # "CONTENT, X said (in a statement)."
             m = re.search(r",\s*$", before_speaker)
-            if m and sp[0] - start > 20:
+            if m and sp[0] - start > 10:
                 frame = _Frame((cs, ce), sp, "", (sp[0], end))
                 builder.add((start, start + m.start()), PARAPHRASE, frame)
                 return True
