@@ -14,9 +14,10 @@ How it is scored (a strict reader, as issue #15 asks, in the manner of BBC R&D's
   ``Content`` (possibly in several fragments), ``Source`` and ``Cue``. ``Discard``/``Discuss`` marks are
   ignored.
 - **Direct quote** (subset a): a gold attribution whose content, with white space and trailing
-  punctuation trimmed, begins with an opening and ends with a closing quotation mark (each fragment,
-  when it is in fragments), or lies entirely inside one quoted stretch of the text (a pair of quotation
-  marks within a paragraph). The predictions of subset a are the suggestions of kind ``direct_quote``.
+  punctuation trimmed, begins with an opening and ends with a closing quotation mark (read from its
+  first to its last character when it is in fragments, as in ``"A," he said of X. "B."``), or whose
+  every fragment lies inside one quoted stretch of the text (a pair of quotation marks within a
+  paragraph). The predictions of subset a are the suggestions of kind ``direct_quote``.
   Subset b is every attribution against every suggestion.
 - **Matching**: within a subset, every (suggestion, gold) pair whose content spans overlap is ranked by
   the number of characters they share; greedily, the largest first, each suggestion and each gold is
@@ -154,7 +155,8 @@ def _is_quote_fragment(text: str, start: int, end: int) -> bool:
 def classify(text: str, golds: list[Gold]) -> None:
     stretches = quoted_stretches(text)
     for gold in golds:
-        if all(_is_quote_fragment(text, s, e) for s, e in gold.content):
+        if _is_quote_fragment(text, gold.start, gold.end):
+            # from its first to its last character ("A," he said. "B."), it begins and ends with quotation marks
             gold.quote = True
         else:
             gold.quote = all(
