@@ -494,7 +494,7 @@ def frame_after(text: str, start: int, hi: int) -> _Frame | None:
     return None
 
 
-def frame_before(text: str, lo: int, end: int) -> _Frame | None:
+def frame_before(text: str, lo: int, end: int, carried: tuple[int, int] | None = None) -> _Frame | None:
     """``Trump said: "..."`` / ``Trump told CNN, "..."`` right before a quote (``end`` is the quote's
     opening mark)."""
     segment = text[lo:end]
@@ -515,6 +515,12 @@ def frame_before(text: str, lo: int, end: int) -> _Frame | None:
             return _Frame((cs, ce), speaker_after(text, ce, end)[:2] if speaker_after(text, ce, end) else None,
                           "", (lo, end))
         word = text[cs:ce].lower()
+        inv = re.fullmatch(r"\s*(?:[\w'\u2019]+\s+){0,2}?", text[lo:cs])
+        if inv is not None and re.match(r"\s+[A-Z]", text[ce:end]):
+            # "Continued Stone: "..."": the cue first, then its speaker
+            sp = speaker_after(text, ce, end)
+            if sp is not None and re.fullmatch(r"\s*[:,]?\s*", text[sp[1]:end]):
+                return _Frame((cs, ce), sp[:2], sp[2], (lo, end))
         ap = re.search(r"(?:^|[.;]\s+|,\s+)((?:[^,]{2,60}?)),\s+([^,]{3,120}?),\s*$", text[lo:cs])
         if ap and len(ap.group(1).split()) <= 6:
             # "her senior policy adviser, Jake Sullivan, said:"
@@ -524,6 +530,9 @@ def frame_before(text: str, lo: int, end: int) -> _Frame | None:
         if word.endswith("ing") or re.search(r"\bto\s+$", text[lo:cs]):
             # "The campaign emailed supporters saying:", "Trump went on to say:": the clause's subject
             sp = clause_subject(text, lo, cs)
+            if sp is None and word.endswith("ing") and carried is not None:
+                # "...," he said, adding, "...": the speaker of the quote before
+                return _Frame((cs, ce), carried, "", (lo, end))
         else:
             sp = speaker_before(text, lo, cs, relaxed=True)
         if sp is None:
@@ -691,8 +700,11 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
             after_sentence_end = next((e for e in ends if e > q.end), p_end)
             after_hi_frame = min(after_hi, after_sentence_end)
             lead = text[max(prev_end, s_start):q.start]
-            frame_b = frame_before(text, max(prev_end, s_start), q.start)
-            starts_sentence = re.fullmatch(r"[\s(\-\u2014]*", lead) is not None
+            last = builder.out[-1] if builder.out and builder.last_paragraph == paragraph_no else None
+            carried = (last.speaker.start, last.speaker.end) if last is not None and last.speaker else None
+            frame_b = frame_before(text, max(prev_end, s_start), q.start, carried)
+            starts_sentence = re.fullmatch(r"[\s(\-\u2014]*", lead) is not None or (
+                frame_b is None and re.search(r"[:\u2014]\s*$", lead) is not None)
             frame = None
             if starts_sentence and q.closed:
                 frame = frame_after(text, q.end, after_hi_frame)
