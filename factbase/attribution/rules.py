@@ -474,7 +474,7 @@ def frame_after(text: str, start: int, hi: int) -> _Frame | None:
         before = text[p:cs]
         if re.search(r"[.;!?]", _ABBREV_RE.sub("", before)):
             continue
-        ap = re.fullmatch(r"\s*([^,]{2,60}?),\s+([^,]{3,120}?),\s*", before)
+        ap = re.fullmatch(r"\s*([^,]{2,60}?),\s+([^,]{2,120}?),\s*", before)
         if ap and len(ap.group(1).split()) <= 6:
             # "Seth McKee, a political scientist at Texas Tech University, told The Hill."
             sp = clause_subject(text, p, p + ap.end(1))
@@ -535,6 +535,9 @@ def frame_before(text: str, lo: int, end: int, carried: tuple[int, int] | None =
                 return _Frame((cs, ce), carried, "", (lo, end))
         else:
             sp = speaker_before(text, lo, cs, relaxed=True)
+        if sp is None and re.search(r"\b(?:and|but)\s+(?:\w+ly\s+|later\s+|then\s+|also\s+)*$", text[lo:cs]):
+            # "Wilkerson brought up the bombing and later said, "..."": the clause's subject
+            sp = clause_subject(text, lo, cs)
         if sp is None:
             continue
         return _Frame((cs, ce), sp, "", (lo, end))
@@ -739,6 +742,12 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
                 covered.append((min(q.start, frame.frame[0]), max(last.end, frame.frame[1])))
                 if index is not None and re.fullmatch(r"[^\"\u201c\u201d]*", text[max(last.end, frame.frame[1]):p_end]):
                     open_quote = index
+            elif frame is None and starts_sentence and j == i and builder.out and i > 0 \
+                    and builder.last_paragraph == paragraph_no and builder.out[-1].content.end >= quotes[i - 1].inner_end - 1 \
+                    and builder.out[-1].content.start >= p_start and len(text[quotes[i - 1].end:q.start].split()) <= 12:
+                # "A," she said. "B." after a frame before A: B goes on with A
+                builder.extend(len(builder.out) - 1, q.inner_end)
+                covered.append((quotes[i - 1].start, q.end))
             elif frame is None and words >= 6 and starts_sentence and q.start == p_start \
                     and builder.last_speaker is not None and j == i and i == 0 and builder.last_paragraph == paragraph_no - 1:
                 # a quote standing alone after someone spoke: theirs (PolNeAR often leaves its source out)
