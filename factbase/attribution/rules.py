@@ -364,6 +364,11 @@ government campaign network tv radio magazine journal press security internation
 republic city county state district region war day act bill law nations united""".split())
 
 
+_INTRO_WORDS = frozenset("""on in at during after before later earlier last this then but and so yet still however
+meanwhile here even as when while although though if since because alongside hours days weeks months years
+with without despite in for from by or also instead indeed now today yesterday asked speaking writing""".split())
+
+
 class NameIndex:
     """Person-name mentions in a text, to resolve a pronoun, a surname or a title to a full name."""
 
@@ -472,7 +477,7 @@ def frame_after(text: str, start: int, hi: int) -> _Frame | None:
                 return _Frame((cs, ce), (sp[0], sp[1]), sp[2], (p, hi))
             continue
         before = text[p:cs]
-        if re.search(r"[.;!?]", _ABBREV_RE.sub("", before)):
+        if re.search(r"[;!?]|\.(?=\s+[A-Z\"\u201c])|\.$", _ABBREV_RE.sub("", before)):
             continue
         ap = re.fullmatch(r"\s*([^,]{2,60}?),\s+([^,]{2,120}?),\s*", before)
         if ap and len(ap.group(1).split()) <= 6:
@@ -515,7 +520,9 @@ def frame_before(text: str, lo: int, end: int, carried: tuple[int, int] | None =
             return _Frame((cs, ce), speaker_after(text, ce, end)[:2] if speaker_after(text, ce, end) else None,
                           "", (lo, end))
         word = text[cs:ce].lower()
-        inv = re.fullmatch(r"\s*(?:[\w'\u2019]+\s+){0,2}?", text[lo:cs])
+        if word.endswith("ed") and re.search(r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?$", text[lo:cs]):
+            continue  # "Trump was asked": the speaker is not Trump
+        inv = re.fullmatch(r"\s*", text[lo:cs])
         if inv is not None and re.match(r"\s+[A-Z]", text[ce:end]):
             # "Continued Stone: "..."": the cue first, then its speaker
             sp = speaker_after(text, ce, end)
@@ -545,21 +552,38 @@ def frame_before(text: str, lo: int, end: int, carried: tuple[int, int] | None =
 
 
 def clause_subject(text: str, lo: int, hi: int) -> tuple[int, int] | None:
-    """The noun phrase that opens a clause (after an opening adverbial such as "On Friday,")."""
+    """The noun phrase that opens a clause, after opening adverbials ("On Friday,", "At the debate,",
+    "Here", "Even"): the subject of a participle ("..., saying") or of "went on to say"."""
     segment = text[lo:hi]
-    intro = re.match(r"\s*(?:(?:On|In|At|During|After|Before|Later|Earlier|Last|This|Then|But|And|So|Yet|Still|However|Meanwhile)\b[^,]{0,40},\s*|(?:But|And|So|Yet|Then)\s+)", segment)
-    offset = intro.end() if intro else 0
+    offset = 0
+    for _ in range(2):
+        m = re.match(r"\s*([^,]{1,80}),\s+", segment[offset:])
+        if not m:
+            break
+        words = m.group(1).split()
+        first = words[0].lower() if words else ""
+        if len(words) <= 8 and (first in _INTRO_WORDS or first.endswith("ly") or re.match(r"\d", first)):
+            offset += m.end()
+        else:
+            break
     heads = _lexicon()[1]
     toks = list(re.finditer(r"[\w'\u2019\-]+\.?", segment[offset:]))
+    k = 0
+    while k < len(toks) and (toks[k].group(0).rstrip(".") in _NAME_STOP and toks[k].group(0).lower() not in _DETERMINERS
+                             or toks[k].group(0).lower() in _INTRO_WORDS):
+        k += 1
     taken = []
-    for t in toks:
+    for t in toks[k:]:
         word = t.group(0)
         low = word.lower().rstrip(".")
         gap = segment[offset + (taken[-1].end() if taken else 0):offset + t.start()]
-        if taken and gap.strip():
+        if taken and gap.strip() not in ("", "-"):
             break
-        if _is_cap(word) or low in _DETERMINERS or low in heads or low in _TITLES or low.endswith(("'s", "\u2019s")):
+        if _is_cap(word) or low in _DETERMINERS or low in heads or low in _TITLES or low.endswith(("'s", "\u2019s")) \
+                or (low in _PRONOUNS and not taken):
             taken.append(t)
+            if low in _PRONOUNS:
+                break
         elif taken and low in ("of", "for", "at") and len(taken) < 6:
             taken.append(t)
         else:
