@@ -36,6 +36,9 @@ What was chosen, and why:
   the attributing words ("told Dozhd TV", "on Khabar 24"; not "in a Facebook post" nor "told
   reporters"). ``date_phrase`` is a date in the attributing words, written so that
   ``factbase.provenance.resolve_date`` resolves it ("on Friday", "on January 6"; "Jan." loses its dot).
+- The package: ``text`` (paragraphs, quotation marks, sentence ends), ``cues`` (the lexicon and the
+  search for cues), ``mentions`` (speakers, roles, outlets, dates, names), ``rules`` (the frames of
+  quotes, the paraphrase patterns, ``extract``).
 - Every span slices the text it came from (``text[span.start:span.end] == span.exact``); the same text
   always gives the same attributions.
 """

@@ -261,7 +261,7 @@ def test_seed_article_claims_are_suggested_with_their_speaker():
     ", said",
     "said X, said Y, said Z.",
     "\u00abLe plan est mort\u00bb, a dit le ministre. \u201eDas ist gut\u201c, sagte er.",
-    "\u041f\u0440\u0435\u0437\u0438\u0434\u0435\u043d\u0442 said \u201c\u041c\u044b \u043f\u043e\u0431\u0435\u0434\u0438\u043c \u0432\u0441\u0435\u0445 \u0432\u0440\u0430\u0433\u043e\u0432\u201d.",
+    "Президент said “Мы победим всех врагов”.",
     "e\u0301 \u00e9 \u200b\u00ad said \U0001F600 \u201cemoji \U0001F600 quote here,\u201d he said.",
     "Mr. Mrs. Dr. Sen. said. said. said.",
     "\r\n\"Windows line ends,\" she said.\r\n",
@@ -358,7 +358,8 @@ def test_scorer_is_strict(tmp_path):
 
     text = '"Alpha beta gamma delta," Ana Lopes said. "Epsilon zeta," Mark Ivers said.'
     g1 = Gold(content=[(0, 25)], sources=[(26, 35)])
-    g2 = Gold(content=[(text.index('"Epsilon'), text.index(" Mark"))], sources=[(text.index("Mark"), text.index("Mark") + 10)])
+    mark = text.index("Mark")
+    g2 = Gold(content=[(text.index('"Epsilon'), text.index(" Mark"))], sources=[(mark, mark + 10)])
     whole = Attribution(Span(1, text.index(" Mark") - 1, text[1:text.index(" Mark") - 1]), DIRECT_QUOTE,
                         speaker=Span(26, 35, "Ana Lopes"), speaker_name="Ana Lopes")
     tally = score_subset(text, [whole], [g1, g2])
