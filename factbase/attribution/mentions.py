@@ -198,8 +198,7 @@ def speaker_after(text: str, start: int, hi: int) -> tuple[int, int, str] | None
     heads = lexicon()[1]
     if low0 in _CLAUSE_BREAKERS or (low0 not in _DETERMINERS and not _is_cap(words[0])
                                       and low0 not in PRONOUNS and low0 not in heads
-                                      and not (len(words) <= 4 and (words[-1].lower() in heads
-                                                                    or any(_is_cap(w) for w in words)))):
+                                      and not (words[-1].lower() in heads or _is_cap(words[-1]))):
         return None
     role = ""
     rest = text[e:hi]

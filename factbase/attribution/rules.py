@@ -95,6 +95,12 @@ def frame_after(text: str, start: int, hi: int) -> _Frame | None:
     if m and not cues:
         # "...," she elaborated: a verb in the past right after the quote and its speaker
         return _Frame((p + m.start(2), p + m.end(2)), (p + m.start(1), p + m.end(1)), "", (p, hi))
+    m = re.match(r"([a-z]+ed)\s+(?=[A-Z])", text[p:window_end])
+    if m and not cues:
+        # "...," opined the Plain Dealer / "...," exclaimed Jane Roe
+        sp = speaker_after(text, p + m.end(1), hi)
+        if sp is not None:
+            return _Frame((p + m.start(1), p + m.end(1)), sp[:2], sp[2], (p, hi))
     return None
 
 
@@ -226,7 +232,10 @@ class _Builder:
             self.last_paragraph = self.paragraph_no
         elif carried is not None:
             speaker, name, role = carried
-        role = re.sub(r"^(?:the|a|an)\s+", "", role.strip(" ,;:.")) if role else ""
+        if role:
+            role = re.sub(r"^(?:the|a|an)\s+", "", role.strip(" ,;:"))
+            if role.endswith(".") and not ABBREV_RE.search(role[-5:]):
+                role = role.rstrip(".")
         self.out.append(Attribution(
             content=self.span(start, end), kind=kind, cue=cue, speaker=speaker, speaker_name=name,
             role=role, outlet=outlet, date_phrase=date_phrase,

@@ -66,7 +66,7 @@ def find_quotes(text: str, start: int, end: int) -> list[Quote]:
     return quotes
 
 
-_SENTENCE_END = re.compile(r"[.!?]+(?:''|[\"'\u201d\u2019)])*(?=\s+(?:''|``|[\"\u201c'\u2018(])?[A-Z0-9])")
+_SENTENCE_END = re.compile(r"[.!?]+(?:''|[\"'\u201d\u2019)])*(?=\s+(?:''|``|[\"\u201c'\u2018(\[])*[A-Z0-9])")
 
 
 def sentence_ends(text: str, start: int, end: int, quotes: list[Quote]) -> list[int]:
