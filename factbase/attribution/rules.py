@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from factbase.attribution.cues import cue_in
+from factbase.attribution.cues import cue_in, lexicon
 from factbase.attribution.mentions import (
     clause_subject,
     date_in_frame,
@@ -104,6 +104,9 @@ def frame_after(text: str, start: int, hi: int) -> _Frame | None:
     return None
 
 
+_DETERMINERS_AND_FUNCTION = frozenset("the a an this that these those his her their its of for to in on at and".split())
+
+
 def frame_before(text: str, lo: int, end: int, carried: tuple[int, int] | None = None) -> _Frame | None:
     """``Trump said: "..."`` / ``Trump told CNN, "..."`` right before a quote (``end`` is the quote's
     opening mark)."""
@@ -113,8 +116,16 @@ def frame_before(text: str, lo: int, end: int, carried: tuple[int, int] | None =
     cues = cue_in(text, lo, end, first=False, near_quote=True)
     colon = re.search(r":\s*$", segment)
     if colon and not any(len(text[ce:end].split()) <= 8 for _, ce in cues):
-        # "Rep. Trey Gowdy (R-S.C.): "..."", "X delivered a blunt message to Trump: "...""
-        sp = clause_subject(text, lo, lo + colon.start())
+        # "Rep. Trey Gowdy (R-S.C.): "..."", "X delivered a blunt message to Trump: "...""; "a spokesman
+        # could only quip: "..."": the last word before the colon may be a verb, with its subject before it
+        sp = None
+        verb = re.search(r"\b([a-z]+)\s*$", text[lo:lo + colon.start()])
+        if verb is not None and not re.search(r"(?:s|ing)$", verb.group(1)) or (verb and verb.group(1) in lexicon()[2]):
+            sp = speaker_before(text, lo, lo + verb.start(1), relaxed=True)
+            if sp is not None and text[sp[0]:sp[1]].split()[-1].lower() in _DETERMINERS_AND_FUNCTION:
+                sp = None
+        if sp is None:
+            sp = clause_subject(text, lo, lo + colon.start())
         if sp is not None:
             return _Frame((lo + colon.start(), lo + colon.start() + 1), sp, "", (lo, end))
     for cs, ce in reversed(cues):
@@ -222,7 +233,13 @@ class _Builder:
                     if antecedent is not None:
                         speaker = self.span(*antecedent)
                         mention_clean = speaker.exact
-                name = self.index.full_name(mention_clean, s)
+                if re.search(r"\b(?:for|of|at|with|to|from)\s+\S+", mention_clean) and \
+                        re.match(r"(?:(?:the|a|an)\s+)?[a-z]", mention_clean):
+                    # "a spokesman for Bernie Sanders" is not Sanders: the mention is all the text says
+                    name = re.sub(r"^(?:the|a|an)\s+", "", mention_clean)
+                    role = frame.role
+                else:
+                    name = self.index.full_name(mention_clean, s)
                 if not name or name.lower() in PRONOUNS:
                     name = ""
             fs, fe = frame.frame
