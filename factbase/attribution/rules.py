@@ -393,6 +393,11 @@ def _in_quote(pos: int, quotes: list[Quote]) -> bool:
     return any(q.start <= pos < q.end for q in quotes)
 
 
+_GARBLED_CUE = re.compile(r"[?!,.]\s+([a-z]{2,5})\s+([A-Z][\w'\u2019\-]+)\s*\.?\s*$")
+_FUNCTION_WORDS = frozenset("""and the of to by for with from in on at as or but nor so yet than then was is are were
+be its his her our their a an that this""".split())
+
+
 def _paraphrase_in(builder: _Builder, text: str, start: int, end: int, quotes: list[Quote]) -> None:
     start, end = _trim(text, start, end)
     # "..., according to local police." ends the sentence: an attribution of its own (a verb cue earlier
@@ -408,6 +413,15 @@ def _paraphrase_in(builder: _Builder, text: str, start: int, end: int, quotes: l
         builder.add((start, start + tail_acc.start()), PARAPHRASE, frame)
         verb_end = start + tail_acc.start()
     cues = [(cs, ce) for cs, ce in cue_in(text, start, verb_end, first=False) if not _in_quote(cs, quotes)]
+    garbled = _GARBLED_CUE.search(text, start, verb_end)
+    if not cues and garbled and garbled.group(1) not in _FUNCTION_WORDS \
+            and builder.index.full_name(garbled.group(2), garbled.start(2)) != garbled.group(2):
+        # "did Tokayev not trust the army? tha Murtazashvili.": a cue lost to bad text, between the
+        # statement and the surname of someone named before
+        cs, ce = garbled.span(1)
+        frame = _Frame((cs, ce), garbled.span(2), "", (cs, verb_end))
+        builder.add((start, garbled.start()), PARAPHRASE, frame)
+        return
     for cs, ce in reversed(cues):
         # "CONTENT, Michel notes." / "CONTENT, said X, ROLE." first: the frame closes the sentence
         lead = text[start:cs]
