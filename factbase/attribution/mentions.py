@@ -333,3 +333,24 @@ def clause_subject(text: str, lo: int, hi: int) -> tuple[int, int] | None:
     last = taken[-1].group(0)
     end = taken[-1].end() - (1 if last.endswith(".") and not ABBREV_RE.fullmatch(last) else 0)
     return lo + offset + taken[0].start(), lo + offset + end
+
+
+_SUBJECT_VERB = re.compile(
+    r"\b((?:[A-Z][\w'\u2019.\-]*\s+){0,3}[A-Z][\w'\u2019\-]+|[Hh]e|[Ss]he|[Tt]hey|[Ww]e|I)\s+"
+    r"(?:(?:also|then|later|quickly|again|repeatedly|had|has|have|was|is|will|would|\w+ly)\s+)?"
+    r"(?:[a-z]+ed|[a-z]+s|took|made|sent|gave|held|went|spoke|wrote|told|said|put|came|began|got|ran|won|lost|led|met|"
+    r"left|brought|set|shot|stood|sang|threw|drew|hit|read|rang|chose|fought|struck)\b"
+)
+
+
+def verb_subject(text: str, lo: int, hi: int) -> tuple[int, int] | None:
+    """The subject of the first verb of a clause that has a name or a pronoun before it ("In Columbia,
+    Sanders stepped up his emphasis on ..., saying"): the speaker of a participle that ends the clause."""
+    for m in _SUBJECT_VERB.finditer(text, lo, hi):
+        words = list(re.finditer(r"\S+", m.group(1)))
+        while words and (words[0].group(0).rstrip(".") in _NAME_STOP or words[0].group(0).lower() in _INTRO_WORDS):
+            words = words[1:]
+        if not words or words[-1].group(0).lower() in _INTRO_WORDS:
+            continue
+        return m.start(1) + words[0].start(), m.end(1)
+    return None

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from factbase.attribution.cues import cue_in, lexicon
 from factbase.attribution.mentions import (
     clause_subject,
+    verb_subject,
     date_in_frame,
     MONTHS,
     NameIndex,
@@ -125,7 +126,9 @@ def frame_before(text: str, lo: int, end: int, carried: tuple[int, int] | None =
             if sp is not None and text[sp[0]:sp[1]].split()[-1].lower() in _DETERMINERS_AND_FUNCTION:
                 sp = None
         if sp is None:
-            sp = clause_subject(text, lo, lo + colon.start())
+            dash = max(text.rfind(" - ", lo, lo + colon.start()), text.rfind(" \u2014 ", lo, lo + colon.start()))
+            # "HEADLINE - Frank Newport and Jim Harter: "..."": a newsletter names its source after a dash
+            sp = clause_subject(text, dash + 3 if dash >= 0 else lo, lo + colon.start())
         if sp is not None:
             return _Frame((lo + colon.start(), lo + colon.start() + 1), sp, "", (lo, end))
     for cs, ce in reversed(cues):
@@ -144,7 +147,7 @@ def frame_before(text: str, lo: int, end: int, carried: tuple[int, int] | None =
             sp = speaker_after(text, ce, end)
             if sp is not None and re.fullmatch(r"\s*[:,]?\s*", text[sp[1]:end]):
                 return _Frame((cs, ce), sp[:2], sp[2], (lo, end))
-        ap = re.search(r"(?:^|[.;]\s+|,\s+)((?:[^,]{2,60}?)),\s+([^,]{3,120}?),\s*$", text[lo:cs])
+        ap = re.search(r"(?:^|[.;]\s+|,\s+)((?:[^,]{2,60}?)),\s+([^,]{3,120}?),\s*(?:\w+ly\s+)?$", text[lo:cs])
         if ap and len(ap.group(1).split()) <= 6:
             # "her senior policy adviser, Jake Sullivan, said:"
             sp = clause_subject(text, lo + ap.start(1), lo + ap.end(1))
@@ -152,7 +155,7 @@ def frame_before(text: str, lo: int, end: int, carried: tuple[int, int] | None =
                 return _Frame((cs, ce), sp, ap.group(2).strip(), (lo, end))
         if word.endswith("ing") or re.search(r"\bto\s+$", text[lo:cs]):
             # "The campaign emailed supporters saying:", "Trump went on to say:": the clause's subject
-            sp = clause_subject(text, lo, cs)
+            sp = verb_subject(text, lo, cs) or clause_subject(text, lo, cs)
             if sp is None and word.endswith("ing") and carried is not None:
                 # "...," he said, adding, "...": the speaker of the quote before
                 return _Frame((cs, ce), carried, "", (lo, end))
