@@ -287,8 +287,10 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
     builder = _Builder(text, names)
     open_quote: int | None = None  # the attribution a following quote-only paragraph continues
     last_colon: tuple[int, int] | None = None  # a paragraph's last sentence when it ends with a colon
-    for paragraph_no, (p_start, p_end) in enumerate(paragraphs(text)):
+    all_paragraphs = paragraphs(text)
+    for paragraph_no, (p_start, p_end) in enumerate(all_paragraphs):
         builder.paragraph_no = paragraph_no
+        next_paragraph = all_paragraphs[paragraph_no + 1] if paragraph_no + 1 < len(all_paragraphs) else None
         quotes = find_quotes(text, p_start, p_end)
         ends = sentence_ends(text, p_start, p_end, quotes)
         covered: list[tuple[int, int]] = []
@@ -331,6 +333,15 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
             if frame is None and starts_sentence and q.start == p_start and prev_colon is not None:
                 # "In a 1963 speech, he declared:" closing the paragraph before
                 frame = frame_before(text, *prev_colon)
+            if frame is None and q.start == p_start and next_paragraph is not None \
+                    and re.fullmatch(r"[\s.,]*", text[q.end:p_end]):
+                # a quote, then a paragraph that signs it: "- Hillary Clinton."
+                sign = re.match(r"\s*[-\u2013\u2014]\s*(?=[A-Z])", text[next_paragraph[0]:next_paragraph[1]])
+                if sign:
+                    dash = next_paragraph[0] + sign.start()
+                    sp = speaker_after(text, next_paragraph[0] + sign.end(), next_paragraph[1])
+                    if sp is not None:
+                        frame = _Frame((dash, dash + 1), sp[:2], sp[2], next_paragraph)
             words = len(text[q.inner_start:q.inner_end].split())
             j = i
             if frame is not None:
