@@ -196,6 +196,8 @@ def speaker_after(text: str, start: int, hi: int) -> tuple[int, int, str] | None
         return None
     low0 = words[0].lower()
     heads = lexicon()[1]
+    if low0 in PRONOUNS and len(words) > 1:
+        return None  # "said it would pass": a clause, not a speaker
     if low0 in _CLAUSE_BREAKERS or (low0 not in _DETERMINERS and not _is_cap(words[0])
                                       and low0 not in PRONOUNS and low0 not in heads
                                       and not (words[-1].lower() in heads or _is_cap(words[-1]))):
@@ -221,7 +223,7 @@ government campaign network tv radio magazine journal press security internation
 republic city county state district region war day act bill law nations united""".split())
 
 
-_INTRO_WORDS = frozenset("""on in at during after before later earlier last this then but and so yet still however
+INTRO_WORDS = frozenset("""on in at during after before later earlier last this then but and so yet still however
 meanwhile here even as when while although though if since because alongside hours days weeks months years
 with without despite in for from by or also instead indeed now today yesterday asked speaking writing""".split())
 
@@ -298,7 +300,7 @@ def clause_subject(text: str, lo: int, hi: int) -> tuple[int, int] | None:
             break
         words = m.group(1).split()
         first = words[0].lower() if words else ""
-        if len(words) <= 8 and (first in _INTRO_WORDS or first.endswith("ly") or re.match(r"\d", first)):
+        if len(words) <= 8 and (first in INTRO_WORDS or first.endswith("ly") or re.match(r"\d", first)):
             offset += m.end()
         else:
             break
@@ -306,7 +308,7 @@ def clause_subject(text: str, lo: int, hi: int) -> tuple[int, int] | None:
     toks = list(re.finditer(r"[\w'\u2019\-]+\.?", segment[offset:]))
     k = 0
     while k < len(toks) and (toks[k].group(0).rstrip(".") in _NAME_STOP and toks[k].group(0).lower() not in _DETERMINERS
-                             or toks[k].group(0).lower() in _INTRO_WORDS):
+                             or toks[k].group(0).lower() in INTRO_WORDS):
         k += 1
     taken = []
     for t in toks[k:]:
@@ -348,9 +350,18 @@ def verb_subject(text: str, lo: int, hi: int) -> tuple[int, int] | None:
     Sanders stepped up his emphasis on ..., saying"): the speaker of a participle that ends the clause."""
     for m in _SUBJECT_VERB.finditer(text, lo, hi):
         words = list(re.finditer(r"\S+", m.group(1)))
-        while words and (words[0].group(0).rstrip(".") in _NAME_STOP or words[0].group(0).lower() in _INTRO_WORDS):
+        while words and (words[0].group(0).rstrip(".") in _NAME_STOP or words[0].group(0).lower() in INTRO_WORDS):
             words = words[1:]
-        if not words or words[-1].group(0).lower() in _INTRO_WORDS:
+        if not words or words[-1].group(0).lower() in INTRO_WORDS:
             continue
         return m.start(1) + words[0].start(), m.end(1)
     return None
+
+
+def without_place(mention: str) -> str:
+    """"Rep. Lee Zeldin of New York" → "Rep. Lee Zeldin": a name's "of ..." (but "Secretary of State
+    Antony Blinken" keeps its title whole)."""
+    m = re.match(r"(.*?([A-Z][\w'\u2019\-]+))\s+of\s+[A-Z]", mention)
+    if m and m.group(2).lower() not in _TITLES and m.group(2).lower() not in _ORG_WORDS:
+        return m.group(1)
+    return mention

@@ -9,8 +9,10 @@ from dataclasses import dataclass, replace
 
 from factbase.attribution.cues import cue_in, lexicon
 from factbase.attribution.mentions import (
+    INTRO_WORDS,
     clause_subject,
     verb_subject,
+    without_place,
     date_in_frame,
     MONTHS,
     NameIndex,
@@ -148,7 +150,8 @@ def frame_before(text: str, lo: int, end: int, carried: tuple[int, int] | None =
             if sp is not None and re.fullmatch(r"\s*[:,]?\s*", text[sp[1]:end]):
                 return _Frame((cs, ce), sp[:2], sp[2], (lo, end))
         ap = re.search(r"(?:^|[.;]\s+|,\s+)((?:[^,]{2,60}?)),\s+([^,]{3,120}?),\s*(?:\w+ly\s+)?$", text[lo:cs])
-        if ap and len(ap.group(1).split()) <= 6:
+        if ap and len(ap.group(1).split()) <= 6 and not word.endswith("ing") \
+                and ap.group(1).split()[0].lower() not in INTRO_WORDS:
             # "her senior policy adviser, Jake Sullivan, said:"
             sp = clause_subject(text, lo + ap.start(1), lo + ap.end(1))
             if sp is not None:
@@ -227,6 +230,7 @@ class _Builder:
                 s, e = _trim(text, s, e)
                 mention = text[s:e]
                 mention_clean = re.sub(r"(?:'s|\u2019s)$", "", mention)
+                mention_clean = without_place(mention_clean)
                 speaker = self.span(s, e)
                 title_role, _ = split_role(mention_clean)
                 role = role or frame.role or title_role
@@ -494,7 +498,7 @@ def _paraphrase_at(builder: _Builder, text: str, start: int, end: int, cs: int, 
             builder.add((start, start + m.start()), PARAPHRASE, frame)
             return True
     # "NAME, APPOSITIVE, said (that) CONTENT"
-    ap = re.search(r"(?:^|,\s+|\.\s+)((?:[A-Z][\w'\u2019.\-]*\s+){0,6}[A-Z][\w'\u2019\-]*),\s+([^,]{3,120}?),\s*"
+    ap = re.search(r"(?:^|,\s+|\.\s+)((?:(?:[A-Z][\w'\u2019.\-]*|of|the|and)\s+){0,6}[A-Z][\w'\u2019\-]*),\s+([^,]{3,120}?),\s*"
                    r"(?:(?:also|later|then|has|had|have|previously|recently)\s+)*$", text[start:cs])
     if ap:
         sp = clause_subject(text, start + ap.start(1), start + ap.end(1))

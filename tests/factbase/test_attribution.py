@@ -112,6 +112,29 @@ def test_short_scare_quote_is_not_a_direct_quote():
     assert all(a.kind != DIRECT_QUOTE for a in extract(text))
 
 
+def test_participle_cue_takes_the_subject_of_the_clause():
+    text = ('In Plainfield, Mayor Ana Lopes opened the new bridge on Monday, saying, '
+            '"This bridge will carry the city for a century."')
+    a = one(text)
+    assert a.kind == DIRECT_QUOTE
+    assert a.speaker_name == "Ana Lopes"
+
+
+def test_colon_frame_and_unnamed_spokesman():
+    text = 'The schedule was so odd that a spokesman for Mark Ivers could only quip: "The holiday was booked."'
+    a = one(text)
+    assert a.content.exact == "The holiday was booked."
+    assert a.speaker.exact == "a spokesman for Mark Ivers"
+    assert a.speaker_name != "Mark Ivers"  # the spokesman is not Ivers
+
+
+def test_quote_signed_by_the_next_paragraph():
+    text = '"We will balance the budget without raising taxes on anyone."\n\n- Ana Lopes.\n\nThe claim is disputed.'
+    a = one(text)
+    assert a.kind == DIRECT_QUOTE
+    assert a.speaker_name == "Ana Lopes"
+
+
 # --- paraphrases -----------------------------------------------------------------------------------
 
 def test_said_that_clause_leaves_that_out():
@@ -163,6 +186,13 @@ def test_told_outlet_and_told_reporters():
 def test_outlet_on_named_channel_but_not_a_facebook_post():
     assert one("Speaking on Khabar 24, Dauren Abayev said the troops would leave.").outlet == "Khabar 24"
     assert one("In a Facebook post, Mark Ivers said the strike would end soon.").outlet == ""
+
+
+def test_name_with_its_place_and_appositive_role():
+    a = one("Republican Rep. Lee Zeldin of New York, a supporter of the bill, said it would pass.")
+    assert a.speaker_name == "Lee Zeldin"
+    assert a.role == "supporter of the bill"
+    assert a.content.exact == "it would pass"
 
 
 def test_role_before_the_name():
