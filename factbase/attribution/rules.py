@@ -181,6 +181,13 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+# ", adding that ...": a second statement of the same speaker in the same sentence
+_PARTICIPLE_CLAUSE = re.compile(
+    r",\s+(?:and\s+)?(adding|saying|noting|arguing|explaining|insisting|warning|stressing|claiming|suggesting)"
+    r"(?:\s+that)?\s+"
+)
+
+
 def _antecedent(text: str, who: int) -> tuple[int, int] | None:
     """The noun phrase a relative "who" at ``who`` refers to: the words before its comma, from the last
     determiner ("the country's president, who"), or up to four words."""
@@ -215,6 +222,13 @@ class _Builder:
             m = re.match(r"that\s+", text[start:end])
             if m:
                 start += m.end()
+            follow = _PARTICIPLE_CLAUSE.search(text, start, end)
+            if follow is not None and frame is not None and follow.start() - start > 10:
+                # "X said A, adding that B": two statements
+                first = self.add((start, follow.start()), kind, frame, role, carried)
+                self.add((follow.end(), end), kind,
+                         replace(frame, cue=follow.span(1), frame=(follow.start(1), follow.end())), role, carried)
+                return first
             while end > start and text[end - 1] in ".;:,":
                 end -= 1
         if end - start < 2:
@@ -369,6 +383,11 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
             if frame is not None and (words >= 2 or j > i or frame.cue[0] >= q.end):
                 index = builder.add((q.inner_start, last.inner_end), DIRECT_QUOTE, frame)
                 covered.append((min(q.start, frame.frame[0]), max(last.end, frame.frame[1])))
+                follow = _PARTICIPLE_CLAUSE.search(text, last.end, frame.frame[1]) if frame.frame[1] > last.end else None
+                if follow is not None and frame.cue[0] >= last.end and follow.start() >= frame.cue[1]:
+                    # ""...," he said, adding that B."
+                    builder.add((follow.end(), frame.frame[1]), PARAPHRASE,
+                                replace(frame, cue=follow.span(1), frame=(follow.start(1), follow.end())))
                 if index is not None and re.fullmatch(r"[^\"\u201c\u201d]*", text[max(last.end, frame.frame[1]):p_end]):
                     open_quote = index
             elif frame is None and starts_sentence and j == i and builder.out and i > 0 \

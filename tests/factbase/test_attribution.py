@@ -145,6 +145,16 @@ def test_said_that_clause_leaves_that_out():
     assert a.date_phrase == "on Friday"
 
 
+def test_adding_that_is_a_second_statement_of_the_same_speaker():
+    text = '"We will win," Ana Lopes said, adding that the vote would be close.'
+    quote, added = extract(text)
+    assert quote.kind == DIRECT_QUOTE and quote.content.exact == "We will win,"
+    assert added.kind == PARAPHRASE and added.content.exact == "the vote would be close"
+    assert added.cue.exact == "adding" and added.speaker_name == "Ana Lopes"
+    first, second = extract("Mark Ivers said taxes would rise, arguing that the deficit was too large.")
+    assert (first.content.exact, second.content.exact) == ("taxes would rise", "the deficit was too large")
+
+
 def test_content_then_speaker_said():
     a = one("The strike will end before the holidays, a union spokesman said.")
     assert a.content.exact == "The strike will end before the holidays"
