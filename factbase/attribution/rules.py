@@ -372,7 +372,7 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
                     if nxt.closed and frame_after(text, nxt.end, nxt_end):
                         break  # the next quote has its own frame
                     if re.fullmatch(r"\s*", gap) or (
-                        frame_in_gap and len(gap.split()) <= 15
+                        frame_in_gap and len(gap.split()) <= 40
                         and len(cue_in(text, quotes[j].end, quotes[j + 1].start, first=False)) == 1
                         and re.fullmatch(r"[^\"\u201c\u201d]{0,200}?[,.:]\s*", gap)
                     ):
