@@ -52,20 +52,30 @@ def lexicon() -> tuple[frozenset, frozenset, frozenset]:
 
 
 
-_CUE_WORD = re.compile(r"[A-Za-z]+")
-
-
-def _is_cue(word: str, near_quote: bool = False) -> bool:
-    return word.lower() in lexicon()[2 if near_quote else 0]
+_WORD_RUN = re.compile(r"[A-Za-z]+")
 
 
 def cue_in(text: str, start: int, end: int, first: bool = True, near_quote: bool = False) -> list[tuple[int, int]]:
+    """The cues in ``text[start:end]``, in order, as (start, end): reporting words of the lexicon (a
+    capitalised one only at the start of the stretch or after something else than a space, so that a
+    name such as "Says" or "Notes" is not taken; "Said" and "Says" always), and "according to".
+    ``near_quote``: next to a quotation, where a weaker cue will do. ``first``: only the first."""
+    cues = lexicon()[2 if near_quote else 0]
     found = []
-    for m in _CUE_WORD.finditer(text, start, end):
+    for m in _WORD_RUN.finditer(text, start, end):
         word = m.group(0)
-        if word.lower() == "according" and re.match(r"\s+to\b", text[m.end():m.end() + 4]):
-            found.append((m.start(), m.end() + 3))
-        elif _is_cue(word, near_quote) and not (word[0].isupper() and m.start() > start and text[m.start() - 1] == " "
-                                    and word.lower() not in ("said", "says")):
+        low = word.lower()
+        if low == "according":
+            if text.startswith(" to", m.end()) and not text[m.end() + 3:m.end() + 4].isalpha():
+                found.append((m.start(), m.end() + 3))
+            else:
+                continue
+        elif low not in cues:
+            continue
+        elif word[0].isupper() and m.start() > start and text[m.start() - 1] == " " and low not in ("said", "says"):
+            continue
+        else:
             found.append((m.start(), m.end()))
-    return found if not first else found[:1]
+        if first:
+            break
+    return found

@@ -4,6 +4,7 @@ resolution of a pronoun, a surname or a title to the full name met earlier in th
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 
 from factbase.attribution.cues import lexicon
@@ -11,6 +12,9 @@ from factbase.attribution.text import ABBREVIATIONS, ABBREV_RE, WORD
 
 # --- speakers, roles, outlets, dates ----------------------------------------------------------------
 
+# How far from a cue the words of its frame are looked for (characters): bounds the work on a long
+# sentence.
+_WINDOW = 300
 PRONOUNS = frozenset("he she they i we it you".split())
 _SUBJECT_PRONOUNS = {"he", "she", "they", "i", "we", "it"}
 _TITLES = frozenset("""
@@ -116,6 +120,7 @@ def speaker_before(text: str, lo: int, cue_start: int, relaxed: bool = False) ->
     the cue are skipped ("Trump has also said"). ``relaxed`` (next to a quotation): any short noun phrase
     that fills the whole segment will do ("the 43-year-old asked")."""
     heads = lexicon()[1]
+    lo = max(lo, cue_start - _WINDOW)
     segment = text[lo:cue_start]
     toks = _tokens(segment)
     j = len(toks)
@@ -173,7 +178,7 @@ def speaker_after(text: str, start: int, hi: int) -> tuple[int, int, str] | None
              "later", "recently", "yesterday", "today", "tonight", "said", "says", "adding", "noting", "saying"}
     weekdays = set(WEEKDAYS.lower().split("|"))
     toks = []
-    for m in re.finditer(r"[\w'\u2019\-]+\.?|[^\w\s]", text[start:hi]):
+    for m in re.finditer(r"[\w'\u2019\-]+\.?|[^\w\s]", text[start:min(hi, start + _WINDOW)]):
         word = m.group(0)
         low = word.lower().rstrip(".")
         if not re.match(r"[\w]", word):
@@ -262,7 +267,8 @@ class NameIndex:
         if not words:
             return ""
         low = words[-1].lower()
-        before = [name for pos, name in self.mentions if pos < at]
+        before = self.mentions[max(0, bisect_left(self.mentions, (at, "")) - 200):bisect_left(self.mentions, (at, ""))]
+        before = [name for _, name in before]
         if low in _SUBJECT_PRONOUNS | {"who"} and len(words) == 1:
             if low in ("he", "she", "who") and before:
                 return before[-1]
@@ -292,6 +298,7 @@ class NameIndex:
 def clause_subject(text: str, lo: int, hi: int) -> tuple[int, int] | None:
     """The noun phrase that opens a clause, after opening adverbials ("On Friday,", "At the debate,",
     "Here", "Even"): the subject of a participle ("..., saying") or of "went on to say"."""
+    lo = max(lo, hi - 2 * _WINDOW)
     segment = text[lo:hi]
     offset = 0
     for _ in range(2):
@@ -348,7 +355,7 @@ _SUBJECT_VERB = re.compile(
 def verb_subject(text: str, lo: int, hi: int) -> tuple[int, int] | None:
     """The subject of the first verb of a clause that has a name or a pronoun before it ("In Columbia,
     Sanders stepped up his emphasis on ..., saying"): the speaker of a participle that ends the clause."""
-    for m in _SUBJECT_VERB.finditer(text, lo, hi):
+    for m in _SUBJECT_VERB.finditer(text, max(lo, hi - 2 * _WINDOW), hi):
         words = list(re.finditer(r"\S+", m.group(1)))
         while words and (words[0].group(0).rstrip(".") in _NAME_STOP or words[0].group(0).lower() in INTRO_WORDS):
             words = words[1:]

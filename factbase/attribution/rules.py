@@ -4,6 +4,7 @@ package's docstring for what was chosen and why)."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -113,6 +114,7 @@ _DETERMINERS_AND_FUNCTION = frozenset("the a an this that these those his her th
 def frame_before(text: str, lo: int, end: int, carried: tuple[int, int] | None = None) -> _Frame | None:
     """``Trump said: "..."`` / ``Trump told CNN, "..."`` right before a quote (``end`` is the quote's
     opening mark)."""
+    lo = max(lo, end - 400)
     segment = text[lo:end]
     if not re.search(r"[,:\u2014\-]\s*$|\b\w+\s*$", segment):
         return None
@@ -289,12 +291,18 @@ class _Builder:
 
 
 def _sentence_bounds(ends: list[int], start: int, pos: int) -> tuple[int, int]:
-    prev = start
-    for e in ends:
-        if e > pos:
-            return prev, e
-        prev = e
-    return prev, ends[-1]
+    """The sentence (of a paragraph that starts at ``start`` and whose sentences end at ``ends``) that
+    holds ``pos``."""
+    k = bisect_right(ends, pos)
+    if k >= len(ends):
+        return (ends[-2] if len(ends) > 1 else start), ends[-1]
+    return (ends[k - 1] if k > 0 else start), ends[k]
+
+
+def _next_end(ends: list[int], pos: int, default: int) -> int:
+    """The first sentence end after ``pos``."""
+    k = bisect_right(ends, pos)
+    return ends[k] if k < len(ends) else default
 
 
 def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
@@ -332,7 +340,7 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
             s_start, _ = _sentence_bounds(ends, p_start, q.start)
             prev_end = quotes[i - 1].end if i > 0 else p_start
             after_hi = quotes[i + 1].start if i + 1 < len(quotes) else p_end
-            after_sentence_end = next((e for e in ends if e > q.end), p_end)
+            after_sentence_end = _next_end(ends, q.end, p_end)
             after_hi_frame = min(after_hi, after_sentence_end)
             lead = text[max(prev_end, s_start):q.start]
             last = builder.out[-1] if builder.out and builder.last_paragraph == paragraph_no else None
@@ -368,7 +376,7 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
                     frame_in_gap = frame.cue[0] >= quotes[j].end and frame.cue[1] <= quotes[j + 1].start
                     nxt = quotes[j + 1]
                     nxt_hi = quotes[j + 2].start if j + 2 < len(quotes) else p_end
-                    nxt_end = min(nxt_hi, next((e for e in ends if e > nxt.end), p_end))
+                    nxt_end = min(nxt_hi, _next_end(ends, nxt.end, p_end))
                     if nxt.closed and frame_after(text, nxt.end, nxt_end):
                         break  # the next quote has its own frame
                     if re.fullmatch(r"\s*", gap) or (
@@ -415,19 +423,24 @@ def _starts_sentence(text: str, p_start: int, pos: int, ends: list[int]) -> bool
 
 def _paraphrases(builder: _Builder, text: str, p_start: int, p_end: int, ends: list[int],
                  quotes: list[Quote], covered: list[tuple[int, int]]) -> None:
+    covered = sorted(covered)
+    covered_starts = [cs for cs, _ in covered]
+    reach = []  # the furthest end of the covered stretches so far, for each of them in order
+    for _, ce in covered:
+        reach.append(max(ce, reach[-1]) if reach else ce)
     s_start = p_start
     for s_end in ends:
         start, end = s_start, s_end
         s_start = s_end
-        if any(cs <= start + 1 and end - 1 <= ce for cs, ce in covered):
-            continue
-        if any(max(cs, start) < min(ce, end) for cs, ce in covered):
-            continue
+        k = bisect_right(covered_starts, end - 1) - 1  # the covered stretches that start before the end
+        if k >= 0 and reach[k] > start:
+            continue  # a quote's attribution already covers part of the sentence
         _paraphrase_in(builder, text, start, end, quotes)
 
 
 def _in_quote(pos: int, quotes: list[Quote]) -> bool:
-    return any(q.start <= pos < q.end for q in quotes)
+    k = bisect_right(quotes, pos, key=lambda q: q.start) - 1
+    return k >= 0 and quotes[k].start <= pos < quotes[k].end
 
 
 _GARBLED_CUE = re.compile(r"[?!,.]\s+([a-z]{2,5})\s+([A-Z][\w'\u2019\-]+)\s*\.?\s*$")
@@ -450,6 +463,8 @@ def _paraphrase_in(builder: _Builder, text: str, start: int, end: int, quotes: l
         builder.add((start, start + tail_acc.start()), PARAPHRASE, frame)
         verb_end = start + tail_acc.start()
     cues = [(cs, ce) for cs, ce in cue_in(text, start, verb_end, first=False) if not _in_quote(cs, quotes)]
+    if len(cues) > 12:
+        cues = cues[:10] + cues[-2:]  # a run-on "sentence" (a list, a table): the first cues and the last
     garbled = _GARBLED_CUE.search(text, start, verb_end)
     if not cues and garbled and garbled.group(1) not in _FUNCTION_WORDS \
             and builder.index.full_name(garbled.group(2), garbled.start(2)) != garbled.group(2):

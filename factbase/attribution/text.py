@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 
@@ -72,10 +73,11 @@ _SENTENCE_END = re.compile(r"[.!?]+(?:''|[\"'\u201d\u2019)])*(?=\s+(?:''|``|[\"\
 def sentence_ends(text: str, start: int, end: int, quotes: list[Quote]) -> list[int]:
     """Offsets where sentences of the paragraph end (never inside a quote)."""
     ends = []
-    inside = [(q.start, q.end) for q in quotes]
-    for m in _SENTENCE_END.finditer(text[start:end]):
-        pos = start + m.end()
-        if any(s < pos < e for s, e in inside):
+    starts = [q.start for q in quotes]
+    for m in _SENTENCE_END.finditer(text, start, end):
+        pos = m.end()
+        k = bisect_right(starts, pos - 1) - 1
+        if k >= 0 and quotes[k].start < pos < quotes[k].end:
             continue
         word = re.search(r"([\w.]+)[.!?]+[\"'\u201d\u2019)]*$", text[max(start, pos - 12):pos])
         if word and (word.group(1).lower().rstrip(".") in ABBREVIATIONS or len(word.group(1)) == 1):
