@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 _OPENERS = "\u201c\u201e\u00ab"
 _CLOSERS = "\u201d\u00bb"
-_MARK = re.compile(r"''|``|[\"\u201c\u201d\u201e\u00ab\u00bb]|(?<![\w\u2019'])\u2018|\u2019(?![\w])")
+_MARK = re.compile(
+    r"''|``|[\"\u201c\u201d\u201e\u00ab\u00bb]|(?<![\w\u2019'])\u2018|\u2019(?![\w])"
+    r"|(?P<open1>(?<![\w'])'(?=[A-Z]))|(?P<close1>(?<=[\w.!?,])'(?![\w']))"
+)
 ABBREVIATIONS = frozenset(
     "mr mrs ms dr sen rep gov gen lt col sgt st jr sr u.s u.n u.k no vs v jan feb mar apr jun jul aug sep "
     "sept oct nov dec inc corp co ltd prof rev adm capt maj cmdr ft mt d.c e.g i.e a.m p.m".split()
@@ -41,6 +44,10 @@ def find_quotes(text: str, start: int, end: int) -> list[Quote]:
     opened: tuple[int, str] | None = None
     for m in _MARK.finditer(text, start, end):
         mark, pos = m.group(0), m.start()
+        if m.group("open1"):
+            mark = "\u2018"  # a straight single mark before a capital opens, as "\u2018" does
+        elif m.group("close1"):
+            mark = "\u2019"
         single = mark in "\u2018\u2019"
         if opened is None:
             if mark in _CLOSERS or mark == "\u2019":
