@@ -186,7 +186,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 # ", adding that ...": a second statement of the same speaker in the same sentence
 _PARTICIPLE_CLAUSE = re.compile(
     r",\s+(?:and\s+)?(adding|saying|noting|arguing|explaining|insisting|warning|stressing|claiming|suggesting)"
-    r"(?:\s+that)?\s+"
+    r"(?:\s+that)?[,:]?\s+"
 )
 
 
@@ -228,8 +228,15 @@ class _Builder:
             if follow is not None and frame is not None and follow.start() - start > 10:
                 # "X said A, adding that B": two statements
                 first = self.add((start, follow.start()), kind, frame, role, carried)
-                self.add((follow.end(), end), kind,
-                         replace(frame, cue=follow.span(1), frame=(follow.start(1), follow.end())), role, carried)
+                second = find_quotes(text, follow.end(), end)
+                if len(second) == 1 and second[0].start == follow.end() and second[0].closed \
+                        and re.fullmatch(r"[\s.,;:!?]*", text[second[0].end:end]):
+                    # "..., adding, "He lost all of the Latino vote."": a quote
+                    self.add((second[0].inner_start, second[0].inner_end), DIRECT_QUOTE,
+                             replace(frame, cue=follow.span(1), frame=(follow.start(1), follow.end())), role, carried)
+                else:
+                    self.add((follow.end(), end), kind,
+                             replace(frame, cue=follow.span(1), frame=(follow.start(1), follow.end())), role, carried)
                 return first
             while end > start and text[end - 1] in ".;:,":
                 end -= 1
