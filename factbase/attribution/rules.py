@@ -398,7 +398,9 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
             if frame is not None and (words >= 2 or j > i or frame.cue[0] >= q.end):
                 index = builder.add((q.inner_start, last.inner_end), DIRECT_QUOTE, frame)
                 covered.append((min(q.start, frame.frame[0]), max(last.end, frame.frame[1])))
-                follow = _PARTICIPLE_CLAUSE.search(text, last.end, frame.frame[1]) if frame.frame[1] > last.end else None
+                follow = None
+                if frame.frame[1] > last.end:
+                    follow = _PARTICIPLE_CLAUSE.search(text, last.end, frame.frame[1])
                 if follow is not None and frame.cue[0] >= last.end and follow.start() >= frame.cue[1]:
                     # ""...," he said, adding that B."
                     builder.add((follow.end(), frame.frame[1]), PARAPHRASE,
@@ -539,7 +541,8 @@ def _paraphrase_at(builder: _Builder, text: str, start: int, end: int, cs: int, 
             builder.add((start, start + m.start()), PARAPHRASE, frame)
             return True
     # "NAME, APPOSITIVE, said (that) CONTENT"
-    ap = re.search(r"(?:^|,\s+|\.\s+)((?:(?:[A-Z][\w'\u2019.\-]*|of|the|and)\s+){0,6}[A-Z][\w'\u2019\-]*),\s+([^,]{3,120}?),\s*"
+    ap = re.search(r"(?:^|,\s+|\.\s+)((?:(?:[A-Z][\w'\u2019.\-]*|of|the|and)\s+){0,6}[A-Z][\w'\u2019\-]*),"
+                   r"\s+([^,]{3,120}?),\s*"
                    r"(?:(?:also|later|then|has|had|have|previously|recently)\s+)*$", text[start:cs])
     if ap:
         sp = clause_subject(text, start + ap.start(1), start + ap.end(1))
