@@ -244,7 +244,13 @@ class NameIndex:
     def __init__(self, text: str, names: Iterable[str]):
         self.mentions: list[tuple[int, str]] = []
         self.roles: list[tuple[int, str, str]] = []  # (offset, title as written before the name, name)
-        self.known = {n.strip() for n in names if n and n.strip()}
+        # only the gazetteer's names whose last word is in the text (a database of many actors is not
+        # searched name by name)
+        words = set(re.findall(r"[\w'\u2019\-]+", text))
+        self.known = {
+            n.strip() for n in names
+            if n and n.strip() and n.split()[-1].strip(".,;:()") in words
+        }
         for m in _CAPITALISED.finditer(text):
             role, name = split_role(m.group(0))
             words = name.split()

@@ -227,6 +227,12 @@ def test_gazetteer_names_a_surname_met_alone():
     assert one(text, names=["Kassym-Yomart Tokayev", "Tokayev"]).speaker_name == "Kassym-Yomart Tokayev"
 
 
+def test_a_large_gazetteer_of_other_names_changes_nothing():
+    text = SEED_TEXT.read_text(encoding="utf-8")
+    others = [f"Person Number{i}" for i in range(20_000)]
+    assert extract(text, names=others) == extract(text)
+
+
 def test_title_resolves_to_the_person_named_with_it():
     text = ("Kazakh President Kassym-Yomart Tokayev met the envoys. Troops arrived at the request of "
             "the country's president, who has vowed to restore order.")
