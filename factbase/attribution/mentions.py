@@ -37,9 +37,10 @@ monday tuesday wednesday thursday friday saturday sunday today yesterday tonight
 _CLAUSE_BREAKERS = frozenset("""that and but or because while when if although though as since after before so
 which where whether than
 """.split())
-_OUTLET_HINTS = frozenset("""tv news times post journal radio agency cnn bbc nbc abc cbs fox msnbc reuters ap afp
+_OUTLET_HINTS = frozenset("""tv news times post journal radio agency cnn bbc nbc abc cbs fox msnbc reuters ap afp upi
+politico cnbc npr pbs rt cbc dw tass interfax ria bloomberg axios univision telemundo c-span newsmax wsj hbo
 interfax tass ria bloomberg politico daily magazine network channel gazette tribune herald press wire
-television broadcaster newspaper guardian telegraph independent npr pbs cnbc axios breitbart hill
+television broadcaster newspaper guardian telegraph independent npr pbs cnbc axios breitbart
 """.split())
 _PLATFORMS = frozenset("twitter facebook instagram telegram youtube tiktok".split())
 WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
@@ -63,7 +64,8 @@ def date_in_frame(text: str, start: int, end: int, anchor: int) -> str:
         if m.start() >= anchor or re.fullmatch(r"\s*,?\s*|,\s*[^,]{0,60}", between):
             phrase = re.sub(r"\s+", " ", m.group(0))
             phrase = re.sub(r"^last\s+", "on ", phrase)
-            return re.sub(r"\b(" + MONTHS + r")\.", r"\1", phrase)
+            phrase = re.sub(r"\b(" + MONTHS + r")\.", r"\1", phrase)
+            return re.sub(r"\bSept\b", "Sep", phrase)  # the abbreviation resolve_date knows
     return ""
 
 
@@ -75,14 +77,33 @@ def outlet_in(segment: str) -> str:
         r"((?:[Tt]he\s+)?(?:[A-Z][\w'\u2019&.\-]*|\d+)(?:\s+(?:[A-Z][\w'\u2019&.\-]*|\d+|of|and))*)",
         segment,
     ):
-        name = re.sub(r"\s+(of|and)$", "", m.group(2)).strip(" .")
+        name = m.group(2)
+        # the outlet's own name: not a weekday or a month after it, not its possessive ("CNN's Jake Tapper")
+        name = re.split(rf"\s+(?:{WEEKDAYS}|{MONTHS})\b", name)[0]
+        possessive = re.search(r"(?:'s|\u2019s)\b|(?<=[sS])['\u2019](?=\s|$)", name)
+        if possessive:
+            name = name[:possessive.start()]
+        name = re.sub(r"\s+(of|and)$", "", name).strip(" .")
+        of = re.search(r"\s+of\s+", name)
+        if of and any(w.lower().strip(".") in _OUTLET_HINTS for w in name[of.end():].split()):
+            name = name[of.end():]  # "Chris Wallace of Fox News"
+        kept = []
+        for w in name.split():
+            if kept and (w.lower().strip(".") in _TITLES or w.lower() in ("senior", "investigative", "political")):
+                break  # "NBC News Senior Investigative Correspondent X": the outlet ends before the title
+            kept.append(w)
+        name = " ".join(kept)
         words = [w.lower().strip(".'\u2019") for w in name.split()]
+        if name.lower() == "the hill":
+            return name
         if not words or re.fullmatch(rf"(?:the\s+)?(?:{WEEKDAYS}|{MONTHS})\b.*", name, re.I):
             continue
         if words[-1] in _PLATFORMS or words[0] in _PLATFORMS:
             continue
-        acronym = any(re.fullmatch(r"[A-Z]{2,5}", w.strip(".")) for w in name.split())
-        if m.group(1) == "on" or acronym or any(w in _OUTLET_HINTS for w in words):
+        # a medium's name ("TV", "News", "CNN"), or a channel's number after "on" ("on Khabar 24")
+        if any(w in _OUTLET_HINTS for w in words) or (
+                m.group(1) == "on" and any(w.isdigit() for w in words) and any(w[:1].isalpha() for w in words[1:] + words[:1])
+                and name[:1].isupper()):
             return name
     return ""
 

@@ -193,6 +193,16 @@ def test_told_outlet_and_told_reporters():
     assert c.outlet == "Dozhd TV"
 
 
+@pytest.mark.parametrize("text, outlet", [
+    ("Mark Ivers told CNN's Jake Tapper on Sunday that the strike would end.", "CNN"),
+    ("Mark Ivers said on Capitol Hill that the strike would end.", ""),
+    ("Mark Ivers told the FBI that the strike would end.", ""),
+    ("Mark Ivers told Fox News Tuesday that the strike would end.", "Fox News"),
+])
+def test_outlet_is_the_medium_only(text, outlet):
+    assert one(text).outlet == outlet
+
+
 def test_outlet_on_named_channel_but_not_a_facebook_post():
     assert one("Speaking on Khabar 24, Dauren Abayev said the troops would leave.").outlet == "Khabar 24"
     assert one("In a Facebook post, Mark Ivers said the strike would end soon.").outlet == ""
