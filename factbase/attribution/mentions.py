@@ -229,10 +229,12 @@ def speaker_after(text: str, start: int, hi: int) -> tuple[int, int, str] | None
                                       and not (words[-1].lower() in heads or _is_cap(words[-1]))):
         return None
     role = ""
-    rest = text[e:hi]
-    ap = re.match(r",\s*((?:the\s+|a\s+|an\s+)?[^,.;:()\"\u201c\u201d]{3,120}?)\s*(?:[,.;]|$)", rest)
+    rest = text[e:min(hi, e + _WINDOW)]
+    # abbreviations ("Mr.", "M.I.T.", "Ft.") do not end the appositive: their dots are masked
+    masked = ABBREV_RE.sub(lambda a: a.group(0)[:-1] + "\x00", rest)
+    ap = re.match(r",\s*((?:the\s+|a\s+|an\s+)?[^,.;:()\"\u201c\u201d]{3,120}?)\s*(?:[,.;]|$)", masked)
     if ap and not re.match(r"(?:who|which|that|adding|saying|noting|and|but|in|on|according)\b", ap.group(1)):
-        role = re.sub(r"^(?:a|an)\s+", "", ap.group(1).strip())
+        role = re.sub(r"^(?:a|an)\s+", "", rest[ap.start(1):ap.end(1)].strip())
     return s, e, role
 
 

@@ -190,6 +190,25 @@ _PARTICIPLE_CLAUSE = re.compile(
 )
 
 
+_NOT_ROLE_START = frozenset("""in on at for with by to from who whom which what that as when while where if but and or
+because after before since during however meanwhile also still though although two three some many one""".split())
+_NOT_ROLE_END = frozenset("the a an of by for to in on at and or with from".split())
+
+
+def _plausible_role(role: str) -> bool:
+    """A title or a description of a person ("Armenian Prime Minister", "senior fellow at the Brookings
+    Institution"), not an adverbial ("in a statement", "for example") nor a clause ("who has ...")."""
+    words = role.split()
+    if not words or len(words) > 25 or words[0].lower() in _NOT_ROLE_START or words[-1].lower() in _NOT_ROLE_END:
+        return False
+    if len(words) == 1 and (words[0].lower().rstrip(".") in ("mr", "mrs", "ms", "dr", "year", "years")
+                            or words[0].isdigit()):
+        return False
+    if words[0].lower().endswith("ing") and words[0].lower() not in ("acting", "outgoing", "ruling", "leading"):
+        return False  # "casting herself as ...", "echoing Erdogan": what the speaker did, not who they are
+    return not re.search(r"\b(?:should|would|could|will|said|says|is|are|was|were|has|have|had)\b", role)
+
+
 def _antecedent(text: str, who: int) -> tuple[int, int] | None:
     """The noun phrase a relative "who" at ``who`` refers to: the words before its comma, from the last
     determiner ("the country's president, who"), or up to four words."""
@@ -283,6 +302,8 @@ class _Builder:
             role = re.sub(r"^(?:the|a|an)\s+", "", role.strip(" ,;:"))
             if role.endswith(".") and not ABBREV_RE.search(role[-5:]):
                 role = role.rstrip(".")
+            if not _plausible_role(role):
+                role = ""
         self.out.append(Attribution(
             content=self.span(start, end), kind=kind, cue=cue, speaker=speaker, speaker_name=name,
             role=role, outlet=outlet, date_phrase=date_phrase,

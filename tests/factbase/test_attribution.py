@@ -57,6 +57,15 @@ def test_quote_then_inverted_cue_with_appositive_role():
     assert a.role == "professor of economics at Plainfield College"
 
 
+@pytest.mark.parametrize("tail, role", [
+    ("a former adviser to Mr. Ivers.", "former adviser to Mr. Ivers"),
+    ("for example.", ""),
+    ("casting herself as a reformer.", ""),
+])
+def test_role_is_a_description_of_the_speaker(tail, role):
+    assert one(f'"The plan is dead," said Jane Roe, {tail}').role == role
+
+
 def test_speaker_and_cue_then_quote():
     text = 'Jane Roe said: "The budget will be balanced by next spring."'
     a = one(text)
