@@ -196,7 +196,9 @@ def speaker_after(text: str, start: int, hi: int) -> tuple[int, int, str] | None
     expert at the University of Pittsburgh`` → the name's offsets and the appositive as the role."""
     stops = {"in", "on", "at", "during", "of", "to", "after", "before", "about", "who", "when", "as", "last",
              "this", "told", "from", "while", "and", "but", "because", "with", "that", "which", "earlier",
-             "later", "recently", "yesterday", "today", "tonight", "said", "says", "adding", "noting", "saying"}
+             "later", "recently", "yesterday", "today", "tonight", "said", "says", "adding", "noting", "saying",
+             "was", "is", "are", "were", "has", "have", "had", "will", "would", "could", "should", "can", "may",
+             "might", "did", "does", "do"}
     weekdays = set(WEEKDAYS.lower().split("|"))
     toks = []
     for m in re.finditer(r"[\w'\u2019\-]+\.?|[^\w\s]", text[start:min(hi, start + _WINDOW)]):

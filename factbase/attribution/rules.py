@@ -270,6 +270,11 @@ class _Builder:
             if frame.speaker is not None:
                 s, e = frame.speaker
                 s, e = _trim(text, s, e)
+                # "As Professor Foner put it": the opening "As" is not part of the speaker
+                lead = re.match(r"(?:(?:As|When|While|If|But|And|So|Then|Yet|Still|Even|Also|Here|Now)\s+)+(?=\S)",
+                                text[s:e])
+                if lead and lead.end() < e - s:
+                    s += lead.end()
                 mention = text[s:e]
                 mention_clean = re.sub(r"(?:'s|\u2019s)$", "", mention)
                 mention_clean = without_place(mention_clean)
