@@ -70,8 +70,8 @@ def cue_in(text: str, start: int, end: int, first: bool = True, near_quote: bool
                 found.append((m.start(), m.end() + 3))
             else:
                 continue
-        elif low not in cues:
-            continue
+        elif low not in cues or text[m.start() - 1:m.start()] in ("'", "\u2019"):
+            continue  # not a cue, or the end of a contraction ("I've", "they're")
         elif word[0].isupper() and m.start() > start and text[m.start() - 1] == " " and low not in ("said", "says"):
             continue
         else:

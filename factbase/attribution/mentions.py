@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable
 
 from factbase.attribution.cues import lexicon
@@ -243,7 +244,9 @@ def speaker_after(text: str, start: int, hi: int) -> tuple[int, int, str] | None
 _NAME_STOP = frozenset("""While But And When After Before As If On In At The This That Although Since Speaking
 Writing Asked According Meanwhile However Still Yet So Then Later Earlier Former Mr Mrs Ms Dr Sen Rep Gov Mr. Mrs.
 Ms. Dr. Sen. Rep. Gov. A An Some Many Other Most Even Only For From With Without By Of To Is Was Like Unlike
-Here There What Why How Who It Its Their His Her Our We They He She I You Let Under Over Into Upon Dear""".split())
+Here There What Why How Who It Its Their His Her Our We They He She I You Let Under Over Into Upon Dear
+Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April June July August
+September October November December""".split())
 # Words that make a capitalised sequence an organisation or a place, not a person.
 _ORG_WORDS = frozenset("""organization organisation council party union treaty agency department ministry university
 committee news times post bank institute center centre pact alliance administration republican democratic
@@ -292,6 +295,14 @@ class NameIndex:
             for m in re.finditer(r"\b" + re.escape(known) + r"\b", text):
                 self.mentions.append((m.start(), known))
         self.mentions.sort()
+        # person-like: a name whose surname is also written alone ("Tokayev"), or that comes with a title
+        # or from the gazetteer (not "New Mexico" nor "American History")
+        written = Counter(re.findall(r"[\w'\u2019\-]+", text))
+        in_full = Counter(name.split()[-1] for _, name in self.mentions if len(name.split()) > 1)
+        alone = {surname for surname, count in in_full.items() if written[surname] > count}
+        titled = {name for _, _, name in self.roles}
+        self.people = {name for _, name in self.mentions
+                       if name.split()[-1] in alone or name in titled or name in self.known}
 
     def full_name(self, mention: str, at: int) -> str:
         words = re.sub(r"(?:'s|\u2019s)$", "", mention).split()
@@ -302,7 +313,8 @@ class NameIndex:
         before = [name for _, name in before]
         if low in _SUBJECT_PRONOUNS | {"who"} and len(words) == 1:
             if low in ("he", "she", "who") and before:
-                return before[-1]
+                # the nearest person-like name before it, else the nearest name
+                return next((name for name in reversed(before) if name in self.people), before[-1])
             return ""
         if _is_cap(words[-1]):
             surname = words[-1]

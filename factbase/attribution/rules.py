@@ -474,8 +474,15 @@ def _paraphrases(builder: _Builder, text: str, p_start: int, p_end: int, ends: l
 
 
 def _in_quote(pos: int, quotes: list[Quote]) -> bool:
-    k = bisect_right(quotes, pos, key=lambda q: q.start) - 1
-    return k >= 0 and quotes[k].start <= pos < quotes[k].end
+    """Whether ``pos`` is inside one of the paragraph's ``quotes`` (in order, apart)."""
+    lo, hi = 0, len(quotes)
+    while lo < hi:  # the last quote that starts at or before pos
+        mid = (lo + hi) // 2
+        if quotes[mid].start <= pos:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo > 0 and quotes[lo - 1].start <= pos < quotes[lo - 1].end
 
 
 _GARBLED_CUE = re.compile(r"[?!,.]\s+([a-z]{2,5})\s+([A-Z][\w'\u2019\-]+)\s*\.?\s*$")
