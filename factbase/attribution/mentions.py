@@ -27,6 +27,8 @@ press official officials commander head founder executive professor prof analyst
 adviser advisor aide campaign manager chairperson house senate white u.s us treasury first lady rev
 pastor cardinal sheikh emir prince princess crown national security council commissioner inspector
 superintendent sheriff officer lawyer counsel co-founder editor correspondent reporter host anchor
+journalist scholar researcher historian pollster strategist activist author writer columnist commentator
+fellow consultant
 """.split())
 _HONORIFICS = frozenset("mr mrs ms dr mr. mrs. ms. dr.".split())
 _DETERMINERS = frozenset("the a an this that these those his her their its our my one another some many".split())
@@ -123,6 +125,8 @@ def split_role(mention: str) -> tuple[str, str]:
     words = mention.split()
     i = len(words)
     while i > 0 and _is_cap(words[i - 1]) and words[i - 1].lower().rstrip(".") not in _TITLES:
+        if i >= 2 and words[i - 2] in ("to", "of", "for", "at", "in"):
+            break  # "Ambassador to Kazakhstan William Courtney": "Kazakhstan" belongs to the title
         i -= 1
     if i == len(words):
         return "", mention
@@ -313,8 +317,12 @@ class NameIndex:
         before = [name for _, name in before]
         if low in _SUBJECT_PRONOUNS | {"who"} and len(words) == 1:
             if low in ("he", "she", "who") and before:
-                # the nearest person-like name before it, else the nearest name
-                return next((name for name in reversed(before) if name in self.people), before[-1])
+                # the nearest person-like name before it, else the nearest name; a surname met alone
+                # ("Blinken") is resolved in turn to the full name before it
+                name = next((name for name in reversed(before) if name in self.people), before[-1])
+                if len(name.split()) == 1:
+                    name = self.full_name(name, at)
+                return name
             return ""
         if _is_cap(words[-1]):
             surname = words[-1]

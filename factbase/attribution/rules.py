@@ -209,6 +209,15 @@ def _plausible_role(role: str) -> bool:
     return not re.search(r"\b(?:should|would|could|will|said|says|is|are|was|were|has|have|had)\b", role)
 
 
+# "a spokesman for X", "an aide to X": someone acting for the person named, not that person
+_AGENT_OF = re.compile(
+    r"(?:(?i:the|a|an|one|two|three|several|some)\s+)?(?:[a-z][\w\-]*\s+){0,3}"
+    r"(?:spokes\w+|aides?|advis[eo]rs?|representatives?|lawyers?|attorneys?|officials?|staffers?|members?|"
+    r"friends?|supporters?|sources?|consultants?|strategists?|allies|ally|associates?|employees?|"
+    r"people|someone|somebody|person)\s+(?:for|of|to|at|with|from|close\s+to)\s+"
+)
+
+
 def _antecedent(text: str, who: int) -> tuple[int, int] | None:
     """The noun phrase a relative "who" at ``who`` refers to: the words before its comma, from the last
     determiner ("the country's president, who"), or up to four words."""
@@ -287,10 +296,9 @@ class _Builder:
                     if antecedent is not None:
                         speaker = self.span(*antecedent)
                         mention_clean = speaker.exact
-                if re.search(r"\b(?:for|of|at|with|to|from)\s+\S+", mention_clean) and \
-                        re.match(r"(?:(?:the|a|an)\s+)?[a-z]", mention_clean):
+                if _AGENT_OF.match(mention_clean):
                     # "a spokesman for Bernie Sanders" is not Sanders: the mention is all the text says
-                    name = re.sub(r"^(?:the|a|an)\s+", "", mention_clean)
+                    name = re.sub(r"^(?i:the|a|an)\s+", "", mention_clean)
                     role = frame.role
                 else:
                     name = self.index.full_name(mention_clean, s)

@@ -231,6 +231,22 @@ def test_role_before_the_name():
     assert a.role == "Armenian Prime Minister"
 
 
+@pytest.mark.parametrize("text, name, role", [
+    ("Former ambassador to Norway Ana Lopes said the talks would resume.", "Ana Lopes", "Former ambassador to Norway"),
+    ("Journalist Mark Ivers notes that the talks would resume.", "Mark Ivers", "Journalist"),
+    ("An aide to Mark Ivers said the talks would resume.", "aide to Mark Ivers", ""),
+])
+def test_name_and_role_of_a_titled_speaker(text, name, role):
+    a = one(text)
+    assert (a.speaker_name, a.role) == (name, role)
+
+
+def test_pronoun_after_a_surname_met_alone_is_the_full_name():
+    text = ("Secretary of State Ana Lopes arrived on Friday. Lopes warned against escalation. "
+            "However, she noted that the talks would resume.")
+    assert extract(text)[-1].speaker_name == "Ana Lopes"
+
+
 def test_pronoun_and_surname_resolve_to_the_full_name():
     a = one("Nikol Pashinyan arrived on Tuesday. He said the talks had failed.")
     assert a.speaker.exact == "He"
