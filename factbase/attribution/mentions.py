@@ -104,9 +104,8 @@ def outlet_in(segment: str) -> str:
         if words[-1] in _PLATFORMS or words[0] in _PLATFORMS:
             continue
         # a medium's name ("TV", "News", "CNN"), or a channel's number after "on" ("on Khabar 24")
-        if any(w in _OUTLET_HINTS for w in words) or (
-                m.group(1) == "on" and any(w.isdigit() for w in words) and any(w[:1].isalpha() for w in words[1:] + words[:1])
-                and name[:1].isupper()):
+        numbered = any(w.isdigit() for w in words) and any(w[:1].isalpha() for w in words) and name[:1].isupper()
+        if any(w in _OUTLET_HINTS for w in words) or (m.group(1) == "on" and numbered):
             return name
     return ""
 
