@@ -205,6 +205,17 @@ def _resolved(phrase: str, published_on: date | None) -> tuple[date | None, str]
         return None, ""
 
 
+_NOT_NAMES = frozenset("a an the he she they it we i you his her their this that one".split())
+
+
+def _as_name(mention: str) -> str:
+    """A mention that reads as a proper name (every word capitalised, not a pronoun or an article), else ""."""
+    words = mention.split()
+    if not words or words[0].casefold() in _NOT_NAMES or not all(word[:1].isupper() for word in words):
+        return ""
+    return mention
+
+
 # --- suggestions -----------------------------------------------------------------------------------
 
 def _overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
@@ -255,7 +266,7 @@ def suggest(text: str, *, published_on: date | None = None, source_id=None, acto
         suggestions.append(Suggestion(
             key=key, content=content, kind=item.kind,
             cue=item.cue.exact if item.cue is not None else "", cue_span=item.cue,
-            speaker_mention=mention, speaker_span=item.speaker, speaker_name=item.speaker_name or mention,
+            speaker_mention=mention, speaker_span=item.speaker, speaker_name=item.speaker_name or _as_name(mention),
             actor=actors.match(item.speaker_name, mention),
             role=item.role, outlet_name=item.outlet,
             outlet=outlets.get(provenance.normalize(item.outlet)) if item.outlet else None,

@@ -50,7 +50,8 @@ def test_a_source_s_suggestions_carry_span_speaker_role_outlet_and_resolved_date
     assert paraphrase.stated_on == date(2022, 1, 4)
 
     anonymous = found[ANONYMOUS]
-    assert anonymous.actor is None and anonymous.speaker_name == "a resident"  # the mention as written
+    assert anonymous.actor is None and anonymous.speaker_mention == "a resident"
+    assert anonymous.speaker_name == ""  # not a name: no actor is proposed
 
 
 def test_keys_are_stable_and_differ_between_suggestions(fake_extractor, suggest_source):
