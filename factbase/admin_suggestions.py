@@ -58,6 +58,10 @@ def _context_of(text: str, start: int, end: int) -> tuple[str, str, bool, bool]:
     return text[lo:start], text[end:hi], lo > 0, hi < len(text)
 
 
+def _change_url(model: str, record) -> str:
+    return reverse(f"admin:factbase_{model}_change", args=[record.pk]) if record is not None else ""
+
+
 def edit_url(source: Source, suggestion: Suggestion) -> str:
     """The claim add form, filled in from ``suggestion`` by GET parameters (Django's admin takes a field's
     initial value from the query): saved as it is, the claim's history gives the suggestion as its reason."""
@@ -93,8 +97,7 @@ def suggestions_context(request, source: Source, *, next_url: str | None = None,
             edit_url=edit_url(source, suggestion),
             accept_url=reverse("admin:factbase_source_suggestion_accept", args=[source.pk, suggestion.key]),
             dismiss_url=reverse("admin:factbase_source_suggestion_dismiss", args=[source.pk, suggestion.key]),
-            actor_url=reverse("admin:factbase_actor_change", args=[suggestion.actor.pk]) if suggestion.actor else "",
-            outlet_url=reverse("admin:factbase_outlet_change", args=[suggestion.outlet.pk]) if suggestion.outlet else "",
+            actor_url=_change_url("actor", suggestion.actor), outlet_url=_change_url("outlet", suggestion.outlet),
             overlaps=[(reverse("admin:factbase_claim_change", args=[claim.pk]), claim) for claim in suggestion.overlaps],
         ))
     return {

@@ -50,7 +50,8 @@ GAZETTEER_CANDIDATES = 2000
 SAME_PASSAGE_SHARE = 0.5
 
 _STRIP = " \t\n\"'.,;:!?-()[]"
-_CAPITALISED = re.compile(r"\b[A-Z\u00c0-\u024f\u0400-\u042f][\w'\u2019\-]*(?:\s+[A-Z\u00c0-\u024f\u0400-\u042f][\w'\u2019\-]*){0,4}")
+_UPPER = "A-Z\u00c0-\u00de\u0400-\u042f"  # Latin (with accents) and Cyrillic capitals
+_CAPITALISED = re.compile(rf"\b[{_UPPER}][\w'\u2019\-]*(?:\s+[{_UPPER}][\w'\u2019\-]*){{0,4}}")
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,8 @@ def test_the_suggestions_of_a_source(anon_client, fake_extractor, suggest_source
     assert quote["speaker"]["mention"] == "Jane Doe" and quote["speaker"]["name"] == "Jane Doe"
     assert quote["speaker"]["actor"] == {"id": jane.pk, "url": f"http://testserver/api/v1/actors/{jane.pk}/",
                                          "name": "Jane Doe", "kind": "person"}
-    assert (quote["date_phrase"], quote["stated_on"], quote["stated_on_precision"]) == ("on Friday", "2022-01-07", "day")
+    assert (quote["date_phrase"], quote["stated_on"], quote["stated_on_precision"]) == (
+        "on Friday", "2022-01-07", "day")
     assert quote["outlet"] == {"name": "", "outlet": None}
     assert quote["overlaps"] == []
     assert len(quote["key"]) == 20
