@@ -783,8 +783,8 @@ def suggestion_accept(*, source: Source, key: str, user, data: dict[str, Any] | 
     """Make the suggestion ``key`` of ``source`` (``factbase.suggestions``) an unverified claim, through
     ``claim_create``: its content (a direct quote's words, or a paraphrase with its passage), kind, speaker,
     role, date and outlet, the span where the extractor found it. ``data`` changes any of
-    ``SUGGESTION_FIELDS`` first (an editor's corrections; ``speaker_name`` names the actor to create when
-    no ``speaker`` is given). A speaker the database does not have is created (an actor of this exact name
+    ``SUGGESTION_FIELDS`` first (an editor's corrections; ``speaker_name``, without ``speaker``, names the
+    speaker instead of the matched actor: the actor of that name, created if there is none). A speaker the database does not have is created (an actor of this exact name
     and kind is used if it exists), and so is an outlet named in the text. The claim's history records the
     suggestion as the reason (``Accepted suggestion: “said” by Jane Doe (extractor)``, then ``reason``).
 
@@ -799,7 +799,7 @@ def suggestion_accept(*, source: Source, key: str, user, data: dict[str, Any] | 
     source, found = _suggestion(source, key, user, "Accepting")
     history_reason = _reason_with(found.history_reason(), reason)
 
-    speaker = data.get("speaker") or found.actor
+    speaker = data.get("speaker") or (None if data.get("speaker_name") else found.actor)
     if speaker is None:
         name = (data.get("speaker_name") or found.speaker_name or "").strip()
         if not name:

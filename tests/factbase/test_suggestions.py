@@ -153,6 +153,12 @@ def test_accepting_with_corrections(fake_extractor, suggest_source, editor):
                                        data={"speaker": someone, "speaker_role": "resident", "stated_on": "2022-01-06"})
     assert (claim.speaker, claim.speaker_role, claim.stated_on, claim.stated_on_precision) == (
         someone, "resident", date(2022, 1, 6), "day")
+    jane = services.actor_create(name="Jane Doe", kind="person")
+    key = by_content(suggestions.suggestions_for_source(suggest_source))[QUOTE].key
+    claim = services.suggestion_accept(source=suggest_source, key=key, user=editor,
+                                       data={"speaker_name": "Jane Roe", "outlet": None, "stated_on": None})
+    assert claim.speaker.name == "Jane Roe" and claim.speaker != jane  # the name given, not the matched actor
+    assert (claim.outlet, claim.stated_on, claim.stated_on_precision) == (None, None, "")
     with pytest.raises(ValidationError) as refused:
         services.suggestion_accept(source=suggest_source, key="x", user=editor, data={"status": "verified"})
     assert "status" in refused.value.message_dict
