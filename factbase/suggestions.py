@@ -229,12 +229,14 @@ def overlapping(content: provenance.Span, claims: Iterable[Claim]) -> list[Claim
             and _overlap(content.start, content.end, claim.span_start, claim.span_end) > 0]
 
 
-def is_recorded(suggestion: Suggestion, claims: Iterable[Claim]) -> bool:
-    """Whether ``suggestion`` is already one of ``claims`` (see the module's docstring)."""
+def is_recorded(suggestion: Suggestion, claims: Iterable[Claim], texts: dict[int, str] | None = None) -> bool:
+    """Whether ``suggestion`` is already one of ``claims`` (see the module's docstring). ``texts``: each claim's
+    ``comparable`` text by id, when the caller compares many suggestions with the same claims."""
     content = suggestion.content
     wanted = comparable(content.exact)
     for claim in claims:
-        if wanted and comparable(claim.text) == wanted:
+        text = texts[claim.pk] if texts is not None else comparable(claim.text)
+        if wanted and text == wanted:
             return True
         if claim.span_start is not None:
             shared = _overlap(content.start, content.end, claim.span_start, claim.span_end)
@@ -296,13 +298,14 @@ def suggestions_for_source(source: Source, *, include_recorded: bool = False) ->
     dismissed = list(SuggestionDismissal.objects.filter(source_id=source.pk).values_list("key", "content"))
     dismissed_keys = {key for key, _ in dismissed}
     dismissed_texts = {comparable(content) for _, content in dismissed} - {""}
+    claim_texts = {claim.pk: comparable(claim.text) for claim in claims}
     found = suggest(text, published_on=source.published_on, source_id=source.pk,
                     actors=gazetteer(text, source=source), claims=claims)
     kept = []
     for suggestion in found:
         if suggestion.key in dismissed_keys or comparable(suggestion.content.exact) in dismissed_texts:
             continue
-        if not include_recorded and is_recorded(suggestion, claims):
+        if not include_recorded and is_recorded(suggestion, claims, claim_texts):
             continue
         kept.append(suggestion)
     return kept
