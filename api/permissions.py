@@ -38,6 +38,16 @@ class CanSetClaimStatus(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated and services.can_set_claim_status(request.user))
 
 
+class CanActOnSuggestions(permissions.BasePermission):
+    """Accepting or dismissing a suggested claim needs the permission to add claims."""
+
+    message = "Accepting or dismissing a suggested claim needs the “add claim” permission (the Editors and " \
+              "Contributors groups have it)."
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and services.can_act_on_suggestions(request.user))
+
+
 #: what ``history_access`` grants: nothing; the history of live records (and in the feed, that a record was
 #: deleted, without its contents); everything, deleted records' history and contents included
 HISTORY_NONE, HISTORY_LIVE, HISTORY_ALL = "none", "live", "all"

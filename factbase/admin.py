@@ -36,6 +36,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from factbase import selectors, services
 from factbase.models import Actor, Claim, ClaimRelation, Outlet, Review, Source, Tag
 from factbase.models.limits import CHANGE_REASON_MAX_LENGTH
+from factbase.admin_suggestions import SourceSuggestionsMixin  # the suggested claims of a source (issue #15)
 
 admin.site.site_header = "Factbase curation"
 admin.site.site_title = "Factbase curation"
@@ -521,7 +522,7 @@ class SourceForm(ServiceModelForm):
 
 
 @admin.register(Source)
-class SourceAdmin(ServiceModelAdmin):
+class SourceAdmin(SourceSuggestionsMixin, ServiceModelAdmin):
     service_name = "source"
     form = SourceForm
     list_display = ["display_title", "outlet", "published_on", "language", "claim_count"]

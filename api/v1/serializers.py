@@ -437,6 +437,77 @@ class ReviewSerializer(FactbaseSerializer):
         read_only_fields = TIMESTAMPS
 
 
+# --- suggested claims ----------------------------------------------------------------------------
+
+class SuggestionContentSerializer(serializers.Serializer):
+    start = serializers.IntegerField(help_text="Offset of the content's first character in the source's text.")
+    end = serializers.IntegerField(help_text="Offset just past its last character.")
+    text = serializers.CharField(help_text="The content as the source's text has it between start and end: a "
+                                           "quote's words (without its quotation marks), or the reported statement.")
+
+
+class SuggestionSpeakerSerializer(serializers.Serializer):
+    mention = serializers.CharField(allow_blank=True, help_text="Who spoke, as the text writes it there (a name, a "
+                                                                "title, a pronoun); empty when not found.")
+    name = serializers.CharField(allow_blank=True, help_text="The speaker's name: the mention, or the person it "
+                                                             "refers to; empty when not known.")
+    actor = BriefActorSerializer(allow_null=True, help_text="The actor the name matches (by name and aliases); null: "
+                                                            "accepting the suggestion creates an actor named `name`.")
+
+
+class SuggestionOutletSerializer(serializers.Serializer):
+    name = serializers.CharField(allow_blank=True, help_text="The outlet as the text names it (\"told Dozhd TV\"); "
+                                                             "empty when it names none.")
+    outlet = BriefOutletSerializer(allow_null=True, help_text="The outlet of that name; null when none has it.")
+
+
+class SuggestionSerializer(serializers.Serializer):
+    """One attribution the extractor found in a source's text, proposed as a claim."""
+
+    key = serializers.CharField(help_text="The suggestion's stable key (from its source, span and text): accept or "
+                                          "dismiss it by this key. A new key once the source's text changes there.")
+    content = SuggestionContentSerializer(help_text="What was said: the span of the source's text.")
+    kind = serializers.ChoiceField(choices=Claim.Kind.choices, help_text="A direct quote or a paraphrase.")
+    cue = serializers.CharField(allow_blank=True, help_text="The words that attribute it (\"said\", \"told\", "
+                                                            "\"according to\"); empty when none was found.")
+    speaker = SuggestionSpeakerSerializer(help_text="Who said it.")
+    role = serializers.CharField(allow_blank=True, help_text="The speaker's role as the text gives it; may be empty.")
+    outlet = SuggestionOutletSerializer(help_text="Where it was said, when the text names it.")
+    date_phrase = serializers.CharField(allow_blank=True, help_text="When it was said, as the text words it "
+                                                                    "(\"on Friday\"); may be empty.")
+    stated_on = serializers.DateField(allow_null=True, help_text="The date the phrase gives, resolved against the "
+                                                                 "source's publication date; null when it cannot be.")
+    stated_on_precision = serializers.ChoiceField(choices=[("", "None"), *Claim.Precision.choices], allow_blank=True,
+                                                  help_text="How precise `stated_on` is; empty when it is null.")
+    overlaps = BriefClaimSerializer(many=True, help_text="The source's claims whose spans overlap the content (a "
+                                                         "claim of the same passage is not suggested at all).")
+
+
+class SuggestionListSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="How many suggestions.")
+    results = SuggestionSerializer(many=True, help_text="The suggestions, in the order of the text.")
+
+
+def suggestion_data(suggestion) -> dict:
+    """A ``factbase.suggestions.Suggestion`` as ``SuggestionSerializer`` reads it."""
+    return {
+        "key": suggestion.key,
+        "content": {"start": suggestion.content.start, "end": suggestion.content.end, "text": suggestion.content.exact},
+        "kind": suggestion.kind, "cue": suggestion.cue,
+        "speaker": {"mention": suggestion.speaker_mention, "name": suggestion.speaker_name, "actor": suggestion.actor},
+        "role": suggestion.role,
+        "outlet": {"name": suggestion.outlet_name, "outlet": suggestion.outlet},
+        "date_phrase": suggestion.date_phrase, "stated_on": suggestion.stated_on,
+        "stated_on_precision": suggestion.stated_on_precision, "overlaps": list(suggestion.overlaps),
+    }
+
+
+class SuggestionActionSerializer(StrictInputMixin, serializers.Serializer):
+    """The optional body of accepting or dismissing a suggestion."""
+
+    change_reason = change_reason_field()
+
+
 # --- history -------------------------------------------------------------------------------------
 
 class FieldChangeSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from api import filters
@@ -23,11 +24,12 @@ from api.conditional import check_if_match, etag_for
 from api.facets import FacetsMixin
 from api.exceptions import validation_error_from_django
 from api.formats import ClaimCSVMixin, ClaimReviewMixin
-from api.permissions import CanSetClaimStatus, history_access_description
+from api.permissions import CanActOnSuggestions, CanSetClaimStatus, history_access_description
 from api.v1 import serializers as v1
 from api.v1.readers import ClaimReader
 from api.viewsets import FactbaseViewSet
 from factbase import selectors, services
+from factbase import suggestions as suggested
 
 RESOURCES = ["claims", "actors", "outlets", "sources", "reviews", "tags", "claim-relations"]
 
@@ -132,6 +134,13 @@ class OutletViewSet(V1ViewSet):
     orderings_key = "outlet"
 
 
+SUGGESTION_KEY = OpenApiParameter(
+    "key", str, OpenApiParameter.PATH, pattern="^[0-9a-f]{1,64}$",
+    description="The suggestion's `key`, as GET /sources/{id}/suggestions/ lists it.",
+    examples=[OpenApiExample("A key", value="3f2a9c0e1b7d4a6f8e5c")],
+)
+
+
 class SourceViewSet(V1ViewSet):
     """A source is the document a claim was learned from (an article, a transcript): only what the
     document itself gives is recorded. Lists leave out the full `text`; read one source for it. When
@@ -150,6 +159,82 @@ class SourceViewSet(V1ViewSet):
         selection = self.field_selection()
         with_text = self.action != "list" and (selection is None or "text" in selection)
         return selectors.source_list(with_text=with_text, **self.selector_kwargs())
+
+    def get_serializer_class(self):
+        if self.action == "accept_suggestion":
+            return v1.ClaimSerializer
+        return super().get_serializer_class()
+
+    # Suggested claims (factbase/suggestions.py) -----------------------------------------------------
+
+    @extend_schema(
+        responses=v1.SuggestionListSerializer, summary="List a source's suggested claims",
+        description=(
+            "The attributions that the extractor finds in the source's text, each proposed as a claim: the content "
+            "(a span of the text), the cue, the speaker as written and the actor it matches by name and aliases (null: "
+            "accepting creates one), the role, the outlet named, and the date phrase resolved against the source's "
+            "publication date. Left out: what is already a claim of the source (the same words, or a span that "
+            "covers at least half of the same passage) and what an editor dismissed. A source without text has "
+            "none. Read access is the source's."
+        ),
+    )
+    @action(detail=True, methods=["get"], url_path="suggestions", pagination_class=None, filter_backends=[],
+            renderer_classes=api_settings.DEFAULT_RENDERER_CLASSES)
+    def suggestions(self, request, *args, **kwargs):
+        source = self.get_object()
+        found = suggested.suggestions_for_source(source)
+        data = {"count": len(found), "results": [v1.suggestion_data(s) for s in found]}
+        return Response(v1.SuggestionListSerializer(data, context=self.get_serializer_context()).data)
+
+    def _suggestion_body(self, request):
+        body = v1.SuggestionActionSerializer(data=request.data if request.data not in (None, "") else {})
+        body.is_valid(raise_exception=True)
+        return body.validated_data.get("change_reason") or None
+
+    @extend_schema(
+        request=v1.SuggestionActionSerializer, responses={201: v1.ClaimSerializer}, parameters=[SUGGESTION_KEY],
+        summary="Accept a suggested claim",
+        description=(
+            "Make the suggestion `key` (from GET /sources/{id}/suggestions/) an unverified claim: its content, kind, "
+            "speaker (an actor created when none matched), role, date and outlet. Its history records the suggestion "
+            "as the reason, then `change_reason`. Needs the *add claim* permission. A key that is not suggested now "
+            "(accepted, dismissed, or the text changed) is refused (400, on `key`)."
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path=r"suggestions/(?P<key>[0-9a-f]{1,64})/accept",
+            permission_classes=[IsAuthenticated, CanActOnSuggestions], filter_backends=[],
+            renderer_classes=api_settings.DEFAULT_RENDERER_CLASSES)
+    def accept_suggestion(self, request, key, *args, **kwargs):
+        reason = self._suggestion_body(request)
+        with transaction.atomic():
+            source = self.get_object(lock=True)
+            try:
+                claim = services.suggestion_accept(source=source, key=key, user=request.user, reason=reason)
+            except DjangoValidationError as exc:
+                raise validation_error_from_django(exc) from None
+        data = self.get_serializer(selectors.claim_list().get(pk=claim.pk)).data
+        return Response(data, status=201, headers={"Location": str(data["url"]), "ETag": etag_for(data)})
+
+    @extend_schema(
+        request=v1.SuggestionActionSerializer, responses={204: None}, parameters=[SUGGESTION_KEY],
+        summary="Dismiss a suggested claim",
+        description=(
+            "Dismiss the suggestion `key`: it, and the same words in this source, are not suggested again. Needs the "
+            "*add claim* permission. A key that is not suggested now is refused (400, on `key`)."
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path=r"suggestions/(?P<key>[0-9a-f]{1,64})/dismiss",
+            permission_classes=[IsAuthenticated, CanActOnSuggestions], filter_backends=[],
+            renderer_classes=api_settings.DEFAULT_RENDERER_CLASSES)
+    def dismiss_suggestion(self, request, key, *args, **kwargs):
+        reason = self._suggestion_body(request)
+        with transaction.atomic():
+            source = self.get_object(lock=True)
+            try:
+                services.suggestion_dismiss(source=source, key=key, user=request.user, reason=reason)
+            except DjangoValidationError as exc:
+                raise validation_error_from_django(exc) from None
+        return Response(status=204)
 
 
 class ReviewViewSet(ClaimReviewMixin, V1ViewSet):

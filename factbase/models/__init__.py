@@ -7,6 +7,7 @@ from .outlet import Outlet
 from .relation import ClaimRelation
 from .review import Review
 from .source import Source
+from .suggestion import SuggestionDismissal
 from .tag import Tag
 
-__all__ = ["Actor", "Change", "Claim", "ClaimRelation", "Outlet", "Review", "Source", "Tag"]
+__all__ = ["Actor", "Change", "Claim", "ClaimRelation", "Outlet", "Review", "Source", "SuggestionDismissal", "Tag"]
