@@ -256,6 +256,9 @@ class ClaimSourcePanelAdmin:
         initial = super().get_changeform_initial_data(request)
         for name in ("passage_start", "passage_end"):
             initial.pop(name, None)
+        for name in ("source", "speaker", "outlet"):
+            if name in initial and not _INT.fullmatch(str(initial[name])):
+                del initial[name]  # not an id: the form starts empty rather than fail
         if "passage_start" not in request.GET and "passage_end" not in request.GET:
             return initial
         source_id, start, end = (request.GET.get(name, "") for name in ("source", "passage_start", "passage_end"))
