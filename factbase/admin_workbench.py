@@ -39,8 +39,11 @@ FIND_QUERY_MAX_LENGTH = 10_000
 _INT = re.compile(r"[0-9]{1,10}")
 
 
-def _claim_url(pk: int) -> str:
-    return reverse("admin:factbase_claim_change", args=[pk])
+def _claim_urls():
+    """A claim's change URL from its id, reversed once (``reverse`` costs a few hundred microseconds a
+    call: 200 claims' links would cost a tenth of a second)."""
+    template = reverse("admin:factbase_claim_change", args=["__claim__"])
+    return lambda pk: template.replace("__claim__", str(int(pk)))
 
 
 def source_claims(source: Source) -> list[Claim]:
@@ -58,10 +61,10 @@ def claim_spans(claims: list[Claim]) -> list[workbench.ClaimSpan]:
             for c in claims if c.span_start is not None]
 
 
-def _claim_json(claim: Claim) -> dict:
+def _claim_json(claim: Claim, url) -> dict:
     return {"id": claim.pk, "start": claim.span_start, "end": claim.span_end, "status": claim.status,
             "kind": claim.kind, "text": claim.text, "speaker": {"id": claim.speaker_id, "name": claim.speaker.name},
-            "url": _claim_url(claim.pk)}
+            "url": url(claim.pk)}
 
 
 def reading_html(text: str, spans: list[workbench.ClaimSpan]):
@@ -70,7 +73,8 @@ def reading_html(text: str, spans: list[workbench.ClaimSpan]):
     Every piece carries its offsets in the text (``data-start``, ``data-end``), so a selection in the
     page maps back to the text as stored; a piece several claims cover names them all
     (``data-claims``, the hover title) and links to the innermost."""
-    urls = {span.id: _claim_url(span.id) for span in spans}
+    url = _claim_urls()
+    urls = {span.id: url(span.id) for span in spans}
 
     def piece(segment: workbench.Segment):
         top = segment.top
@@ -138,6 +142,7 @@ class SourceWorkbenchAdmin:
     def workbench_context(self, request, source: Source) -> dict:
         claims = source_claims(source)
         spans = claim_spans(claims)
+        url = _claim_urls()
         by_status = {}
         for claim in claims:
             by_status[claim.status] = by_status.get(claim.status, 0) + 1
@@ -146,7 +151,7 @@ class SourceWorkbenchAdmin:
         return {
             "reading": reading_html(source.text, spans) if source.text else "",
             "claims": [
-                {"id": c.pk, "url": _claim_url(c.pk), "speaker": c.speaker.name, "status": c.status,
+                {"id": c.pk, "url": url(c.pk), "speaker": c.speaker.name, "status": c.status,
                  "status_label": Claim.Status(c.status).label, "kind": Claim.Kind(c.kind).label,
                  "words": Truncator(c.text).words(12), "start": c.span_start, "end": c.span_end}
                 for c in claims
@@ -178,13 +183,14 @@ class SourceWorkbenchAdmin:
         if error is not None:
             return error
         claims = source_claims(source)
+        url = _claim_urls()
         return JsonResponse({
             "id": source.pk,
             "title": str(source),
             "url": reverse("admin:factbase_source_change", args=[source.pk]),
             "text": source.text,
             "paragraphs": workbench.paragraphs(source.text),
-            "claims": [_claim_json(c) for c in claims],
+            "claims": [_claim_json(c, url) for c in claims],
         })
 
     def find_quote_view(self, request, object_id):
@@ -209,12 +215,13 @@ class SourceWorkbenchAdmin:
         found = found_in.find_all(query) if found_in is not None else []
         chosen = found_in.find(query, near) if found else None
         spans = claim_spans(source_claims(source)) if found else []
+        url = _claim_urls()
         occurrences = []
         for span in found:
             others = workbench.overlapping(spans, span.start, span.end, exclude=exclude)
             occurrences.append({
                 "start": span.start, "end": span.end, "exact": span.exact,
-                "overlaps": [{"id": o.id, "speaker": o.speaker, "status": o.status, "url": _claim_url(o.id)}
+                "overlaps": [{"id": o.id, "speaker": o.speaker, "status": o.status, "url": url(o.id)}
                              for o in others],
                 "message": workbench.overlap_message(others),
             })
