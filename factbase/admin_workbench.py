@@ -136,7 +136,10 @@ class SourceWorkbenchAdmin:
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None:
-            context["workbench"] = self.workbench_context(request, obj)
+            # After a refused save, ``obj`` holds the submitted text: the spans point into the stored one.
+            stored = obj if request.method != "POST" else Source.objects.filter(pk=obj.pk).first()
+            if stored is not None:
+                context["workbench"] = self.workbench_context(request, stored)
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def workbench_context(self, request, source: Source) -> dict:

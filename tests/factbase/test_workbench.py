@@ -165,6 +165,18 @@ def test_the_source_text_is_escaped(editor_client, actor):
     assert mark["text"] == "<b>bold</b> & true"
 
 
+def test_after_a_refused_text_edit_the_workbench_shows_the_stored_text(editor_client, claim, source):
+    data = {"title": source.title, "url": source.url, "outlet": "", "authors": "", "published_on": "2022-01-08",
+            "language": "en", "text": "The minister said nothing at all."}
+    response = editor_client.post(admin_url("source", "change", source.pk), data)
+    assert response.status_code == 200 and "text" in response.context["adminform"].form.errors
+    html = response.content.decode()
+    [mark] = marks(html)
+    assert mark["text"] == "We will not raise fuel prices this winter." and mark["claims"] == [claim.pk]
+    assert "said nothing at all" not in reading(html)
+    assert re.search(r'<textarea name="text"[^>]*>\s*The minister said nothing at all.</textarea>', html)
+
+
 def test_a_source_without_text_or_claims_says_so(editor_client):
     source = services.source_create(title="Heard on the radio")
     html = editor_client.get(admin_url("source", "change", source.pk)).content.decode()
