@@ -110,7 +110,8 @@ def test_overlap_message_names_the_claims_and_their_speakers():
     assert workbench.overlapping(claims, 5, 6) == [claims[1]]
     assert workbench.overlapping(claims, 0, 3) == [claims[0]]
     assert workbench.overlapping(claims, 0, 3, exclude=10) == []
-    assert workbench.overlap_message([claims[0]]) == "This passage is already claim #10, by Jennifer Brick Murtazashvili."
+    assert workbench.overlap_message([claims[0]]) == (
+        "This passage is already claim #10, by Jennifer Brick Murtazashvili.")
     assert workbench.overlap_message(claims) == ("This passage overlaps claim #10, by Jennifer Brick Murtazashvili "
                                                  "and claim #11, by X.")
 
