@@ -34,9 +34,10 @@ from django.utils.translation import gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from factbase import selectors, services
+from factbase.admin_suggestions import SourceSuggestionsMixin
+from factbase.admin_workbench import ClaimSourcePanelAdmin, SourceWorkbenchAdmin, SpanHintForm
 from factbase.models import Actor, Claim, ClaimRelation, Outlet, Review, Source, Tag
 from factbase.models.limits import CHANGE_REASON_MAX_LENGTH
-from factbase.admin_suggestions import SourceSuggestionsMixin  # the suggested claims of a source (issue #15)
 
 admin.site.site_header = "Factbase curation"
 admin.site.site_title = "Factbase curation"
@@ -522,7 +523,10 @@ class SourceForm(ServiceModelForm):
 
 
 @admin.register(Source)
-class SourceAdmin(SourceSuggestionsMixin, ServiceModelAdmin):
+class SourceAdmin(SourceWorkbenchAdmin, SourceSuggestionsMixin, ServiceModelAdmin):
+    """A source; its change page is the editor's workbench (``factbase.admin_workbench``), with the
+    source's suggested claims (``factbase.admin_suggestions``)."""
+
     service_name = "source"
     form = SourceForm
     list_display = ["display_title", "outlet", "published_on", "language", "claim_count"]
@@ -533,10 +537,11 @@ class SourceAdmin(SourceSuggestionsMixin, ServiceModelAdmin):
     autocomplete_fields = ["outlet"]
     date_hierarchy = "published_on"
     changelist_defer = ("text",)
-    fields = ["title", "url", "outlet", "authors", "published_on", "language", "text"]
+    # The fields, in sections: SourceWorkbenchAdmin.get_fieldsets.
 
     class Media:
-        css = {"all": ["factbase/admin.css"]}
+        css = {"all": ["factbase/admin.css", "factbase/workbench.css"]}
+        js = ["factbase/workbench.js"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(claim_count=_count_of(Claim, "source"))
@@ -612,9 +617,17 @@ def _word_end(text: str, hi: int, limit: int) -> int:
     return window + spaces[-1] if spaces else hi
 
 
+class ClaimForm(SpanHintForm, ServiceModelForm):
+    """A claim's form: ``span_hint`` (hidden) says where in the source its quote or passage was chosen."""
+
+
 @admin.register(Claim)
-class ClaimAdmin(ServiceModelAdmin):
+class ClaimAdmin(ClaimSourcePanelAdmin, ServiceModelAdmin):
+    """A claim; its add and change forms show the source's text beside the fields
+    (``factbase.admin_workbench``)."""
+
     service_name = "claim"
+    form = ClaimForm
     STATUS_FIELDS = ("status", "status_note")
 
     list_display = ["short_text", "speaker", "kind", "status", "stated", "outlet", "source"]
@@ -642,7 +655,8 @@ class ClaimAdmin(ServiceModelAdmin):
     ]
 
     class Media:
-        css = {"all": ["factbase/admin.css"]}
+        css = {"all": ["factbase/admin.css", "factbase/workbench.css"]}
+        js = ["factbase/workbench.js"]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "speaker_role":
@@ -726,7 +740,7 @@ class ClaimAdmin(ServiceModelAdmin):
         with _refusals_as_form_errors():
             reason = _reason(form)
             if not change:
-                saved = services.claim_create(user=user, reason=reason,
+                saved = services.claim_create(user=user, reason=reason, span_hint=form.cleaned_data.get("span_hint"),
                                               **_model_data(form, Claim, skip=self.STATUS_FIELDS))
             else:
                 changed = self.changed_fields(request, form, obj)
