@@ -28,6 +28,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -697,7 +698,9 @@ class StatedOnRangeFilter(DateRangeFilter):
     and that bound is not applied; a "from" after the "to" finds nothing, and says why.
     """
 
-    title = "date stated (from – to)"
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = "date stated (from – to)"
 
     def queryset(self, request, queryset):
         form = self.form
@@ -891,9 +894,13 @@ class ClaimAdmin(ServiceModelAdmin):
     def tag_names(self, obj):
         return format_html_join("", '<span class="factbase-tag">{}</span>', ((tag.name,) for tag in obj.tags.all()))
 
-    @admin.display(description="Reviews", boolean=True, ordering="has_reviews")
+    @admin.display(description="Reviews", ordering="has_reviews")
     def reviewed(self, obj):
-        return getattr(obj, "has_reviews", None)
+        """A mark when someone reviewed the claim (whether it is true); nothing otherwise."""
+        if not getattr(obj, "has_reviews", False):
+            return ""
+        return format_html('<img src="{}" alt="Has reviews" title="Has reviews" class="factbase-reviewed">',
+                           static("admin/img/icon-yes.svg"))
 
     @admin.display(description="Relations")
     def relations_seen_here(self, obj):
