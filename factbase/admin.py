@@ -862,14 +862,14 @@ class ClaimAdmin(ServiceModelAdmin):
     def claim(self, obj):
         kind = "" if obj.kind == Claim.Kind.DIRECT_QUOTE else " (paraphrase)"
         role = f", {obj.speaker_role}" if obj.speaker_role else ""
-        return format_html('<span class="factbase-claim-text factbase-kind-{}">{}</span>'
+        return format_html('<span class="factbase-claim-text factbase-kind-{}">{}</span> '
                            '<span class="factbase-speaker">— {}{}{}</span>',
                            obj.kind, Truncator(obj.text).chars(300), obj.speaker.name, Truncator(role).chars(80), kind)
 
     @admin.display(description="Status", ordering="status")
     def status_set(self, obj):
         by = status_summary(obj, short=True)
-        return format_html('<span class="factbase-status factbase-status-{}">{}</span>{}', obj.status,
+        return format_html('<span class="factbase-status factbase-status-{}">{}</span> {}', obj.status,
                            obj.get_status_display(),
                            format_html('<span class="factbase-status-by">{}</span>', by) if by else "")
 
@@ -888,7 +888,7 @@ class ClaimAdmin(ServiceModelAdmin):
         source = format_html('<span class="factbase-source">in {}</span>', Truncator(obj.source.display_title).chars(80))
         if obj.outlet is None:
             return source
-        return format_html('<span class="factbase-outlet">{}</span>{}', obj.outlet.name, source)
+        return format_html('<span class="factbase-outlet">{}</span> {}', obj.outlet.name, source)
 
     @admin.display(description="Tags")
     def tag_names(self, obj):
