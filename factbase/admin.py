@@ -877,6 +877,10 @@ class ClaimAdmin(ServiceModelAdmin):
     def status_set_by(self, obj):
         if obj is None or obj.pk is None:
             return "A new claim is unverified."
+        version = getattr(obj, "_history", None)  # an old version, on the page that reverts to it
+        if version is not None:
+            return (f"{obj.get_status_display()} in version {version.history_id}, as of "
+                    f"{timezone.localtime(version.history_date):%Y-%m-%d %H:%M %Z} (who set it: see the history).")
         return status_summary(obj)
 
     @admin.display(description="Stated on", ordering="stated_on")

@@ -160,6 +160,18 @@ def test_a_range_from_after_to_finds_nothing_and_says_why(editor_client, seed):
                                      "so no claim is in that range."]
 
 
+def test_the_filters_with_their_counts_shown(editor_client, seed):
+    """"Show counts" (the admin's facets) asks every filter for counts: each answers, the range filter
+    included, and an invalid date is reported once."""
+    response = changelist(editor_client, _facets="True", stated_on__range__gte="2022-01-07", reviewed="no",
+                          speaker__id__exact=Actor.objects.get(name="Antony Blinken").pk)
+    assert len(rows(response)) == 2
+    html = response.content.decode()
+    assert "Unverified (2)" in html and "Antony Blinken (2)" in html
+    response = changelist(editor_client, _facets="True", stated_on__range__lte="2022-01-32")
+    assert len(messages_of(response)) == 1
+
+
 def test_the_date_known_filter(editor_client, seed):
     assert len(rows(changelist(editor_client, dated="no"))) == 9
     assert all(c.stated_on for c in rows(changelist(editor_client, dated="yes")))
@@ -375,6 +387,8 @@ def test_a_revert_that_cannot_restore_the_status_says_so(contributor_client, edi
     claim.refresh_from_db()
     assert claim.status == "unverified"  # the change sent it back
     url = admin_url("claim", "simple_history", claim.pk, verified.history_id)
+    page = contributor_client.get(url).content.decode()
+    assert f"Verified in version {verified.history_id}, as of " in page  # the version's, not the claim's now
     response = contributor_client.post(url, claim_form(verified.instance, status=None, status_note=None),
                                        follow=True)
     assert response.status_code == 200
