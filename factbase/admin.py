@@ -770,7 +770,10 @@ class ChosenRecordFilter(admin.RelatedFieldListFilter):
         chosen = [value for value in (self.lookup_val or []) if re.fullmatch(r"[0-9]{1,18}", str(value))]
         if not chosen:
             return []
-        return field.get_choices(include_blank=False, limit_choices_to={"pk__in": chosen})
+        records = field.remote_field.model._default_manager.filter(pk__in=chosen).order_by("pk")
+        if field.remote_field.model is Source:
+            records = records.defer("text")  # its name is its title, URL or date; never read a whole article
+        return [(record.pk, str(record)) for record in records]
 
     def has_output(self):
         # Shown (and applied: Django drops the parameters of a filter it does not show) when a record is chosen.
