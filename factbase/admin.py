@@ -816,6 +816,9 @@ class ClaimAdmin(ServiceModelAdmin):
     # is found faster with a range. The speaker and source filters show only when a link chose one.
     list_filter = ["status", "kind", ("stated_on", StatedOnRangeFilter), DatedFilter, ReviewedFilter, "tags", "outlet",
                    ("speaker", ChosenRecordFilter), ("source", ChosenRecordFilter)]
+    # The newest first and the undated last, on both databases (PostgreSQL puts NULLs first in a
+    # descending order, SQLite last).
+    ordering = [models.F("stated_on").desc(nulls_last=True), "-id"]
     search_fields = ["text", "speaker__name", "speaker__aliases"]
     search_help_text = "Search the claim text, and the speaker's name and aliases."
     autocomplete_fields = ["speaker", "outlet", "source", "tags"]

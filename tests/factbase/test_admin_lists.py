@@ -56,6 +56,14 @@ def test_the_claims_list_has_six_columns_with_speaker_status_tags_and_reviews(ed
     assert response.context["cl"].date_hierarchy is None
 
 
+def test_the_claims_list_shows_the_newest_first_and_the_undated_last(editor_client, seed):
+    dates = [c.stated_on for c in rows(changelist(editor_client))]
+    assert dates[:9] == sorted(dates[:9], reverse=True) and dates[0] == datetime.date(2022, 1, 7)
+    assert dates[9:] == [None] * 9
+    html = changelist(editor_client).content.decode()
+    assert re.search(r'<th scope="col" class="sortable column-stated sorted descending">', html)
+
+
 def test_the_claims_list_filters_by_reviews(editor_client, seed):
     reviewed = Claim.objects.filter(reviews__isnull=False).distinct()
     assert set(rows(changelist(editor_client, reviewed="yes"))) == set(reviewed) and reviewed.count() == 1
