@@ -860,8 +860,9 @@ class ClaimAdmin(ServiceModelAdmin):
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if request.resolver_match and request.resolver_match.url_name == "factbase_claim_changelist":
-            queryset = queryset.annotate(has_reviews=Exists(Review.objects.filter(claim=OuterRef("pk")))).prefetch_related(
-                Prefetch("tags", queryset=Tag.objects.only("pk", "name").order_by("name")))
+            queryset = queryset.annotate(has_reviews=Exists(Review.objects.filter(claim=OuterRef("pk"))))
+            tags = Tag.objects.only("pk", "name").order_by("name")
+            queryset = queryset.prefetch_related(Prefetch("tags", queryset=tags))
         return queryset
 
     @admin.display(description="Claim", ordering="text")
@@ -895,7 +896,8 @@ class ClaimAdmin(ServiceModelAdmin):
 
     @admin.display(description="Outlet / source")
     def where(self, obj):
-        source = format_html('<span class="factbase-source">in {}</span>', Truncator(obj.source.display_title).chars(80))
+        title = Truncator(obj.source.display_title).chars(80)
+        source = format_html('<span class="factbase-source">in {}</span>', title)
         if obj.outlet is None:
             return source
         return format_html('<span class="factbase-outlet">{}</span> {}', obj.outlet.name, source)
