@@ -101,6 +101,7 @@ def test_the_claims_list_costs_the_same_queries_for_10_and_100_rows(editor_clien
     many, response = _queries(editor_client)
     assert len(rows(response)) == 100  # one page (list_per_page)
     assert many == few, (few, many)
+    print(f"claims list queries: {few} at 10 rows, {many} at 100 rows")
     html = response.content.decode()
     assert html.count('alt="Has reviews"') == 50
     assert html.count('class="factbase-tag"') == sum(i % 3 + 1 for i in range(10)) + sum(i % 3 + 1 for i in range(90))
