@@ -24,20 +24,26 @@ from django.contrib.admin.utils import flatten, lookup_spawns_duplicates
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, models, router, transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.text import Truncator, smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy, ngettext
+from rangefilter.filters import DateRangeFilter
 from simple_history.admin import SimpleHistoryAdmin
 
 from factbase import selectors, services
 from factbase.admin_suggestions import SourceSuggestionsMixin
 from factbase.admin_workbench import ClaimSourcePanelAdmin, SourceWorkbenchAdmin, SpanHintForm
 from factbase.models import Actor, Claim, ClaimRelation, Outlet, Review, Source, Tag
-from factbase.models.limits import CHANGE_REASON_MAX_LENGTH
+from factbase.models.base import date_sort_key
+from factbase.models.limits import CHANGE_REASON_MAX_LENGTH, NOTE_MAX_LENGTH
 
 admin.site.site_header = "Factbase curation"
 admin.site.site_title = "Factbase curation"
@@ -209,6 +215,83 @@ class DeferringChangeList(ChangeList):
         return queryset.defer(*deferred) if deferred else queryset
 
 
+# --- claims of a record, and the links to them ----------------------------------------------------
+
+#: how many of a record's claims its change page lists (the newest); a link leads to all of them
+RECORD_CLAIMS_SHOWN = 50
+
+
+def claims_changelist_url(**filters) -> str:
+    """The claims list filtered as ``filters`` say (``speaker__id__exact=3``)."""
+    url = reverse("admin:factbase_claim_changelist")
+    return f"{url}?{urlencode(filters)}" if filters else url
+
+
+def _count_link(count: int, lookup: str, pk) -> str:
+    """A count of claims, linked to the claims list filtered by ``lookup=pk`` (a plain 0 links nowhere)."""
+    if not count:
+        return "0"
+    return format_html('<a href="{}" title="Show these claims">{}</a>', claims_changelist_url(**{lookup: pk}), count)
+
+
+def status_summary(claim: Claim, *, short: bool = False) -> str:
+    """Who set the claim's status and when: "Disputed by alice on 2026-12-03 19:20 UTC" (``short``: "by alice,
+    2026-12-03"). A claim whose status never changed since it was entered says so."""
+    label = claim.get_status_display()
+    when = claim.status_changed_at
+    if when is None:
+        return "" if short else f"{label} since it was entered (its status never changed)"
+    when = timezone.localtime(when)
+    user = claim.status_changed_by
+    who = user.get_username() if user is not None else None
+    if short:
+        return f"by {who}, {when:%Y-%m-%d}" if who else f"{when:%Y-%m-%d}"
+    stamp = f"{when:%Y-%m-%d %H:%M} {when.tzname() or ''}".rstrip()
+    if who:
+        return f"{label} by {who} on {stamp}"
+    return f"{label} on {stamp} (no user recorded: an import, a command, or a deleted account)"
+
+
+def _stated(claim: Claim) -> str | None:
+    """A claim's date as precisely as it is known: "2022-01-07", "2021-03 (month)", "2019 (year)"."""
+    if claim.stated_on is None:
+        return None
+    if claim.stated_on_precision == Claim.Precision.YEAR:
+        return f"{claim.stated_on:%Y} (year)"
+    if claim.stated_on_precision == Claim.Precision.MONTH:
+        return f"{claim.stated_on:%Y-%m} (month)"
+    return claim.stated_on.isoformat()
+
+
+class RecordClaimsMixin:
+    """A change page that lists the record's claims below its fields, as an inline would (the newest
+    ``RECORD_CLAIMS_SHOWN`` by date, each linked, with its status, text, date and source), and links to all
+    of them in the claims list. ``claims_lookup`` is the claims list's filter for this record
+    (``speaker__id__exact``), ``claims_field`` the claim's field that points to it."""
+
+    claims_lookup: str = ""
+    claims_field: str = ""
+    change_form_template = "admin/factbase/record_change_form.html"
+
+    def record_claims(self, obj) -> dict:
+        claims = Claim.objects.filter(**{self.claims_field: obj})
+        total = claims.count()
+        shown = list(claims.select_related("speaker", "source", "outlet").defer("source__text")
+                     .order_by(date_sort_key("stated_on").desc(), "-id")[:RECORD_CLAIMS_SHOWN])
+        rows = [{"claim": claim, "url": reverse("admin:factbase_claim_change", args=[claim.pk]),
+                 "text": Truncator(claim.text).chars(200), "stated": _stated(claim),
+                 "source_url": reverse("admin:factbase_source_change", args=[claim.source_id])}
+                for claim in shown]
+        return {"rows": rows, "total": total, "more": total > len(rows), "shown": len(rows),
+                "all_url": claims_changelist_url(**{self.claims_lookup: obj.pk}), "record": obj,
+                "show_speaker": self.claims_field != "speaker"}
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None and not add:
+            context["record_claims"] = self.record_claims(obj)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+
 # --- the base admin: every save and delete through the services -----------------------------------
 
 class ServiceModelAdmin(SimpleHistoryAdmin):
@@ -217,6 +300,8 @@ class ServiceModelAdmin(SimpleHistoryAdmin):
     service_name: str = ""
     form = ServiceModelForm
     actions = ["delete_selected"]
+    # Each version with its user and its reason, or words that say it has none.
+    object_history_list_template = "admin/factbase/object_history_list.html"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     changelist_defer: tuple[str, ...] = ()
 
@@ -451,8 +536,9 @@ class ActorForm(ServiceModelForm):
 
 
 @admin.register(Actor)
-class ActorAdmin(ServiceModelAdmin):
+class ActorAdmin(RecordClaimsMixin, ServiceModelAdmin):
     service_name = "actor"
+    claims_field, claims_lookup = "speaker", "speaker__id__exact"
     form = ActorForm
     list_display = ["name", "kind", "wikidata_id", "claim_count"]
     list_filter = ["kind"]
@@ -465,14 +551,15 @@ class ActorAdmin(ServiceModelAdmin):
 
     @admin.display(description="Claims", ordering="claim_count")
     def claim_count(self, obj):
-        return obj.claim_count
+        return _count_link(obj.claim_count, "speaker__id__exact", obj.pk)
 
 
 # --- outlets -------------------------------------------------------------------------------------
 
 @admin.register(Outlet)
-class OutletAdmin(ServiceModelAdmin):
+class OutletAdmin(RecordClaimsMixin, ServiceModelAdmin):
     service_name = "outlet"
+    claims_field, claims_lookup = "outlet", "outlet__id__exact"
     list_display = ["name", "kind", "url", "claim_count", "source_count"]
     list_filter = ["kind"]
     search_fields = ["name", "url", "description"]
@@ -484,18 +571,22 @@ class OutletAdmin(ServiceModelAdmin):
 
     @admin.display(description="Claims", ordering="claim_count")
     def claim_count(self, obj):
-        return obj.claim_count
+        return _count_link(obj.claim_count, "outlet__id__exact", obj.pk)
 
     @admin.display(description="Sources", ordering="source_count")
     def source_count(self, obj):
-        return obj.source_count
+        if not obj.source_count:
+            return "0"
+        url = reverse("admin:factbase_source_changelist") + "?" + urlencode({"outlet__id__exact": obj.pk})
+        return format_html('<a href="{}" title="Show these sources">{}</a>', url, obj.source_count)
 
 
 # --- tags ----------------------------------------------------------------------------------------
 
 @admin.register(Tag)
-class TagAdmin(ServiceModelAdmin):
+class TagAdmin(RecordClaimsMixin, ServiceModelAdmin):
     service_name = "tag"
+    claims_field, claims_lookup = "tags", "tags__id__exact"
     list_display = ["name", "slug", "claim_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -506,7 +597,7 @@ class TagAdmin(ServiceModelAdmin):
 
     @admin.display(description="Claims", ordering="claim_count")
     def claim_count(self, obj):
-        return obj.claim_count
+        return _count_link(obj.claim_count, "tags__id__exact", obj.pk)
 
 
 # --- sources -------------------------------------------------------------------------------------
@@ -556,7 +647,7 @@ class SourceAdmin(SourceWorkbenchAdmin, SourceSuggestionsMixin, ServiceModelAdmi
 
     @admin.display(description="Claims", ordering="claim_count")
     def claim_count(self, obj):
-        return obj.claim_count
+        return _count_link(obj.claim_count, "source__id__exact", obj.pk)
 
 
 # --- relations between claims ---------------------------------------------------------------------
@@ -602,6 +693,103 @@ class ReviewAdmin(ServiceModelAdmin):
         return Truncator(obj.claim.text).chars(80)
 
 
+# --- claim list filters --------------------------------------------------------------------------
+
+class StatedOnRangeFilter(DateRangeFilter):
+    """"Stated on" from a date to a date (django-admin-rangefilter: two date fields with the admin's calendar).
+
+    The bounds mean what the API's ``stated_after`` and ``stated_before`` mean (``selectors.claims_stated``,
+    the same query): a claim dated by month or year counts by the first day of its period, and a range
+    leaves undated claims out. A date that is not one ("2022-02-30", "yesterday") is named in a message
+    and that bound is not applied; a "from" after the "to" finds nothing, and says why.
+    """
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = "date stated (from – to)"
+
+    def queryset(self, request, queryset):
+        form = self.form
+        if not form.is_bound:
+            return queryset
+        form.is_valid()
+        data = getattr(form, "cleaned_data", {})
+        after, before = data.get(self.lookup_kwarg_gte), data.get(self.lookup_kwarg_lte)
+        problems = [f"Date stated {label}: “{form.data.get(name, '')}” is not a date. Enter it as YYYY-MM-DD "
+                    f"(e.g. 2022-01-07). The list is not filtered by that date."
+                    for name, label in ((self.lookup_kwarg_gte, "from"), (self.lookup_kwarg_lte, "to"))
+                    if name in form.errors]
+        if after and before and after > before:
+            problems.append(f"Date stated: the “from” date ({after.isoformat()}) is after the “to” date "
+                            f"({before.isoformat()}), so no claim is in that range.")
+        said = request.__dict__.setdefault("_factbase_said", set())  # once, if facets ask the filter again
+        for problem in problems:
+            if problem not in said:
+                said.add(problem)
+                messages.error(request, problem)
+        if after is None and before is None:
+            return queryset
+        return selectors.claims_stated(queryset, after=after, before=before)
+
+
+class DatedFilter(admin.SimpleListFilter):
+    """Whether the source dates the claim at all (a range leaves undated claims out)."""
+
+    title = "date known"
+    parameter_name = "dated"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "With a date"), ("no", "Undated")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(stated_on__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(stated_on__isnull=True)
+        return queryset
+
+
+class ReviewedFilter(admin.SimpleListFilter):
+    """Whether anyone reviewed the claim (a verdict on its truth)."""
+
+    title = "reviews"
+    parameter_name = "reviewed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Reviewed"), ("no", "Not reviewed")]
+
+    def queryset(self, request, queryset):
+        reviewed = Exists(Review.objects.filter(claim=OuterRef("pk")))
+        if self.value() == "yes":
+            return queryset.filter(reviewed)
+        if self.value() == "no":
+            return queryset.filter(~reviewed)
+        return queryset
+
+
+class ChosenRecordFilter(admin.RelatedFieldListFilter):
+    """A filter by a related record (a speaker, a source) that lists only the record chosen, not every
+    record of the table (there may be thousands): it appears when a link chose one ("all N claims" on an
+    actor's page, a count in a list), so that the list says what it is filtered by, with "All" to undo it."""
+
+    def field_choices(self, field, request, model_admin):
+        chosen = [value for value in (self.lookup_val or []) if re.fullmatch(r"[0-9]{1,18}", str(value))]
+        if not chosen:
+            return []
+        records = field.remote_field.model._default_manager.filter(pk__in=chosen).order_by("pk")
+        if field.remote_field.model is Source:
+            records = records.defer("text")  # its name is its title, URL or date; never read a whole article
+        return [(record.pk, str(record)) for record in records]
+
+    def has_output(self):
+        # Shown (and applied: Django drops the parameters of a filter it does not show) when a record is chosen.
+        return bool(self.lookup_val)
+
+    @property
+    def include_empty_choice(self):
+        return False
+
+
 # --- claims --------------------------------------------------------------------------------------
 
 def _word_start(text: str, lo: int, limit: int) -> int:
@@ -630,25 +818,34 @@ class ClaimAdmin(ClaimSourcePanelAdmin, ServiceModelAdmin):
     form = ClaimForm
     STATUS_FIELDS = ("status", "status_note")
 
-    list_display = ["short_text", "speaker", "kind", "status", "stated", "outlet", "source"]
-    list_select_related = ["speaker", "outlet", "source"]
+    # Six columns that fit a 1280-pixel screen beside the navigation and the filters: the text (wrapping)
+    # with its speaker, the status with who set it, the date, where it was said and reported, the tags,
+    # whether it has reviews. Tags come in one prefetch query, reviews as an EXISTS column: the page costs
+    # the same number of queries whatever its size.
+    list_display = ["claim", "status_set", "stated", "where", "tag_names", "reviewed"]
+    list_display_links = ["claim"]
+    list_select_related = ["speaker", "outlet", "source", "status_changed_by"]
     changelist_defer = ("source__text",)  # a whole article a row, and the list shows only its title
-    list_filter = ["status", "kind", "outlet", "stated_on", "tags"]
+    # No date hierarchy: its years and months come from a scan of the whole table, and the news of 2022
+    # is found faster with a range. The speaker and source filters show only when a link chose one.
+    list_filter = ["status", "kind", ("stated_on", StatedOnRangeFilter), DatedFilter, ReviewedFilter, "tags", "outlet",
+                   ("speaker", ChosenRecordFilter), ("source", ChosenRecordFilter)]
+    # The newest first and the undated last, on both databases (PostgreSQL puts NULLs first in a
+    # descending order, SQLite last).
+    ordering = [models.F("stated_on").desc(nulls_last=True), "-id"]
     search_fields = ["text", "speaker__name", "speaker__aliases"]
     search_help_text = "Search the claim text, and the speaker's name and aliases."
-    date_hierarchy = "stated_on"
     autocomplete_fields = ["speaker", "outlet", "source", "tags"]
     show_full_result_count = False
     inlines = [ReviewInline, ClaimRelationInline]
-    actions = ["delete_selected", "mark_verified", "mark_disputed", "mark_rejected"]
+    actions = ["mark_verified", "mark_disputed", "mark_rejected", "mark_unverified", "delete_selected"]
     fieldsets = [
         (None, {"fields": ["speaker", "speaker_role", "kind", "text", ("stated_on", "stated_on_precision"),
                            "outlet", "source", "tags"]}),
         ("Where it is in the source", {"fields": ["source_context", "span_exact", ("span_start", "span_end")]}),
         ("Related claims", {"fields": ["relations_seen_here"]}),
         ("Attribution status", {
-            "fields": ["status", "status_note", ("verified_by", "verified_at"),
-                       ("status_changed_by", "status_changed_at")],
+            "fields": ["status", "status_note", "status_set_by"],
             "description": "Did this speaker really say this, as recorded, according to the source? "
                            "Changing what a verified claim says, who said it or when sends it back to unverified.",
         }),
@@ -667,8 +864,7 @@ class ClaimAdmin(ClaimSourcePanelAdmin, ServiceModelAdmin):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = ["source_context", "span_start", "span_end", "verified_by", "verified_at", "status_changed_by",
-                    "status_changed_at", "relations_seen_here"]
+        readonly = ["source_context", "span_start", "span_end", "status_set_by", "relations_seen_here"]
         # A new claim is unverified; only users who may verify claims change the status afterwards.
         if obj is None or not services.can_set_claim_status(request.user):
             readonly += list(self.STATUS_FIELDS)
@@ -676,19 +872,62 @@ class ClaimAdmin(ClaimSourcePanelAdmin, ServiceModelAdmin):
 
     # Columns --------------------------------------------------------------------------------------
 
-    @admin.display(description="Text", ordering="text")
-    def short_text(self, obj):
-        return Truncator(obj.text).chars(90)
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.resolver_match and request.resolver_match.url_name == "factbase_claim_changelist":
+            queryset = queryset.annotate(has_reviews=Exists(Review.objects.filter(claim=OuterRef("pk"))))
+            tags = Tag.objects.only("pk", "name").order_by("name")
+            queryset = queryset.prefetch_related(Prefetch("tags", queryset=tags))
+        return queryset
+
+    @admin.display(description="Claim", ordering="text")
+    def claim(self, obj):
+        kind = "" if obj.kind == Claim.Kind.DIRECT_QUOTE else " (paraphrase)"
+        role = f", {obj.speaker_role}" if obj.speaker_role else ""
+        return format_html('<span class="factbase-claim-text factbase-kind-{}">{}</span> '
+                           '<span class="factbase-speaker">— {}{}{}</span>',
+                           obj.kind, Truncator(obj.text).chars(300), obj.speaker.name, Truncator(role).chars(80), kind)
+
+    @admin.display(description="Status", ordering="status")
+    def status_set(self, obj):
+        by = status_summary(obj, short=True)
+        return format_html('<span class="factbase-status factbase-status-{}">{}</span> {}', obj.status,
+                           obj.get_status_display(),
+                           format_html('<span class="factbase-status-by">{}</span>', by) if by else "")
+
+    @admin.display(description="Status set")
+    def status_set_by(self, obj):
+        if obj is None or obj.pk is None:
+            return "A new claim is unverified."
+        version = getattr(obj, "_history", None)  # an old version, on the page that reverts to it
+        if version is not None:
+            return (f"{obj.get_status_display()} in version {version.history_id}, as of "
+                    f"{timezone.localtime(version.history_date):%Y-%m-%d %H:%M %Z} (who set it: see the history).")
+        return status_summary(obj)
 
     @admin.display(description="Stated on", ordering="stated_on")
     def stated(self, obj):
-        if obj.stated_on is None:
-            return None
-        if obj.stated_on_precision == Claim.Precision.YEAR:
-            return f"{obj.stated_on:%Y} (year)"
-        if obj.stated_on_precision == Claim.Precision.MONTH:
-            return f"{obj.stated_on:%Y-%m} (month)"
-        return obj.stated_on.isoformat()
+        return _stated(obj)
+
+    @admin.display(description="Outlet / source")
+    def where(self, obj):
+        title = Truncator(obj.source.display_title).chars(80)
+        source = format_html('<span class="factbase-source">in {}</span>', title)
+        if obj.outlet is None:
+            return source
+        return format_html('<span class="factbase-outlet">{}</span> {}', obj.outlet.name, source)
+
+    @admin.display(description="Tags")
+    def tag_names(self, obj):
+        return format_html_join("", '<span class="factbase-tag">{}</span>', ((tag.name,) for tag in obj.tags.all()))
+
+    @admin.display(description="Reviews", ordering="has_reviews")
+    def reviewed(self, obj):
+        """A mark when someone reviewed the claim (whether it is true); nothing otherwise."""
+        if not getattr(obj, "has_reviews", False):
+            return ""
+        return format_html('<img src="{}" alt="Has reviews" title="Has reviews" class="factbase-reviewed">',
+                           static("admin/img/icon-yes.svg"))
 
     @admin.display(description="Relations")
     def relations_seen_here(self, obj):
@@ -759,46 +998,172 @@ class ClaimAdmin(ClaimSourcePanelAdmin, ServiceModelAdmin):
         form.save_m2m = lambda: None
 
     # Status actions -------------------------------------------------------------------------------
+    #
+    # Each asks first, on a page like Django's own "delete selected" confirmation: the claims, and a note
+    # kept as each claim's status note and as the reason in its history. Confirmed, the change is all or
+    # nothing: every claim is tried (each in a savepoint, so that every refusal is found, not only the
+    # first), and if any is refused nothing is changed and the page comes back with each refusal beside its
+    # claim, the note kept, and the refused claims taken out of the selection. Only users who may set a
+    # status (``services.can_set_claim_status``) are offered these actions.
 
-    def _mark(self, request, queryset, status):
+    #: at most this many claims a bulk status change (one request, one transaction)
+    MAX_BULK_STATUS = 1000
+
+    def has_set_status_permission(self, request):
+        return services.can_set_claim_status(request.user)
+
+    def _set_status_action(self, request, queryset, status):
         label = Claim.Status(status).label.lower()
-        if not services.can_set_claim_status(request.user):
-            self.message_user(
-                request,
-                f"You may not mark claims as {label}: that needs the “verify claim” permission "
-                f"(the Editors group has it). Nothing was changed.",
-                messages.ERROR,
-            )
-            return
-        marked = already = 0
-        claim = None
+        count = queryset.count()
+        if count > self.MAX_BULK_STATUS:
+            self.message_user(request, f"{count} claims are selected: a status is set on at most "
+                                       f"{self.MAX_BULK_STATUS} at a time. Nothing was changed.", messages.ERROR)
+            return None
+        claims = list(queryset.select_related("speaker", "status_changed_by").defer("source__text").order_by("pk"))
+        form = StatusNoteForm(request.POST if request.POST.get("post") == "yes" else None)
+        refusals = {}
+        if form.is_bound and form.is_valid():
+            note = form.cleaned_data["note"]
+            changed, already, refusals = self._apply_status(request, claims, status, note)
+            if not refusals:
+                message = ngettext("%(count)d claim was marked as %(status)s.",
+                                   "%(count)d claims were marked as %(status)s.", len(changed)) % {
+                    "count": len(changed), "status": label}
+                if already:
+                    message += " " + ngettext("%(count)d already was (left as it was).",
+                                              "%(count)d already were (left as they were).", len(already)) % {
+                        "count": len(already)}
+                if note and changed:
+                    message += " Note: “" + Truncator(note).chars(120) + "”."
+                self.message_user(request, message, messages.SUCCESS)
+                return None
+            self.message_user(request, ngettext(
+                "%(count)d claim could not be marked as %(status)s (see below). Nothing was changed.",
+                "%(count)d claims could not be marked as %(status)s (see below). Nothing was changed.",
+                len(refusals)) % {"count": len(refusals), "status": label}, messages.ERROR)
+        return self._status_confirmation(request, claims, status, form, refusals)
+
+    def _apply_status(self, request, claims, status, note):
+        """Set ``status`` on every claim, all or nothing; returns (changed, already, refusals by claim id)."""
+        changed, already, refusals = [], [], {}
+
+        class _Undo(Exception):
+            pass
+
         try:
             with transaction.atomic(using=router.db_for_write(Claim)):
-                for claim in queryset.order_by("pk"):
+                for claim in claims:
                     if claim.status == status:
-                        already += 1
+                        already.append(claim)
                         continue
-                    services.claim_set_status(claim=claim, user=request.user, status=status)
-                    marked += 1
-        except (ValidationError, PermissionDenied) as exc:
-            detail = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            self.message_user(request, f"Could not mark “{claim}” as {label}: {detail} Nothing was changed.",
-                              messages.ERROR)
-            return
-        message = ngettext("%(count)d claim was marked as %(status)s.", "%(count)d claims were marked as %(status)s.",
-                           marked) % {"count": marked, "status": label}
-        if already:
-            message += " " + ngettext("%(count)d already was.", "%(count)d already were.", already) % {"count": already}
-        self.message_user(request, message, messages.SUCCESS)
+                    try:
+                        with transaction.atomic(using=router.db_for_write(Claim)):
+                            services.claim_set_status(claim=claim, user=request.user, status=status, note=note,
+                                                      reason=note or None)
+                        changed.append(claim)
+                    except ValidationError as exc:
+                        refusals[claim.pk] = " ".join(exc.messages)
+                    except PermissionDenied as exc:
+                        refusals[claim.pk] = str(exc) or "You may not change this claim's status."
+                if refusals:
+                    raise _Undo  # roll every change of this batch back
+        except _Undo:
+            return [], [], refusals
+        return changed, already, refusals
 
-    @admin.action(permissions=["change"], description="Mark selected claims as verified")
+    def _status_confirmation(self, request, claims, status, form, refusals):
+        opts = self.model._meta
+        label = Claim.Status(status).label
+        rows = [{"claim": claim, "url": reverse("admin:factbase_claim_change", args=[claim.pk]),
+                 "text": Truncator(claim.text).chars(200), "already": claim.status == status,
+                 "refusal": refusals.get(claim.pk)} for claim in claims]
+        remaining = [claim.pk for claim in claims if claim.pk not in refusals]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Mark claims as {label.lower()}: are you sure?",
+            "subtitle": None,
+            "opts": opts,
+            "app_label": opts.app_label,
+            "action_name": request.POST.get("action"),
+            "status": status,
+            "status_label": label,
+            "rows": rows,
+            "to_change": sum(1 for row in rows if not row["already"] and not row["refusal"]),
+            "already": sum(1 for row in rows if row["already"]),
+            "refused": len(refusals),
+            "remaining": remaining,
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "changelist_url": self._changelist_url(request),
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/factbase/claim/status_confirmation.html", context)
+
+    def _changelist_url(self, request):
+        url = reverse("admin:factbase_claim_changelist", current_app=self.admin_site.name)
+        query = request.GET.urlencode()
+        return f"{url}?{query}" if query else url
+
+    @admin.action(permissions=["set_status"], description="Mark selected claims as verified")
     def mark_verified(self, request, queryset):
-        self._mark(request, queryset, Claim.Status.VERIFIED)
+        return self._set_status_action(request, queryset, Claim.Status.VERIFIED)
 
-    @admin.action(permissions=["change"], description="Mark selected claims as disputed")
+    @admin.action(permissions=["set_status"], description="Mark selected claims as disputed")
     def mark_disputed(self, request, queryset):
-        self._mark(request, queryset, Claim.Status.DISPUTED)
+        return self._set_status_action(request, queryset, Claim.Status.DISPUTED)
 
-    @admin.action(permissions=["change"], description="Mark selected claims as rejected")
+    @admin.action(permissions=["set_status"], description="Mark selected claims as rejected")
     def mark_rejected(self, request, queryset):
-        self._mark(request, queryset, Claim.Status.REJECTED)
+        return self._set_status_action(request, queryset, Claim.Status.REJECTED)
+
+    @admin.action(permissions=["set_status"], description="Send selected claims back to unverified")
+    def mark_unverified(self, request, queryset):
+        return self._set_status_action(request, queryset, Claim.Status.UNVERIFIED)
+
+    # Reverting to an old version ------------------------------------------------------------------
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        request._factbase_version_id = version_id
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def response_change(self, request, obj):
+        version_id = getattr(request, "_factbase_version_id", None)
+        if getattr(request, "_factbase_revert", False) and version_id is not None:
+            request._factbase_revert_warning = self._not_restored(obj, version_id)
+        return super().response_change(request, obj)
+
+    def message_user(self, request, message, level=messages.INFO, extra_tags="", fail_silently=False):
+        """After a revert that could not put everything back, the warning replaces "changed successfully"."""
+        warning = getattr(request, "_factbase_revert_warning", None)
+        if warning and level == messages.SUCCESS:
+            message, level = warning, messages.WARNING
+        return super().message_user(request, message, level, extra_tags, fail_silently)
+
+    def _not_restored(self, obj, version_id) -> str | None:
+        """What a revert of ``obj`` to ``version_id`` left as it is (a user who may not set a status cannot
+        put one back), in words, or None."""
+        version = Claim.history.filter(history_id=version_id, id=obj.pk).first()
+        current = Claim.objects.filter(pk=obj.pk).first()
+        if version is None or current is None:
+            return None
+        missing = []
+        if current.status != version.status:
+            missing.append(f"its status: version {version_id} is “{version.get_status_display()}”, the claim is "
+                           f"still “{current.get_status_display()}”")
+        elif current.status_note != version.status_note:
+            missing.append("its status note")
+        if not missing:
+            return None
+        return (f"The claim “{current}” was reverted to version {version_id}, except {' and '.join(missing)}. "
+                f"Putting a status back needs the “verify claim” permission (the Editors group has it).")
+
+
+class StatusNoteForm(forms.Form):
+    """The note of a bulk status change: each claim's status note, and the reason in its history."""
+
+    note = forms.CharField(
+        label="Note", required=False, strip=True, max_length=min(NOTE_MAX_LENGTH, CHANGE_REASON_MAX_LENGTH),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80, "class": "vLargeTextField"}),
+        help_text="Why: kept as each claim's status note and as the reason in its history. Optional.",
+    )

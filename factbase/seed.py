@@ -28,7 +28,7 @@ def load_seed(path: Path = SEED_FILE, *, user=None) -> Counter:
     Raises ``ValidationError`` (listing each refused record) when the file is not valid; then nothing
     is loaded.
     """
-    report = import_files([Path(path)], user=user, reason="Seed dataset")
+    report = import_files([Path(path)], user=user, reason="Loaded from the seed")
     if report.problems:
         raise ValidationError([str(problem) for problem in report.problems])
     return report.stats

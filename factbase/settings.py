@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    # The claims list's "date stated" from–to filter (the admin's own date widgets; no files from outside).
+    "rangefilter",
     # Admin (and token) logins: too many failures lock the username from that address for a while.
     "axes",
     "factbase",

@@ -1,11 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.http import require_safe
 from django.views.generic import RedirectView
+
+from factbase.views import favicon
 
 
 urlpatterns = [
     # A person who opens the server's address lands on the API's front page.
     path("", RedirectView.as_view(url="/api/v1/", permanent=False)),
+    path("favicon.ico", require_safe(favicon), name="favicon"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
 ]

@@ -16,9 +16,11 @@ Outside ``/api/`` (the admin), Django's own pages answer.
 """
 
 import sys
+from pathlib import Path
 
 from django.core.exceptions import DisallowedHost, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.utils.cache import patch_cache_control
 from django.views import csrf, defaults
 
 from factbase.middleware import UNAVAILABLE_ERRORS, log_unavailable, service_unavailable_response
@@ -79,3 +81,14 @@ def csrf_failure(request, reason="", *args, **kwargs):
         return JsonResponse({"detail": f"CSRF Failed: {reason} Send the X-CSRFToken header with the csrftoken "
                                        f"cookie's value, or authenticate with a token."}, status=403)
     return csrf.csrf_failure(request, reason, *args, **kwargs)
+
+
+FAVICON = Path(__file__).resolve().parent / "static" / "factbase" / "favicon.ico"
+
+
+def favicon(request):
+    """``/favicon.ico``, which browsers ask for on every page (the admin's and the API docs' pages link the
+    same file under /static/ too): the file itself, cached for a day, not a 404."""
+    response = HttpResponse(FAVICON.read_bytes(), content_type="image/x-icon")
+    patch_cache_control(response, public=True, max_age=86400)
+    return response

@@ -39,8 +39,6 @@ VIEWPORT = {"width": 1440, "height": 900}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
 # How long a step may wait for the page (loading, a widget's answer, a redirect).
 TIMEOUT_MS = 30_000
-# Browsers ask for it on every page; the admin has none. Not an error a user would notice.
-IGNORED_ERROR_PATHS = {"/favicon.ico"}
 
 
 def browser_unavailable() -> str | None:
@@ -231,7 +229,7 @@ def open_tab(browser, live_server, artifacts_dir, request):
 
         def error_response(response):
             parts = urlsplit(response.url)
-            if response.status >= 400 and parts.netloc == server.netloc and parts.path not in IGNORED_ERROR_PATHS:
+            if response.status >= 400 and parts.netloc == server.netloc:
                 tab.error_responses.append(f"{response.status} {response.request.method} {response.url}")
 
         context.route("**/*", only_the_server)
