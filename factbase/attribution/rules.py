@@ -346,6 +346,12 @@ def _next_end(ends: list[int], pos: int, default: int) -> int:
     return ends[k] if k < len(ends) else default
 
 
+# verbs of speaking whose object may be the words themselves ("he says "..."", "they chanted "..."")
+_SPEECH_VERB = re.compile(r"(?:say|says|said|wrote|writes|write|added|adds|yelled|yells|shouted|shouts|chanted|chants"
+                          r"|declared|declares|tweeted|tweets|replied|replies|responded|responds|joked|jokes"
+                          r"|stated|states|exclaimed|exclaims|told|asked|asks|screamed|screams)")
+
+
 def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
     """The attributions in ``text``, in the order of their content. ``names`` are known speakers' names
     and aliases (a gazetteer), which help to recognise a speaker written in the text."""
@@ -392,10 +398,16 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
             frame = None
             if starts_sentence and q.closed:
                 frame = frame_after(text, q.end, after_hi_frame)
+            cue_adjacent = frame_b is not None and frame_b.cue[1] == len(lead.rstrip()) + max(prev_end, s_start)
+            ends_sentence = q.closed and re.fullmatch(r"[\s.,!?]*", text[q.end:after_sentence_end]) is not None
             if frame is None and frame_b is not None and (
-                    re.search(r"[,:\u2014]\s*$", lead) or (frame_b.cue[1] == len(lead.rstrip()) + max(prev_end, s_start)
+                    re.search(r"[,:\u2014]\s*$", lead) or (cue_adjacent
                                                      and text[q.inner_start:q.inner_start + 1].isupper()
-                                                     and len(text[q.inner_start:q.inner_end].split()) >= 4)):
+                                                     and len(text[q.inner_start:q.inner_end].split()) >= 4)
+                    or (cue_adjacent and ends_sentence and len(text[q.inner_start:q.inner_end].split()) >= 2
+                        and _SPEECH_VERB.fullmatch(text[frame_b.cue[0]:frame_b.cue[1]].lower()) is not None)):
+                # "Trump says "the whole game has become screwed up."": a cue right before a quote that
+                # closes the sentence frames it even without a comma
                 frame = frame_b
             if frame is None and starts_sentence and q.start == p_start and prev_colon is not None:
                 # "In a 1963 speech, he declared:" closing the paragraph before
