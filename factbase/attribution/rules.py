@@ -351,6 +351,10 @@ _SPEECH_VERB = re.compile(r"(?:say|says|said|wrote|writes|write|added|adds|yelle
                           r"|declared|declares|tweeted|tweets|replied|replies|responded|responds|joked|jokes"
                           r"|stated|states|exclaimed|exclaims|told|asked|asks|screamed|screams)")
 
+# verbs of shouting, whose object is the words shouted wherever the sentence goes on ("chanted "..." as")
+_SHOUT_VERB = re.compile(r"(?:chant|chants|chanted|chanting|yell|yells|yelled|yelling|shout|shouts|shouted|shouting"
+                         r"|scream|screams|screamed|screaming)")
+
 
 def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
     """The attributions in ``text``, in the order of their content. ``names`` are known speakers' names
@@ -405,7 +409,9 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
                                                      and text[q.inner_start:q.inner_start + 1].isupper()
                                                      and len(text[q.inner_start:q.inner_end].split()) >= 4)
                     or (cue_adjacent and ends_sentence and len(text[q.inner_start:q.inner_end].split()) >= 2
-                        and _SPEECH_VERB.fullmatch(text[frame_b.cue[0]:frame_b.cue[1]].lower()) is not None)):
+                        and _SPEECH_VERB.fullmatch(text[frame_b.cue[0]:frame_b.cue[1]].lower()) is not None)
+                    or (cue_adjacent and q.closed
+                        and _SHOUT_VERB.fullmatch(text[frame_b.cue[0]:frame_b.cue[1]].lower()) is not None)):
                 # "Trump says "the whole game has become screwed up."": a cue right before a quote that
                 # closes the sentence frames it even without a comma
                 frame = frame_b
