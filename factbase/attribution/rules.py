@@ -88,6 +88,11 @@ def frame_after(text: str, start: int, hi: int) -> _Frame | None:
             if sp is not None:
                 role = re.sub(r"^(?:a|an)\s+", "", ap.group(2).strip())
                 return _Frame((cs, ce), sp, role, (p, hi))
+            if re.fullmatch(r"(?:the|a|an|his|her|their|its)\s+[a-z][\w\-]*(?:\s+[a-z][\w\-]*){0,2}", ap.group(1)) \
+                    and re.fullmatch(r"(?:[A-Z][\w'\u2019.\-]*\s+){1,3}[A-Z][\w'\u2019\-]+", ap.group(2)):
+                # "...," the assailant, John McGraw, told ...: the name in apposition is the speaker
+                role = re.sub(r"^(?:the|a|an)\s+", "", ap.group(1))
+                return _Frame((cs, ce), (p + ap.start(2), p + ap.end(2)), role, (p, hi))
         if len(before.split()) > 12:
             continue
         sp = speaker_before(text, p, cs, relaxed=True)
