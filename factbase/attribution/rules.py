@@ -96,6 +96,10 @@ def frame_after(text: str, start: int, hi: int) -> _Frame | None:
         if len(before.split()) > 12:
             continue
         sp = speaker_before(text, p, cs, relaxed=True)
+        party = re.search(r"\s*\([A-Z][\w.\-]{0,12}\)\s*$", before)
+        if sp is None and party is not None and party.start() > 0:
+            # "...," Rep. Earl Blumenauer (D-Ore.) said: the party and state in brackets after the name
+            sp = speaker_before(text, p, p + party.start(), relaxed=True)
         if sp is None:
             continue
         return _Frame((cs, ce), sp, "", (p, hi))
