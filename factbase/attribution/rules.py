@@ -81,6 +81,12 @@ def frame_after(text: str, start: int, hi: int) -> _Frame | None:
         before = text[p:cs]
         if re.search(r"[;!?]|\.(?=\s+[A-Z\"\u201c])|\.$", ABBREV_RE.sub("", before)):
             continue
+        aged = re.fullmatch(r"\s*((?:[A-Z][\w'\u2019.\-]*\s+){1,3}[A-Z][\w'\u2019\-]+),\s+\d{1,3},\s+(.{2,160}?),?\s*",
+                            before)
+        if aged and len(aged.group(2).split()) <= 20:
+            # "...," Jane Roe, 67, a retired nurse in Allentown, Pa., said: a name, an age, who she is
+            role = re.sub(r"^(?:a|an)\s+", "", aged.group(2).strip())
+            return _Frame((cs, ce), (p + aged.start(1), p + aged.end(1)), role, (p, hi))
         ap = re.fullmatch(r"\s*([^,]{2,60}?),\s+([^,]{2,120}?),\s*", before)
         if ap and len(ap.group(1).split()) <= 6:
             # "Seth McKee, a political scientist at Texas Tech University, told The Hill."
