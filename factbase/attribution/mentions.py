@@ -147,6 +147,10 @@ def speaker_before(text: str, lo: int, cue_start: int, relaxed: bool = False) ->
     heads = lexicon()[1]
     lo = max(lo, cue_start - _WINDOW)
     segment = text[lo:cue_start]
+    party = re.search(r"\s*\([A-Z][A-Za-z.\-]{0,12}\)\s*$", segment)
+    if party is not None and party.start() > 0:
+        # "Rep. Earl Blumenauer (D-Ore.) said": the party and state in brackets after the name
+        return speaker_before(text, lo, lo + party.start(), relaxed)
     toks = _tokens(segment)
     j = len(toks)
     while j > 0 and toks[j - 1].group(0).lower() in _SKIP_BEFORE_CUE or (
