@@ -94,7 +94,7 @@ def frame_after(text: str, start: int, hi: int) -> _Frame | None:
             if sp is not None:
                 role = re.sub(r"^(?:a|an)\s+", "", ap.group(2).strip())
                 return _Frame((cs, ce), sp, role, (p, hi))
-            if re.fullmatch(r"(?:the|a|an|his|her|their|its)\s+[a-z][\w\-]*(?:\s+[a-z][\w\-]*){0,2}", ap.group(1)) \
+            if re.fullmatch(r"(?:the|a|an|his|her|their|its)\s+[\w\-]+(?:\s+[\w\-]+){0,4}", ap.group(1)) \
                     and re.fullmatch(r"(?:[A-Z][\w'\u2019.\-]*\s+){1,3}[A-Z][\w'\u2019\-]+", ap.group(2)):
                 # "...," the assailant, John McGraw, told ...: the name in apposition is the speaker
                 role = re.sub(r"^(?:the|a|an)\s+", "", ap.group(1))
@@ -109,7 +109,8 @@ def frame_after(text: str, start: int, hi: int) -> _Frame | None:
         if sp is None:
             continue
         return _Frame((cs, ce), sp, "", (p, hi))
-    m = re.match(r"\s*(he|she|they|I|we|(?:[A-Z][\w'\u2019\-]+\s+){0,2}[A-Z][\w'\u2019\-]+)\s+([a-z]+ed)\b",
+    m = re.match(r"\s*(he|she|they|I|we|(?:[A-Z][\w'\u2019\-]+\s+){0,2}[A-Z][\w'\u2019\-]+)\s+"
+                 r"([a-z]+ed|[a-z]+\s+back(?=\s*[.,]))\b",
                  text[p:window_end])
     if m and not cues:
         # "...," she elaborated: a verb in the past right after the quote and its speaker
