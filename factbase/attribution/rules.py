@@ -116,10 +116,10 @@ def frame_after(text: str, start: int, hi: int) -> _Frame | None:
         # "...," she elaborated: a verb in the past right after the quote and its speaker
         return _Frame((p + m.start(2), p + m.end(2)), (p + m.start(1), p + m.end(1)), "", (p, hi))
     m = re.match(r"([a-z]+(?:ed|[^s]s))\s+(?=[A-Z])", text[p:window_end])
-    if m and not cues:
+    if m:
         # "...," opined the Plain Dealer / "...," exclaimed Jane Roe / "...," declares Jane Roe
         sp = speaker_after(text, p + m.end(1), hi)
-        if sp is not None:
+        if sp is not None and not any(cs < sp[1] for cs, _ in cues):
             return _Frame((p + m.start(1), p + m.end(1)), sp[:2], sp[2], (p, hi))
     return None
 
