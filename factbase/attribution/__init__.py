@@ -22,7 +22,11 @@ What was chosen, and why:
   news writing does). A quote that opens its sentence is attributed by the cue and speaker right after
   it (``"...," Trump said`` / ``said Trump, the nominee``), otherwise by the words right before it
   (``Trump said: "..."``, ``Trump told CNN, "..."``, a colon closing the paragraph before, a paragraph
-  after it that signs it: ``- Hillary Clinton.``). A quote split by its frame (``"A," he said. "B."``)
+  after it that signs it: ``- Hillary Clinton.``). Without a comma, a verb of speaking right before a
+  quote that closes the sentence (``Trump says "..."``) and a verb of shouting right before any quote
+  (``the crowd chanted "..." as``) frame it. A name may carry its party in brackets
+  (``Rep. Earl Blumenauer (D-Ore.) said``), an age (``Jane Roe, 67, a retired nurse, said``) or a
+  noun in apposition before it (``the assailant, John McGraw, told``). A quote split by its frame (``"A," he said. "B."``)
   is one attribution whose content runs from A to B (the issue allows the whole stretch), and a
   paragraph that is only a quote goes on with the quote before it. A quote in the middle of a sentence
   that has no frame of its own (``called it "rigged"``) is left to the paraphrase rules.
