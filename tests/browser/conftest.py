@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -206,6 +208,17 @@ class Tab:
         self.page.wait_for_url(self.base_url + "/admin/")
 
 
+def _wait_until_the_server_is_idle(base_url: str) -> None:
+    """A request the browser sent just before its tab closed (a script's fetch) may still be served after
+    the test: on SQLite the one-at-a-time server would then hold the database while the test's data is
+    flushed ("database table is locked"). One more request, answered after any such one, waits it out."""
+    try:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        opener.open(base_url + "/healthz", timeout=TIMEOUT_MS / 1000).close()
+    except urllib.error.HTTPError:
+        pass  # answered: the server is idle, whatever it said
+
+
 @pytest.fixture
 def open_tab(browser, live_server, artifacts_dir, request):
     """``open_tab()`` opens a new browser context (its own cookies) on the live server."""
@@ -248,6 +261,7 @@ def open_tab(browser, live_server, artifacts_dir, request):
             except Exception:  # the page may be gone; the test's own failure is what matters
                 pass
         tab.page.context.close()
+    _wait_until_the_server_is_idle(live_server.url)
     problems = [f"request to outside the server: {url}" for tab in tabs for url in tab.outside_requests]
     problems += [f"script error: {error}" for tab in tabs for error in tab.script_errors]
     problems += [f"error response: {line}" for tab in tabs for line in tab.error_responses]
