@@ -7,12 +7,13 @@ PORT ?= 8000
 # `make run` always uses the embedded SQLite database (db.sqlite3 next to manage.py).
 RUN_DATABASE_URL ?= sqlite:///$(CURDIR)/db.sqlite3
 
-.PHONY: help venv dev-deps run createsuperuser test test-sqlite test-postgres clean bench bench-import bench-extract
+.PHONY: help venv dev-deps docs-deps docs docs-serve run createsuperuser test test-sqlite test-postgres clean bench bench-import bench-extract
 
 help:
 	@echo "make run    set up .venv, migrate the SQLite database, load the seed, serve on http://$(HOST):$(PORT)/"
 	@echo "make test   install the dev requirements and run the tests on SQLite, then on PostgreSQL if DATABASE_URL names one"
 	@echo "make serve  the production configuration under gunicorn: migrate, collectstatic, serve on http://$(HOST):$(PORT)/"
+	@echo "make docs   build the documentation site (docs/, mkdocs.yml) into site/; make docs-serve serves it on http://$(HOST):$(DOCS_PORT)/"
 	@echo "make bench         1,000,000 claims in PostgreSQL, the API under load (bench/README.md)"
 	@echo "make bench-import  export those claims, import them into an empty database, export again (bench/README.md)"
 	@echo "make bench-extract POLNEAR=/path/to/PolNeAR  score the attribution extractor on PolNeAR's dev split (bench/README.md)"
@@ -26,8 +27,13 @@ $(VENV)/.requirements: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	@touch $@
 
-$(VENV)/.requirements-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.requirements-dev: requirements.txt requirements-dev.txt requirements-docs.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.requirements $(VENV)/.requirements-docs
+
+# The documentation site alone (requirements-dev.txt includes it): with the runtime pins, which it shares.
+$(VENV)/.requirements-docs: requirements.txt requirements-docs.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-docs.txt
 	@touch $@ $(VENV)/.requirements
 
 venv: $(VENV)/.requirements
@@ -95,7 +101,23 @@ test-postgres: dev-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache site
+
+# --- `make docs`: the documentation site (docs/, mkdocs.yml) built into site/ --------------------------
+# --strict: a broken link, anchor or image, or a page missing from the nav, fails the build. The build
+# reaches no network, and the site loads nothing from elsewhere (tests/docs/test_site.py checks both).
+# NO_MKDOCS_2_WARNING: Material's notice about its end of life (May 2027) is not printed on every build.
+DOCS_PORT ?= 8001
+DOCS_ENV = NO_MKDOCS_2_WARNING=1
+
+docs: docs-deps
+	$(DOCS_ENV) $(BIN)/mkdocs build --strict --site-dir site
+	@echo "The documentation is in site/: open site/index.html, or make docs-serve"
+
+docs-serve: docs-deps
+	$(DOCS_ENV) $(BIN)/mkdocs serve --strict --dev-addr $(HOST):$(DOCS_PORT)
+
+docs-deps: $(VENV)/.requirements-docs
 
 # --- `make bench`: 1,000,000 claims in PostgreSQL, the API under gunicorn, wrk and pgbench (bench/README.md) ---
 # `make bench BENCH_CLAIMS=20000` measures a small dataset (in its own database) for a quick run.

@@ -76,15 +76,24 @@ def _variables_read(path: Path) -> set[str]:
     return names
 
 
-def test_every_environment_variable_is_in_the_readme_table():
-    readme = (ROOT / "README.md").read_text()
-    documented = set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", readme, flags=re.MULTILINE))
+def _table_variables(path: Path) -> set[str]:
+    return set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", path.read_text(), flags=re.MULTILINE))
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/configuration.md"])
+def test_every_environment_variable_is_in_the_tables(document):
+    """The README lists every variable in one line each; docs/configuration.md says what each does in full."""
+    documented = _table_variables(ROOT / document)
     read = _variables_read(ROOT / "factbase" / "settings.py") | _variables_read(ROOT / "deploy" / "gunicorn.conf.py")
     assert {"DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL", "DJANGO_SECRET_KEY", "GUNICORN_WORKERS"} <= read
-    assert read - documented == set(), "variables the code reads but the README's table does not list"
+    assert read - documented == set(), f"variables the code reads but the tables of {document} do not list"
     entrypoint = (ROOT / "deploy" / "entrypoint.sh").read_text()
     for name in re.findall(r"\$\{([A-Z][A-Z0-9_]+):-", entrypoint):
         assert name in documented, name
+
+
+def test_the_readme_and_the_configuration_page_list_the_same_variables():
+    assert _table_variables(ROOT / "README.md") == _table_variables(ROOT / "docs" / "configuration.md")
 
 
 # --- the database pool, the replica, Redis --------------------------------------------------------------

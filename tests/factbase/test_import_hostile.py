@@ -361,10 +361,10 @@ def test_history_written_outside_an_import_gets_no_reason_of_it(tmp_path, source
     assert actor.history.order_by("-history_id").first().history_change_reason is None
 
 
-def test_the_readme_gives_the_bound_on_a_record_as_it_is():
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    assert f"(more than {RECORD_MAX_BYTES:,} bytes: two of the longest source texts" in readme
-    assert f"more than {interchange.JSON_MAX_DEPTH} levels of lists and objects" in readme
+def test_the_docs_give_the_bound_on_a_record_as_it_is():
+    page = (Path(__file__).resolve().parents[2] / "docs" / "importing.md").read_text(encoding="utf-8")
+    assert f"(more than {RECORD_MAX_BYTES:,} bytes: two of the longest source texts" in page
+    assert f"more than {interchange.JSON_MAX_DEPTH} levels of lists and objects" in page
 
 
 def test_a_file_that_cannot_be_read_is_refused_without_a_traceback(tmp_path, monkeypatch):

@@ -98,13 +98,13 @@ def test_the_limits_are_in_the_schema(anon_client, db):
     assert schema["ReviewRequest"]["properties"]["summary"]["maxLength"] == limits.SUMMARY_MAX_LENGTH
 
 
-def test_the_readme_gives_the_limits(db):
+def test_the_docs_give_the_limits(db):
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    page = (Path(__file__).resolve().parents[3] / "docs" / "domain.md").read_text(encoding="utf-8")
     for name in ("CLAIM_TEXT_MAX_LENGTH", "PASSAGE_MAX_LENGTH", "SOURCE_TEXT_MAX_LENGTH", "NOTE_MAX_LENGTH",
-                 "SUMMARY_MAX_LENGTH", "NAME_MAX_LENGTH", "NAMES_MAX_COUNT"):
-        assert f"| `{name}` | {getattr(limits, name):,} |" in readme, name
+                 "SUMMARY_MAX_LENGTH", "NAME_MAX_LENGTH", "NAMES_MAX_COUNT", "CHANGE_REASON_MAX_LENGTH"):
+        assert f"| `{name}` | {getattr(limits, name):,} |" in page, name
 
 
 def test_a_speaker_name_in_any_unicode_form_finds_the_claims(anon_client, seed):
