@@ -3,8 +3,8 @@ database constraints), the API (its serializers and OpenAPI schema take them fro
 the admin (its forms, likewise) and the importer (which checks them before it builds a record).
 
 A limit bounds what one request or one imported record can cost: a source's text is normalised once
-for every edit of it, a claim is rendered in every list it appears in. The README's "Limits" table
-repeats these numbers; a test holds the two equal.
+for every edit of it, a claim is rendered in every list it appears in. The documentation's "Limits" table
+(docs/domain.md) repeats these numbers; a test holds the two equal.
 """
 
 #: a claim's text (a direct quote's exact words, or a paraphrase)

@@ -1,4 +1,4 @@
-"""Suggest the claims of a text, as interchange-format records (README: "Suggested claims").
+"""Suggest the claims of a text, as interchange-format records (docs/suggestions.md).
 
     python manage.py suggest_claims article.txt --published-on 2022-01-08 --title "Kazakhstan unrest" > suggested.ndjson
     python manage.py import_claims suggested.ndjson --user editor   # after deleting the lines not kept
