@@ -362,6 +362,10 @@ def _next_end(ends: list[int], pos: int, default: int) -> int:
     return ends[k] if k < len(ends) else default
 
 
+# the signature after a quote that fills its paragraph: "..." ― Jane A. Roe. (a dash, a name, nothing else)
+_SIGNATURE = re.compile(r"[\s.,]*(?P<dash>[\u2013\u2014\u2015]|--?)\s*"
+                        r"((?:[A-Z][\w'\u2019\-]*\.?\s+){0,3}[A-Z][\w'\u2019\-]+)\s*\.?\s*")
+
 # verbs of speaking whose object may be the words themselves ("he says "..."", "they chanted "..."")
 _SPEECH_VERB = re.compile(r"(?:say|says|said|wrote|writes|write|added|adds|yelled|yells|shouted|shouts|chanted|chants"
                           r"|declared|declares|tweeted|tweets|replied|replies|responded|responds|joked|jokes"
@@ -443,6 +447,13 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
                     sp = speaker_after(text, next_paragraph[0] + sign.end(), next_paragraph[1])
                     if sp is not None:
                         frame = _Frame((dash, dash + 1), sp[:2], sp[2], next_paragraph)
+            if frame is None and q.start == p_start and q.closed and len(quotes) == i + 1:
+                # a quote, then its signature in the same paragraph: "..." ― Jane Roe.
+                sign = _SIGNATURE.fullmatch(text, q.end, p_end)
+                if sign:
+                    sp = speaker_after(text, sign.start(2), p_end)
+                    if sp is not None and sp[1] >= sign.end(2) - 1:
+                        frame = _Frame(sign.span("dash"), sp[:2], sp[2], (sign.start("dash"), p_end))
             words = len(text[q.inner_start:q.inner_end].split())
             j = i
             if frame is not None:

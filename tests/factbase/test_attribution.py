@@ -144,6 +144,24 @@ def test_quote_signed_by_the_next_paragraph():
     assert a.speaker_name == "Ana Lopes"
 
 
+@pytest.mark.parametrize("dash", ["\u2015", "\u2014", "-", "--"])
+def test_quote_signed_in_its_own_paragraph(dash):
+    text = ('Readers answered the question.\n\n'
+            f'"The new bridge saved me an hour a day and I will vote for whoever built it." {dash} Ana M. Lopes.\n\n'
+            f'"Nobody asked the people who live under it." {dash}\u00a0Tom Vale\n\n'
+            'The bridge opened in May -- Tom Vale was there.')
+    quotes = [a for a in extract(text) if a.kind == DIRECT_QUOTE]
+    assert [(a.content.exact, a.speaker_name) for a in quotes] == [
+        ("The new bridge saved me an hour a day and I will vote for whoever built it.", "Ana M. Lopes"),
+        ("Nobody asked the people who live under it.", "Tom Vale"),
+    ]
+
+
+def test_a_dash_after_a_quote_inside_a_sentence_signs_nothing():
+    text = 'He called the bridge "a gift" -- Tom Vale disagreed with that.'
+    assert all(a.kind != DIRECT_QUOTE for a in extract(text))
+
+
 # --- paraphrases -----------------------------------------------------------------------------------
 
 def test_said_that_clause_leaves_that_out():
