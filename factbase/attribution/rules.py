@@ -592,6 +592,15 @@ _AFTER_INVERTED_SPEAKER = re.compile(
 )
 
 
+# cues that attribute only a clause ("maintained that ..."), never a noun ("maintained a low profile")
+_CLAUSE_ONLY_CUES = frozenset({"maintain", "maintains", "maintained", "maintaining"})
+# a refusal is an attribution when what is refused is an act of speech ("refused to comment")
+_REFUSAL_CUES = frozenset({"refuse", "refuses", "refused", "refusing"})
+_SPEECH_ACTS = frozenset("""say comment answer discuss disclose reveal release confirm deny rule endorse back support
+disavow condemn apologize apologise name specify identify explain elaborate speculate respond reply testify talk
+speak tell acknowledge admit concede retract withdraw sign agree commit promise pledge""".split())
+
+
 def _paraphrase_at(builder: _Builder, text: str, start: int, end: int, cs: int, ce: int) -> bool:
     cue_text = text[cs:ce].lower()
     if cue_text.endswith("ed") and re.search(r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?$", text[start:cs]):
@@ -658,6 +667,11 @@ def _paraphrase_at(builder: _Builder, text: str, start: int, end: int, cs: int, 
                 builder.add((start, start + m.start()), PARAPHRASE, frame)
                 return True
             return False
+    if cue_text in _CLAUSE_ONLY_CUES and not re.match(r"\s*,?\s*that\b", text[ce:end]):
+        return False  # "it has maintained a low profile": not a statement without "that"
+    refusal = re.match(r"\s+to\s+([a-z]+)", text[ce:end]) if cue_text in _REFUSAL_CUES else None
+    if refusal and refusal.group(1) not in _SPEECH_ACTS:
+        return False  # "She refused to intervene": a refusal to act, not to say
     # "X said (that) CONTENT": skip the object and adjuncts of the cue
     c = ce
     om = re.match(r"\s*(?:to\s+)?(?:reporters|him|her|them|us|me|supporters|the\s+crowd|an?\s+\w+|"

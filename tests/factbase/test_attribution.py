@@ -318,6 +318,16 @@ def test_passive_names_no_speaker():
     assert extract("An attack on one member is considered an attack on all.") == []
 
 
+@pytest.mark.parametrize("text, attributed", [
+    ("The council has maintained a low profile since the vote.", False),
+    ("The council has maintained that the vote was fair.", True),
+    ("She refused to intervene in the strike in 2020.", False),
+    ("She refused to comment on the strike in 2020.", True),
+])
+def test_acts_that_are_not_speech_are_not_attributions(text, attributed):
+    assert bool(extract(text)) == attributed
+
+
 # --- the seed article --------------------------------------------------------------------------------
 
 def test_seed_article_claims_are_suggested_with_their_speaker():
@@ -342,6 +352,8 @@ def test_seed_article_claims_are_suggested_with_their_speaker():
                 if any(key in said_by for key in keys) or (found_name and found_name in speaker["name"].lower()):
                     matched.append(claim["text"])
                     break
+    cues = {a.cue.exact for a in found if a.cue is not None}
+    assert not cues & {"maintained", "refused"}, "a low profile, a refusal to intervene: not statements"
     print(f"seed: {len(matched)} of {len(claims)} claims suggested with the right speaker")
     assert len(claims) == 18
     assert len(matched) >= 17
