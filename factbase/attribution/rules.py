@@ -63,7 +63,8 @@ class _Frame:
 
 def frame_after(text: str, start: int, hi: int) -> _Frame | None:
     """``..." Trump said in a statement.`` / ``..." said Trump, the nominee.`` right after a quote."""
-    m = re.match(r"[\s,.\-\u2013\u2014]*", text[start:hi])
+    # a stray closing mark is skipped too (NYT's ''... 'old-school,''' said X)
+    m = re.match(r"[\s,.\-\u2013\u2014]*(?:'(?=\s))?[\s,.]*", text[start:hi])
     p = start + m.end()
     window_end = min(hi, p + 200)
     cues = cue_in(text, p, window_end, first=False, near_quote=True)
@@ -110,7 +111,8 @@ def frame_after(text: str, start: int, hi: int) -> _Frame | None:
             continue
         return _Frame((cs, ce), sp, "", (p, hi))
     m = re.match(r"\s*(he|she|they|I|we|(?:[A-Z][\w'\u2019\-]+\s+){0,2}[A-Z][\w'\u2019\-]+)\s+"
-                 r"([a-z]+ed|[a-z]+\s+back(?=\s*[.,]))\b",
+                 r"([a-z]+ed|[a-z]+\s+back(?=\s*[.,]|\s+with\b)|[a-z]+[^s\W]s\s+out(?=\s*[.,])"
+                 r"|[a-z]{2,}[^s\W]s(?=\s*\.))\b",
                  text[p:window_end])
     if m and not cues:
         # "...," she elaborated: a verb in the past right after the quote and its speaker

@@ -498,3 +498,14 @@ def test_scorer_refuses_test_split_and_missing_corpus(tmp_path, capsys):
         bench.run(tmp_path, "dev")
     with pytest.raises(SystemExit, match="POLNEAR"):
         bench.main([str(tmp_path / "missing")])
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ('Tom Vale met the mayor.\n\n"We will not back down on the bridge," Vale shot back with a grin.', "Vale"),
+    ('Tom Vale met the mayor.\n\n"The bridge will be built by the spring," Vale answers.', "Vale"),
+    ('Tom Vale met the mayor.\n\n"The bridge will be built by the spring," Vale points out.', "Vale"),
+    ("Tom Vale met the mayor.\n\n''The plan was 'old-school,''' said Ana Lopes, who led the vote.", "Ana Lopes"),
+])
+def test_quote_then_speaker_and_a_verb_that_is_not_in_the_lexicon(text, speaker):
+    quotes = [a for a in extract(text) if a.kind == DIRECT_QUOTE]
+    assert len(quotes) == 1 and quotes[0].speaker.exact == speaker
