@@ -476,7 +476,11 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
                     else:
                         break
             last = quotes[j]
-            if frame is not None and (words >= 2 or j > i or frame.cue[0] >= q.end):
+            one_word_said = (frame is not None and frame is frame_b and words == 1 and ends_sentence
+                             and re.search(r"[,:]\s*$", lead) is not None
+                             and re.fullmatch(r"[\s,:]*", text[frame_b.cue[1]:q.start]) is not None
+                             and text[q.inner_start:q.inner_start + 1].isupper())
+            if frame is not None and (words >= 2 or j > i or frame.cue[0] >= q.end or one_word_said):
                 index = builder.add((q.inner_start, last.inner_end), DIRECT_QUOTE, frame)
                 covered.append((min(q.start, frame.frame[0]), max(last.end, frame.frame[1])))
                 follow = None

@@ -509,3 +509,10 @@ def test_scorer_refuses_test_split_and_missing_corpus(tmp_path, capsys):
 def test_quote_then_speaker_and_a_verb_that_is_not_in_the_lexicon(text, speaker):
     quotes = [a for a in extract(text) if a.kind == DIRECT_QUOTE]
     assert len(quotes) == 1 and quotes[0].speaker.exact == speaker
+
+
+def test_one_word_quote_after_said_and_a_comma():
+    text = 'Asked whether she would run again, Ana Lopes shook her head and said, "No."'
+    quotes = [a for a in extract(text) if a.kind == DIRECT_QUOTE]
+    assert [(a.content.exact, a.speaker_name) for a in quotes] == [("No.", "Ana Lopes")]
+    assert all(a.kind != DIRECT_QUOTE for a in extract('The senator called the plan "Orwellian."'))
