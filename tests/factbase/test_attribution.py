@@ -356,7 +356,7 @@ def test_seed_article_claims_are_suggested_with_their_speaker():
     assert not cues & {"maintained", "refused"}, "a low profile, a refusal to intervene: not statements"
     print(f"seed: {len(matched)} of {len(claims)} claims suggested with the right speaker")
     assert len(claims) == 18
-    assert len(matched) >= 17
+    assert len(matched) == 18, f"{len(matched)} of 18 seed claims with the right speaker"
 
 
 # --- hostile input ---------------------------------------------------------------------------------
