@@ -22,7 +22,8 @@ What was chosen, and why:
   news writing does). A quote that opens its sentence is attributed by the cue and speaker right after
   it (``"...," Trump said`` / ``said Trump, the nominee``), otherwise by the words right before it
   (``Trump said: "..."``, ``Trump told CNN, "..."``, a colon closing the paragraph before, a paragraph
-  after it that signs it: ``- Hillary Clinton.``). Without a comma, a verb of speaking right before a
+  after it that signs it: ``- Hillary Clinton.``, or a dash and a name closing the quote's own
+  paragraph: ``"..." ― Jane Roe``). Without a comma, a verb of speaking right before a
   quote that closes the sentence (``Trump says "..."``) and a verb of shouting right before any quote
   (``the crowd chanted "..." as``) frame it. A name may carry its party in brackets
   (``Rep. Earl Blumenauer (D-Ore.) said``), an age (``Jane Roe, 67, a retired nurse, said``) or a
@@ -36,7 +37,8 @@ What was chosen, and why:
   ``..., adding that ...`` as a second statement of the same speaker. The content is the reported
   statement **without** the leading "that", so that a suggested claim reads well; PolNeAR's content
   spans include it, and the benchmark scores with it put back. A passive ("is considered") names no
-  speaker and is left out.
+  speaker and is left out; so are acts that are not speech ("maintained a low profile", "refused to
+  intervene": "maintained" takes only a "that" clause, "refused to" only a verb of speech).
 - **Speakers**: the noun phrase next to the cue (a name with its title, a pronoun, "a spokesman for
   ..."; the subject of the clause for a participle, "..., saying"). ``speaker_name`` is the person it
   refers to: a pronoun or "who" resolves to the nearest preceding full name (organisations left out),

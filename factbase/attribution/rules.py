@@ -63,7 +63,8 @@ class _Frame:
 
 def frame_after(text: str, start: int, hi: int) -> _Frame | None:
     """``..." Trump said in a statement.`` / ``..." said Trump, the nominee.`` right after a quote."""
-    m = re.match(r"[\s,.\-\u2013\u2014]*", text[start:hi])
+    # a stray closing mark is skipped too (NYT's ''... 'old-school,''' said X)
+    m = re.match(r"[\s,.\-\u2013\u2014]*(?:'(?=\s))?[\s,.]*", text[start:hi])
     p = start + m.end()
     window_end = min(hi, p + 200)
     cues = cue_in(text, p, window_end, first=False, near_quote=True)
@@ -110,7 +111,8 @@ def frame_after(text: str, start: int, hi: int) -> _Frame | None:
             continue
         return _Frame((cs, ce), sp, "", (p, hi))
     m = re.match(r"\s*(he|she|they|I|we|(?:[A-Z][\w'\u2019\-]+\s+){0,2}[A-Z][\w'\u2019\-]+)\s+"
-                 r"([a-z]+ed|[a-z]+\s+back(?=\s*[.,]))\b",
+                 r"([a-z]+ed|[a-z]+\s+back(?=\s*[.,]|\s+with\b)|[a-z]+[^s\W]s\s+out(?=\s*[.,])"
+                 r"|[a-z]{2,}[^s\W]s(?=\s*\.))\b",
                  text[p:window_end])
     if m and not cues:
         # "...," she elaborated: a verb in the past right after the quote and its speaker
@@ -362,6 +364,10 @@ def _next_end(ends: list[int], pos: int, default: int) -> int:
     return ends[k] if k < len(ends) else default
 
 
+# the signature after a quote that fills its paragraph: "..." ― Jane A. Roe. (a dash, a name, nothing else)
+_SIGNATURE = re.compile(r"[\s.,]*(?P<dash>[\u2013\u2014\u2015]|--?)\s*"
+                        r"((?:[A-Z][\w'\u2019\-]*\.?\s+){0,3}[A-Z][\w'\u2019\-]+)\s*\.?\s*")
+
 # verbs of speaking whose object may be the words themselves ("he says "..."", "they chanted "..."")
 _SPEECH_VERB = re.compile(r"(?:say|says|said|wrote|writes|write|added|adds|yelled|yells|shouted|shouts|chanted|chants"
                           r"|declared|declares|tweeted|tweets|replied|replies|responded|responds|joked|jokes"
@@ -443,6 +449,13 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
                     sp = speaker_after(text, next_paragraph[0] + sign.end(), next_paragraph[1])
                     if sp is not None:
                         frame = _Frame((dash, dash + 1), sp[:2], sp[2], next_paragraph)
+            if frame is None and q.start == p_start and q.closed and len(quotes) == i + 1:
+                # a quote, then its signature in the same paragraph: "..." ― Jane Roe.
+                sign = _SIGNATURE.fullmatch(text, q.end, p_end)
+                if sign:
+                    sp = speaker_after(text, sign.start(2), p_end)
+                    if sp is not None and sp[1] >= sign.end(2) - 1:
+                        frame = _Frame(sign.span("dash"), sp[:2], sp[2], (sign.start("dash"), p_end))
             words = len(text[q.inner_start:q.inner_end].split())
             j = i
             if frame is not None:
@@ -463,7 +476,11 @@ def extract(text: str, *, names: Iterable[str] = ()) -> list[Attribution]:
                     else:
                         break
             last = quotes[j]
-            if frame is not None and (words >= 2 or j > i or frame.cue[0] >= q.end):
+            one_word_said = (frame is not None and frame is frame_b and words == 1 and ends_sentence
+                             and re.search(r"[,:]\s*$", lead) is not None
+                             and re.fullmatch(r"[\s,:]*", text[frame_b.cue[1]:q.start]) is not None
+                             and text[q.inner_start:q.inner_start + 1].isupper())
+            if frame is not None and (words >= 2 or j > i or frame.cue[0] >= q.end or one_word_said):
                 index = builder.add((q.inner_start, last.inner_end), DIRECT_QUOTE, frame)
                 covered.append((min(q.start, frame.frame[0]), max(last.end, frame.frame[1])))
                 follow = None
@@ -581,6 +598,15 @@ _AFTER_INVERTED_SPEAKER = re.compile(
 )
 
 
+# cues that attribute only a clause ("maintained that ..."), never a noun ("maintained a low profile")
+_CLAUSE_ONLY_CUES = frozenset({"maintain", "maintains", "maintained", "maintaining"})
+# a refusal is an attribution when what is refused is an act of speech ("refused to comment")
+_REFUSAL_CUES = frozenset({"refuse", "refuses", "refused", "refusing"})
+_SPEECH_ACTS = frozenset("""say comment answer discuss disclose reveal release confirm deny rule endorse back support
+disavow condemn apologize apologise name specify identify explain elaborate speculate respond reply testify talk
+speak tell acknowledge admit concede retract withdraw sign agree commit promise pledge""".split())
+
+
 def _paraphrase_at(builder: _Builder, text: str, start: int, end: int, cs: int, ce: int) -> bool:
     cue_text = text[cs:ce].lower()
     if cue_text.endswith("ed") and re.search(r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?$", text[start:cs]):
@@ -647,6 +673,11 @@ def _paraphrase_at(builder: _Builder, text: str, start: int, end: int, cs: int, 
                 builder.add((start, start + m.start()), PARAPHRASE, frame)
                 return True
             return False
+    if cue_text in _CLAUSE_ONLY_CUES and not re.match(r"\s*,?\s*that\b", text[ce:end]):
+        return False  # "it has maintained a low profile": not a statement without "that"
+    refusal = re.match(r"\s+to\s+([a-z]+)", text[ce:end]) if cue_text in _REFUSAL_CUES else None
+    if refusal and refusal.group(1) not in _SPEECH_ACTS:
+        return False  # "She refused to intervene": a refusal to act, not to say
     # "X said (that) CONTENT": skip the object and adjuncts of the cue
     c = ce
     om = re.match(r"\s*(?:to\s+)?(?:reporters|him|her|them|us|me|supporters|the\s+crowd|an?\s+\w+|"

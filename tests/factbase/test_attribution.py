@@ -144,6 +144,24 @@ def test_quote_signed_by_the_next_paragraph():
     assert a.speaker_name == "Ana Lopes"
 
 
+@pytest.mark.parametrize("dash", ["\u2015", "\u2014", "-", "--"])
+def test_quote_signed_in_its_own_paragraph(dash):
+    text = ('Readers answered the question.\n\n'
+            f'"The new bridge saved me an hour a day and I will vote for whoever built it." {dash} Ana M. Lopes.\n\n'
+            f'"Nobody asked the people who live under it." {dash}\u00a0Tom Vale\n\n'
+            'The bridge opened in May -- Tom Vale was there.')
+    quotes = [a for a in extract(text) if a.kind == DIRECT_QUOTE]
+    assert [(a.content.exact, a.speaker_name) for a in quotes] == [
+        ("The new bridge saved me an hour a day and I will vote for whoever built it.", "Ana M. Lopes"),
+        ("Nobody asked the people who live under it.", "Tom Vale"),
+    ]
+
+
+def test_a_dash_after_a_quote_inside_a_sentence_signs_nothing():
+    text = 'He called the bridge "a gift" -- Tom Vale disagreed with that.'
+    assert all(a.kind != DIRECT_QUOTE for a in extract(text))
+
+
 # --- paraphrases -----------------------------------------------------------------------------------
 
 def test_said_that_clause_leaves_that_out():
@@ -300,6 +318,16 @@ def test_passive_names_no_speaker():
     assert extract("An attack on one member is considered an attack on all.") == []
 
 
+@pytest.mark.parametrize("text, attributed", [
+    ("The council has maintained a low profile since the vote.", False),
+    ("The council has maintained that the vote was fair.", True),
+    ("She refused to intervene in the strike in 2020.", False),
+    ("She refused to comment on the strike in 2020.", True),
+])
+def test_acts_that_are_not_speech_are_not_attributions(text, attributed):
+    assert bool(extract(text)) == attributed
+
+
 # --- the seed article --------------------------------------------------------------------------------
 
 def test_seed_article_claims_are_suggested_with_their_speaker():
@@ -324,9 +352,11 @@ def test_seed_article_claims_are_suggested_with_their_speaker():
                 if any(key in said_by for key in keys) or (found_name and found_name in speaker["name"].lower()):
                     matched.append(claim["text"])
                     break
+    cues = {a.cue.exact for a in found if a.cue is not None}
+    assert not cues & {"maintained", "refused"}, "a low profile, a refusal to intervene: not statements"
     print(f"seed: {len(matched)} of {len(claims)} claims suggested with the right speaker")
     assert len(claims) == 18
-    assert len(matched) >= 17
+    assert len(matched) == 18, f"{len(matched)} of 18 seed claims with the right speaker"
 
 
 # --- hostile input ---------------------------------------------------------------------------------
@@ -468,3 +498,21 @@ def test_scorer_refuses_test_split_and_missing_corpus(tmp_path, capsys):
         bench.run(tmp_path, "dev")
     with pytest.raises(SystemExit, match="POLNEAR"):
         bench.main([str(tmp_path / "missing")])
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ('Tom Vale met the mayor.\n\n"We will not back down on the bridge," Vale shot back with a grin.', "Vale"),
+    ('Tom Vale met the mayor.\n\n"The bridge will be built by the spring," Vale answers.', "Vale"),
+    ('Tom Vale met the mayor.\n\n"The bridge will be built by the spring," Vale points out.', "Vale"),
+    ("Tom Vale met the mayor.\n\n''The plan was 'old-school,''' said Ana Lopes, who led the vote.", "Ana Lopes"),
+])
+def test_quote_then_speaker_and_a_verb_that_is_not_in_the_lexicon(text, speaker):
+    quotes = [a for a in extract(text) if a.kind == DIRECT_QUOTE]
+    assert len(quotes) == 1 and quotes[0].speaker.exact == speaker
+
+
+def test_one_word_quote_after_said_and_a_comma():
+    text = 'Asked whether she would run again, Ana Lopes shook her head and said, "No."'
+    quotes = [a for a in extract(text) if a.kind == DIRECT_QUOTE]
+    assert [(a.content.exact, a.speaker_name) for a in quotes] == [("No.", "Ana Lopes")]
+    assert all(a.kind != DIRECT_QUOTE for a in extract('The senator called the plan "Orwellian."'))
