@@ -67,6 +67,14 @@ def claims(django_db_setup, django_db_blocker):
                 services.claim_create(speaker=speaker, text="bare words", source=bare,
                                       stated_on=datetime.date(2020, 1, 1), stated_on_precision="year"),
             ]
+            # Text as hostile as the API takes: every escape JSON has, line and paragraph separators, an emoji,
+            # DEL, a backslash, quotes of both kinds; and times without microseconds (written without ".000000").
+            odd = services.claim_create(speaker=speaker, kind=Claim.Kind.PARAPHRASE, source=by_url,
+                                        text='tab\there "quoted" back\\slash\nline\r\u2028\u2029 😀 \x7f \u00e9 </script>',
+                                        speaker_role="\b\f")
+            whole = datetime.datetime(2022, 1, 7, 10, 0, 0, tzinfo=datetime.timezone.utc)
+            Claim.objects.filter(pk=odd.pk).update(created_at=whole, updated_at=whole + datetime.timedelta(microseconds=5))
+            made.append(odd)
             services.claim_set_status(claim=made[1], user=editor, status="verified", note="Checked “it”.")
             services.claim_set_status(claim=made[2], user=editor, status="rejected", note="")
             # Sent back to unverified by an edit of nobody known: a status change without a user.
@@ -125,7 +133,7 @@ def test_every_page_of_every_ordering_is_the_same(anon_client, monkeypatch, clai
             body = json.loads(both_ways(anon_client, monkeypatch, url).content)
             pages += 1
             url = body["next"]
-        assert pages == 4  # 300 generated, 18 of the seed, 3 made here: 321 claims
+        assert pages == 4  # 300 generated, 18 of the seed, 4 made here: 322 claims
 
 
 @pytest.mark.parametrize("query", [
