@@ -6,7 +6,7 @@ import hashlib
 import os
 import sys
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +38,9 @@ SCENARIOS = {
 }
 
 PGBENCH_SCENARIOS = ("a", "b", "c", "d")
+#: The peers (bench/peers.py): Datasette over a SQLite copy, and the floor (bench/floor/), for a) to d)
+PEERS = ("datasette", "floor")
+PEER_SCENARIOS = ("a", "b", "c", "d")
 PAGE = "/api/v1/claims/?page_size=50"
 FACETS = "/api/v1/claims/facets/?facet=status&facet=speaker"
 #: h) claims that have a review (``has_review``, issue #14 item 2), each with its reviews embedded
@@ -78,6 +81,9 @@ class Config:
     pgbench_jobs: int
     quiet_wait: float
     server_side_binding: bool
+    keepalive: bool = True  # wrk keeps its connections open (HTTP/1.1); False: "Connection: close" on each
+    peers: list[str] = field(default_factory=list)  # of PEERS, served next to Factbase for PEER_SCENARIOS
+    rounds: int = 1  # for PEER_SCENARIOS: Factbase and each peer in turn, this many times
 
     @classmethod
     def from_environment(cls, args) -> "Config":
@@ -105,6 +111,9 @@ class Config:
             pgbench_jobs=int(env.get("BENCH_PGBENCH_JOBS") or 2),
             quiet_wait=float(env.get("BENCH_QUIET_WAIT") or 30),
             server_side_binding=(env.get("BENCH_SERVER_SIDE_BINDING") or "1") not in ("", "0"),
+            keepalive=(env.get("BENCH_KEEPALIVE") or "1") not in ("", "0"),
+            peers=parse_peers(env.get("BENCH_PEERS")),
+            rounds=max(1, int(env.get("BENCH_ROUNDS") or 1)),
         )
 
     @property
@@ -112,6 +121,19 @@ class Config:
         """The ceiling speaks to PostgreSQL as the app does: prepared statements when the app's
         connections prepare them (server-side binding), else queries with their values inlined."""
         return "prepared" if self.server_side_binding else "simple"
+
+
+def parse_peers(value: str | None) -> list[str]:
+    """BENCH_PEERS: empty for both peers, "0" or "none" for none, else some of PEERS."""
+    if value is None or not value.strip():
+        return list(PEERS)
+    names = value.replace(",", " ").split()
+    if names in (["0"], ["none"]):
+        return []
+    unknown = [n for n in names if n not in PEERS]
+    if unknown:
+        raise BenchError(f"BENCH_PEERS names unknown peers {unknown}: choose from {', '.join(PEERS)}, or none.")
+    return [p for p in PEERS if p in names]
 
 
 def default_database_url(database_url: str | None, name: str) -> str:

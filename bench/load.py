@@ -17,13 +17,15 @@ from bench.servers import Server
 
 # --- measuring -----------------------------------------------------------------------------------
 
-def run_wrk(config: Config, server: Server, scenario: Scenario, seconds: int) -> dict:
-    data = paths.work / "wrk" / f"{scenario.key}.txt"
+def run_wrk(config: Config, server: Server, scenario: Scenario, seconds: int, data_lines: list[str] | None = None,
+            name: str | None = None) -> dict:
+    """wrk against ``server`` with the scenario's requests (or ``data_lines``, e.g. a peer's URLs)."""
+    data = paths.work / "wrk" / f"{name or scenario.key}.txt"
     data.parent.mkdir(parents=True, exist_ok=True)
-    data.write_text("\n".join(scenario.data_lines) + "\n")
+    data.write_text("\n".join(scenario.data_lines if data_lines is None else data_lines) + "\n")
     cmd = ["wrk", f"-t{config.wrk_threads}", f"-c{config.connections}", f"-d{seconds}s", "--timeout", "10s",
            "--latency", "-s", str(WRK_SCRIPT), server.base,
-           "--", str(data), str(config.seed), str(scenario.expected_status)]
+           "--", str(data), str(config.seed), str(scenario.expected_status), "keep-alive" if config.keepalive else "close"]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
     match = re.search(r"^BENCH_JSON (\{.*\})$", result.stdout, re.M)
     if result.returncode != 0 or not match:

@@ -47,8 +47,9 @@ if str(ROOT) not in sys.path:
 
 # The names bench/import_export.py (``import run``) and others use are importable from here too.
 from bench.capture import capture_all  # noqa: E402
+from bench.comparison import ensure_sqlite_copy, measure, prime_side, response_sizes, summarize  # noqa: E402
 from bench.config import (  # noqa: E402,F401
-    BENCH_DIR, FULL_SIZE, PGBENCH_SCENARIOS, BenchError, Config, app_environment,
+    BENCH_DIR, FULL_SIZE, PEER_SCENARIOS, PGBENCH_SCENARIOS, BenchError, Config, app_environment,
     default_database_url, exit_with, parse_database_url, paths, say, step,
 )
 from bench.dataset import (  # noqa: E402,F401
@@ -58,6 +59,33 @@ from bench.inprocess import facet_table, facet_timings, profile_requests  # noqa
 from bench.load import OTHER_CPU_WARNING, CpuAccount, load_average, run_pgbench, run_wrk, wait_for_quiet  # noqa: E402,F401
 from bench.report import evaluate_targets, table  # noqa: E402
 from bench.servers import Server, drain, fetch_etags, prime  # noqa: E402
+
+
+def compare(config, params, key, scenario, inputs, server, peers, result) -> None:
+    """Factbase's run of this request was just measured: each peer in turn, then (with BENCH_ROUNDS > 1)
+    Factbase and each peer again; the medians and Factbase's ratios go into ``result``."""
+    sides = {"factbase": server, **peers}
+    result["responses"] = response_sizes(sides, scenario)
+    say("    responses: " + ", ".join(f"{side} {r['bytes']:,} bytes ({r['claims']} claims)"
+                                      for side, r in result["responses"].items()))
+    factbase_rps = [result["wrk"]["requests_per_s"]]
+    runs: dict[str, list] = {"factbase": []}
+    for round_number in range(config.rounds):
+        for side, side_server in sides.items():
+            if side == "factbase" and round_number == 0:
+                continue  # measured just before, with the pgbench ceiling after
+            if side != "factbase":
+                prime_side(side_server, side, scenario, inputs, config)
+            run = measure(config, params, side_server, side, scenario)
+            runs.setdefault(side, []).append(run)
+            if side == "factbase":
+                factbase_rps.append(run["wrk"]["requests_per_s"])
+            say(f"    {side} (round {round_number + 1}): {run['wrk']['requests_per_s']:.1f} req/s, "
+                f"p50 {run['wrk']['p50_ms']} ms, p99 {run['wrk']['p99_ms']} ms, errors {run['wrk']['errors']}, "
+                f"other CPU {run['cpu_during_run']['other']:.0%}")
+    result["peer_runs"] = runs
+    result.update(summarize(factbase_rps, {side: [r["wrk"]["requests_per_s"] for r in runs[side]] for side in peers}))
+    say("    " + ", ".join(f"Factbase/{side} {result['vs_' + side]:.2f}" for side in peers if result.get("vs_" + side)))
 
 
 def main() -> int:
@@ -125,11 +153,25 @@ def main() -> int:
     server = Server(config)
     workers = (f"{config.workers} {config.worker_class} workers" +
                (f" x {config.gunicorn_threads} threads" if config.worker_class == "gthread" else ""))
-    step(f"starting gunicorn ({workers}) on {server.base}")
+    peer_keys = [k for k in config.only if k in PEER_SCENARIOS and k in scenarios]
+    peers: dict[str, Server] = {}
+    sqlite_copy = None
+    if config.peers and peer_keys:
+        step(f"the peers for {', '.join(k + ')' for k in peer_keys)}: {', '.join(config.peers)}")
+        for peer in config.peers:
+            env = {}
+            if peer == "datasette":
+                sqlite_path, sqlite_copy = ensure_sqlite_copy(params, marker)
+                env = {"BENCH_SQLITE_PATH": str(sqlite_path)}
+            peers[peer] = Server(config, peer, env)
+    step(f"starting gunicorn ({workers}) on {server.base}"
+         + "".join(f"; {peer} on {s.base}" for peer, s in peers.items()))
     results: dict[str, dict] = {}
     memory: list[dict] = []
     try:
         server.start()
+        for peer_server in peers.values():
+            peer_server.start()
         if "f" in config.only:
             scenarios["f"].data_lines = fetch_etags(server, inputs)
         status, _, body = server.get(scenarios["e"].sample_path)
@@ -165,6 +207,8 @@ def main() -> int:
             if cpu.report["other"] > OTHER_CPU_WARNING:
                 say(f"    warning: other work on the machine used {cpu.report['other']:.0%} of the CPU during "
                     f"this run: the numbers are low")
+            if key in peer_keys and peers:
+                compare(config, params, key, scenario, inputs, server, peers, result)
             if key in PGBENCH_SCENARIOS:
                 wait_for_quiet(config.quiet_wait)
                 pg = run_pgbench(config, params, scenario)
@@ -176,6 +220,8 @@ def main() -> int:
         memory = server.memory()
     finally:
         server.stop()
+        for peer_server in peers.values():
+            peer_server.stop()
 
     targets = evaluate_targets(results, memory)
     report = {
@@ -189,7 +235,9 @@ def main() -> int:
                                  f"script per request"},
         "gunicorn": {"workers": config.workers, "worker_class": config.worker_class,
                      "threads": config.gunicorn_threads if config.worker_class == "gthread" else 1,
-                     "command": " ".join(server.command())},
+                     "keepalive": config.keepalive, "command": " ".join(server.command())},
+        "peers": {"sides": config.peers, "rounds": config.rounds, "sqlite_copy": sqlite_copy,
+                  "commands": {peer: " ".join(s.command()) for peer, s in peers.items()}},
         "app_environment": {k: v for k, v in app_environment(config).items()
                             if k.startswith("DJANGO_") and k != "DJANGO_SECRET_KEY"},
         "inputs": {"id_range": [inputs.id_low, inputs.id_high], "speakers": inputs.speakers,

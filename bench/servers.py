@@ -25,45 +25,70 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+#: gunicorn's worker classes as BENCH_WORKER_CLASS names them: uvicorn serves the ASGI application.
+WORKER_CLASSES = {"sync": "sync", "gthread": "gthread", "uvicorn": "uvicorn.workers.UvicornWorker"}
+
+#: The applications a run serves: (WSGI, ASGI) entry points, and a path that answers 200 once it is up.
+APPS = {
+    "factbase": ("factbase.wsgi:application", "factbase.asgi:application", "/api/v1/"),
+    "floor": ("bench.floor.wsgi:application", "bench.floor.asgi:application", "/api/v1/claims/?page_size=1"),
+    "datasette": (None, "bench.datasette_asgi:application", "/claims.json"),
+}
+
+
+def gunicorn_arguments(app: str, worker_class: str, workers: int, threads: int, port: int, log: Path) -> list[str]:
+    """gunicorn's arguments for ``app`` (a key of APPS) under ``worker_class`` (a key of WORKER_CLASSES):
+    the same for every side of the run but Datasette, which is ASGI only (always uvicorn's workers)."""
+    if worker_class not in WORKER_CLASSES:
+        raise BenchError(f"BENCH_WORKER_CLASS must be one of {', '.join(WORKER_CLASSES)}, not {worker_class!r}.")
+    wsgi, asgi, _ = APPS[app]
+    if wsgi is None:
+        worker_class = "uvicorn"
+    entry = asgi if worker_class == "uvicorn" else wsgi
+    cmd = [entry, "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+           "--worker-class", WORKER_CLASSES[worker_class],
+           "--backlog", "2048", "--keep-alive", "5", "--error-logfile", str(log), "--log-level", "warning"]
+    if worker_class == "gthread":
+        cmd += ["--threads", str(threads)]
+    return cmd
+
+
 class Server:
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, app: str = "factbase", env: dict | None = None):
         self.config = config
+        self.app = app
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
-        self.log = paths.work / "gunicorn.log"
+        self.log = paths.work / ("gunicorn.log" if app == "factbase" else f"gunicorn-{app}.log")
+        self.extra_env = env or {}
 
     def command(self) -> list[str]:
         gunicorn = Path(sys.executable).with_name("gunicorn")
         if not gunicorn.exists():
             raise BenchError(f"gunicorn is not installed next to {sys.executable}: run `make bench`, which "
                              f"installs requirements-bench.txt into .venv.")
-        gunicorn = str(gunicorn)
-        cmd = [gunicorn, "factbase.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-               "--workers", str(self.config.workers), "--worker-class", self.config.worker_class,
-               "--backlog", "2048", "--keep-alive", "5", "--error-logfile", str(self.log), "--log-level", "warning"]
-        if self.config.worker_class == "gthread":
-            cmd += ["--threads", str(self.config.gunicorn_threads)]
-        return cmd
+        return [str(gunicorn)] + gunicorn_arguments(self.app, self.config.worker_class, self.config.workers,
+                                                    self.config.gunicorn_threads, self.port, self.log)
 
     def start(self) -> None:
         self.log.write_text("")
-        env = app_environment(self.config, port=self.port)
+        env = dict(app_environment(self.config, port=self.port), **self.extra_env)
         self.process = subprocess.Popen(self.command(), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise BenchError(f"gunicorn exited with {self.process.returncode}; see {self.log}:\n"
+                raise BenchError(f"gunicorn ({self.app}) exited with {self.process.returncode}; see {self.log}:\n"
                                  f"{self.log.read_text()[-3000:]}")
             try:
-                status, _, _ = self.get("/api/v1/")
+                status, _, _ = self.get(APPS[self.app][2])
                 if status == 200 and len(self.worker_pids()) == self.config.workers:
                     return
             except OSError:
                 pass
             time.sleep(0.2)
-        raise BenchError(f"gunicorn did not answer on {self.base} within 60 s; see {self.log}")
+        raise BenchError(f"gunicorn ({self.app}) did not answer on {self.base} within 120 s; see {self.log}")
 
     def get(self, path: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
         request = urllib.request.Request(self.base + path, headers={**FORWARDED, **(headers or {})})

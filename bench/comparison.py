@@ -1,0 +1,90 @@
+"""Factbase next to its peers (bench/peers.py) for a) to d): each side in turn, the same wrk settings, in
+rounds; the figures each side reached and Factbase's ratios to them."""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+
+from bench.capture import Scenario
+from bench.config import Config, BenchError, paths, say, step
+from bench.dataset import Inputs, pg_connect
+from bench.load import CpuAccount, run_wrk, wait_for_quiet
+from bench.peers import SQLITE_NAME, copy_is_current, datasette_data_line, datasette_path, make_copy
+from bench.servers import Server
+
+
+def ensure_sqlite_copy(params: dict, marker: dict):
+    """bench/work/<database>/claims.sqlite3, made again when missing or made from another dataset."""
+    path = paths.work / SQLITE_NAME
+    if copy_is_current(path, marker):
+        say(f"    SQLite copy {path.relative_to(paths.work.parent.parent.parent)} is current")
+        return path, None
+    step(f"making the SQLite copy of the claims for Datasette: {path}")
+    with pg_connect(params, autocommit=False) as conn:
+        made = make_copy(conn, path, marker)
+    say(f"    {made['rows']:,} rows, {made['bytes'] / 1e6:.0f} MB, in {made['seconds']:.0f} s")
+    return path, made
+
+
+def side_lines(side: str, scenario: Scenario) -> list[str]:
+    """The wrk input of ``side`` for the scenario: Factbase's own paths (the floor has the same), or Datasette's."""
+    if side == "datasette":
+        return [datasette_data_line(line) for line in scenario.data_lines]
+    return list(scenario.data_lines)
+
+
+def side_path(side: str, path: str) -> str:
+    return datasette_path(path) if side == "datasette" else path
+
+
+def prime_side(server: Server, side: str, scenario: Scenario, inputs: Inputs, config: Config) -> None:
+    """As servers.prime: a few requests one at a time, each checked to answer 200."""
+    requests = [side_path(side, path) for path, _ in scenario.prime_requests(inputs)]
+    rng = random.Random(config.seed)
+    for path in (rng.choice(requests) for _ in range(max(10, 3 * config.workers * max(1, config.gunicorn_threads)))):
+        status, _, _ = server.get(path)
+        if status != 200:
+            raise BenchError(f"{side}: GET {path} answered {status}, not 200.")
+
+
+def measure(config: Config, params: dict, server: Server, side: str, scenario: Scenario) -> dict:
+    """One measured wrk run of ``side`` (after a warm-up), with the CPU account of the run."""
+    lines = side_lines(side, scenario)
+    name = f"{scenario.key}-{side}"
+    wait_for_quiet(config.quiet_wait)
+    if config.warmup:
+        run_wrk(config, server, scenario, config.warmup, lines, name)
+        server.get(side_path(side, scenario.sample_path))
+    with CpuAccount(server, params) as cpu:
+        wrk = run_wrk(config, server, scenario, config.duration, lines, name)
+    server.get(side_path(side, scenario.sample_path))
+    return {"wrk": wrk, "cpu_during_run": cpu.report}
+
+
+def response_sizes(servers: dict[str, Server], scenario: Scenario) -> dict:
+    """What each side answers to the scenario's sample request: status, bytes, claims in it."""
+    sizes = {}
+    for side, server in servers.items():
+        path = side_path(side, scenario.sample_path)
+        status, headers, body = server.get(path)
+        claims = None
+        if status == 200:
+            data = json.loads(body)
+            rows = data.get("results", data.get("rows"))
+            claims = len(rows) if isinstance(rows, list) else 1
+        sizes[side] = {"path": path, "status": status, "bytes": len(body), "claims": claims,
+                       "content_type": headers.get("Content-Type")}
+    return sizes
+
+
+def summarize(factbase_rps: list[float], peer_rps: dict[str, list[float]]) -> dict:
+    """The figures of a request for results.json: each side's median over the rounds, and Factbase's ratios."""
+    ours = statistics.median(factbase_rps)
+    summary = {"factbase_rps": round(ours, 1)}
+    for side, values in peer_rps.items():
+        theirs = statistics.median(values) if values else None
+        summary[f"{side}_rps"] = round(theirs, 1) if theirs is not None else None
+        summary[f"vs_{side}"] = round(ours / theirs, 3) if theirs else None
+    return summary
