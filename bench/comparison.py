@@ -29,6 +29,7 @@ def ensure_sqlite_copy(params: dict, marker: dict):
 
 
 def side_lines(side: str, scenario: Scenario) -> list[str]:
+    # Factbase under another worker class ("factbase-gthread") and the floor answer Factbase's own paths.
     """The wrk input of ``side`` for the scenario: Factbase's own paths (the floor has the same), or Datasette's."""
     if side == "datasette":
         return [datasette_data_line(line) for line in scenario.data_lines]

@@ -84,6 +84,8 @@ class Config:
     keepalive: bool = True  # wrk keeps its connections open (HTTP/1.1); False: "Connection: close" on each
     peers: list[str] = field(default_factory=list)  # of PEERS, served next to Factbase for PEER_SCENARIOS
     rounds: int = 1  # for PEER_SCENARIOS: Factbase and each peer in turn, this many times
+    # Factbase again under these worker classes, as more sides of the comparison (BENCH_COMPARE_WORKER_CLASSES)
+    compare_worker_classes: list[str] = field(default_factory=list)
 
     @classmethod
     def from_environment(cls, args) -> "Config":
@@ -114,6 +116,7 @@ class Config:
             keepalive=(env.get("BENCH_KEEPALIVE") or "1") not in ("", "0"),
             peers=parse_peers(env.get("BENCH_PEERS")),
             rounds=max(1, int(env.get("BENCH_ROUNDS") or 1)),
+            compare_worker_classes=(env.get("BENCH_COMPARE_WORKER_CLASSES") or "").replace(",", " ").split(),
         )
 
     @property

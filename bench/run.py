@@ -34,6 +34,7 @@ account), report (targets and table).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -164,6 +165,10 @@ def main() -> int:
                 sqlite_path, sqlite_copy = ensure_sqlite_copy(params, marker)
                 env = {"BENCH_SQLITE_PATH": str(sqlite_path)}
             peers[peer] = Server(config, peer, env)
+    if config.compare_worker_classes and peer_keys:
+        for worker_class in config.compare_worker_classes:
+            side = f"factbase-{worker_class}"
+            peers[side] = Server(dataclasses.replace(config, worker_class=worker_class), "factbase", name=side)
     step(f"starting gunicorn ({workers}) on {server.base}"
          + "".join(f"; {peer} on {s.base}" for peer, s in peers.items()))
     results: dict[str, dict] = {}

@@ -54,13 +54,14 @@ def gunicorn_arguments(app: str, worker_class: str, workers: int, threads: int, 
 
 
 class Server:
-    def __init__(self, config: Config, app: str = "factbase", env: dict | None = None):
+    def __init__(self, config: Config, app: str = "factbase", env: dict | None = None, name: str | None = None):
         self.config = config
         self.app = app
+        name = name or app
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
-        self.log = paths.work / ("gunicorn.log" if app == "factbase" else f"gunicorn-{app}.log")
+        self.log = paths.work / ("gunicorn.log" if name == "factbase" else f"gunicorn-{name}.log")
         self.extra_env = env or {}
 
     def command(self) -> list[str]:
