@@ -36,6 +36,16 @@ APPS = {
 }
 
 
+def worker_environment(app: str, worker_class: str) -> dict:
+    """What the app's environment changes under ``worker_class``. Under uvicorn's workers Django runs each
+    request's sync code in a thread of its own: kept connections (CONN_MAX_AGE) would be one a thread,
+    never reused, until PostgreSQL refuses more ("too many clients", seen at 32 connections); so the
+    ASGI side uses psycopg's pool instead (DJANGO_DB_POOL, up to 4 connections a process)."""
+    if worker_class == "uvicorn" and APPS[app][0] is not None:
+        return {"DJANGO_DB_POOL": "1", "DJANGO_CONN_MAX_AGE": "0"}
+    return {}
+
+
 def gunicorn_arguments(app: str, worker_class: str, workers: int, threads: int, port: int, log: Path) -> list[str]:
     """gunicorn's arguments for ``app`` (a key of APPS) under ``worker_class`` (a key of WORKER_CLASSES):
     the same for every side of the run but Datasette, which is ASGI only (always uvicorn's workers)."""
@@ -74,7 +84,8 @@ class Server:
 
     def start(self) -> None:
         self.log.write_text("")
-        env = dict(app_environment(self.config, port=self.port), **self.extra_env)
+        env = dict(app_environment(self.config, port=self.port), **self.extra_env,
+                   **worker_environment(self.app, self.config.worker_class))
         self.process = subprocess.Popen(self.command(), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 120

@@ -184,3 +184,10 @@ def test_the_floor_and_the_copy_answer_with_the_api_s_claims(client, tmp_path):
     copied = peers.sample_row(tmp_path / "claims.sqlite3", claim["id"])
     assert copied["speaker_name"] == claim["speaker"]["name"] and copied["text"] == claim["text"]
     assert copied["tags"] == sorted(tag["name"] for tag in claim["tags"])
+
+
+def test_django_under_uvicorn_pools_its_connections():
+    """A kept connection per request thread would exhaust PostgreSQL's connections under ASGI."""
+    assert servers.worker_environment("factbase", "uvicorn") == {"DJANGO_DB_POOL": "1", "DJANGO_CONN_MAX_AGE": "0"}
+    assert servers.worker_environment("floor", "uvicorn")["DJANGO_DB_POOL"] == "1"
+    assert servers.worker_environment("factbase", "sync") == servers.worker_environment("datasette", "uvicorn") == {}
