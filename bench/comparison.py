@@ -61,7 +61,15 @@ def measure(config: Config, params: dict, server: Server, side: str, scenario: S
     with CpuAccount(server, params) as cpu:
         wrk = run_wrk(config, server, scenario, config.duration, lines, name)
     server.get(side_path(side, scenario.sample_path))
+    wrk["machine_scaled_requests_per_s"] = scaled(wrk["requests_per_s"], cpu.report)
     return {"wrk": wrk, "cpu_during_run": cpu.report}
+
+
+def scaled(requests_per_s: float, cpu: dict) -> float | None:
+    """Requests per second divided by the share of the machine's CPU the side, PostgreSQL and wrk had: an
+    estimate for an idle machine (as run.py's *scaled* column), fair to each side on a shared machine."""
+    ours = cpu["app_workers"] + cpu["postgres"] + cpu["wrk"]
+    return round(requests_per_s / ours, 1) if ours > 0.05 else None
 
 
 def response_sizes(servers: dict[str, Server], scenario: Scenario) -> dict:
@@ -80,12 +88,15 @@ def response_sizes(servers: dict[str, Server], scenario: Scenario) -> dict:
     return sizes
 
 
-def summarize(factbase_rps: list[float], peer_rps: dict[str, list[float]]) -> dict:
-    """The figures of a request for results.json: each side's median over the rounds, and Factbase's ratios."""
-    ours = statistics.median(factbase_rps)
-    summary = {"factbase_rps": round(ours, 1)}
-    for side, values in peer_rps.items():
-        theirs = statistics.median(values) if values else None
-        summary[f"{side}_rps"] = round(theirs, 1) if theirs is not None else None
-        summary[f"vs_{side}"] = round(ours / theirs, 3) if theirs else None
+def summarize(factbase_rps: list[float], peer_rps: dict[str, list[float]], suffix: str = "") -> dict:
+    """The figures of a request for results.json: each side's median over the rounds, and Factbase's ratios
+    (``suffix`` "_scaled": of the scaled rates)."""
+    values = [v for v in factbase_rps if v is not None]
+    ours = statistics.median(values) if values else None
+    summary = {f"factbase{suffix}_rps": round(ours, 1) if ours is not None else None}
+    for side, figures in peer_rps.items():
+        figures = [v for v in figures if v is not None]
+        theirs = statistics.median(figures) if figures else None
+        summary[f"{side}{suffix}_rps"] = round(theirs, 1) if theirs is not None else None
+        summary[f"vs_{side}{suffix}"] = round(ours / theirs, 3) if theirs and ours is not None else None
     return summary

@@ -70,6 +70,7 @@ def compare(config, params, key, scenario, inputs, server, peers, result) -> Non
     say("    responses: " + ", ".join(f"{side} {r['bytes']:,} bytes ({r['claims']} claims)"
                                       for side, r in result["responses"].items()))
     factbase_rps = [result["wrk"]["requests_per_s"]]
+    factbase_scaled = [result["wrk"].get("machine_scaled_requests_per_s")]
     runs: dict[str, list] = {"factbase": []}
     for round_number in range(config.rounds):
         for side, side_server in sides.items():
@@ -81,12 +82,16 @@ def compare(config, params, key, scenario, inputs, server, peers, result) -> Non
             runs.setdefault(side, []).append(run)
             if side == "factbase":
                 factbase_rps.append(run["wrk"]["requests_per_s"])
+                factbase_scaled.append(run["wrk"]["machine_scaled_requests_per_s"])
             say(f"    {side} (round {round_number + 1}): {run['wrk']['requests_per_s']:.1f} req/s, "
                 f"p50 {run['wrk']['p50_ms']} ms, p99 {run['wrk']['p99_ms']} ms, errors {run['wrk']['errors']}, "
                 f"other CPU {run['cpu_during_run']['other']:.0%}")
     result["peer_runs"] = runs
     result.update(summarize(factbase_rps, {side: [r["wrk"]["requests_per_s"] for r in runs[side]] for side in peers}))
-    say("    " + ", ".join(f"Factbase/{side} {result['vs_' + side]:.2f}" for side in peers if result.get("vs_" + side)))
+    result.update(summarize(factbase_scaled, {side: [r["wrk"]["machine_scaled_requests_per_s"] for r in runs[side]]
+                                              for side in peers}, "_scaled"))
+    say("    " + ", ".join(f"Factbase/{side} {result['vs_' + side]:.2f} (scaled {result['vs_' + side + '_scaled'] or 0:.2f})"
+                           for side in peers if result.get("vs_" + side)))
 
 
 def main() -> int:

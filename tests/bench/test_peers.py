@@ -94,6 +94,10 @@ def test_the_figures_are_medians_over_rounds_and_ratios_of_factbase_to_each_side
     assert summary == {"factbase_rps": 200.0, "datasette_rps": 75.0, "vs_datasette": 2.667,
                        "floor_rps": 400.0, "vs_floor": 0.5}
     assert comparison.summarize([10.0], {"floor": []}) == {"factbase_rps": 10.0, "floor_rps": None, "vs_floor": None}
+    # scaled rates (None when the run had too little CPU to scale by) under their own names
+    assert comparison.summarize([None, 90.0], {"floor": [None, 60.0]}, "_scaled") == {
+        "factbase_scaled_rps": 90.0, "floor_scaled_rps": 60.0, "vs_floor_scaled": 1.5}
+    assert comparison.scaled(50.0, {"app_workers": 0.4, "postgres": 0.05, "wrk": 0.05}) == 100.0
 
 
 def result(rps, **peer_figures):
