@@ -116,6 +116,18 @@ def process_ticks(pids) -> int:
     return total
 
 
+def ticks_by_pid(pids) -> dict[int, int]:
+    return {pid: process_ticks([pid]) for pid in pids}
+
+
+def ticks_spent(before: dict[int, int], after: dict[int, int]) -> int:
+    """CPU ticks spent between two readings of processes by pid: a process present at both counts its
+    difference, one that appeared in between counts all of its ticks, one that went away counts nothing
+    (a kept connection closed at its CONN_MAX_AGE takes its backend's ticks with it: subtracting totals
+    made PostgreSQL's share negative and *other* over 100%)."""
+    return sum(max(0, ticks - before.get(pid, 0)) for pid, ticks in after.items())
+
+
 def busy_share(seconds: float = 1.0) -> float:
     """The share of the machine's CPU in use over the next ``seconds`` (0..1)."""
     busy0, total0 = machine_ticks()
@@ -151,9 +163,7 @@ class CpuAccount:
     def __enter__(self):
         import resource
 
-        self.workers = self.server.worker_pids()
-        self.backends = self._backends()
-        self.start = (machine_ticks(), process_ticks(self.workers), process_ticks(self.backends),
+        self.start = (machine_ticks(), ticks_by_pid(self.server.worker_pids()), ticks_by_pid(self._backends()),
                       resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic())
         return self
 
@@ -165,8 +175,8 @@ class CpuAccount:
         children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         total = max(1, total1 - total0)
         wrk = ((children1.ru_utime + children1.ru_stime) - (children0.ru_utime + children0.ru_stime)) * CLOCK_TICKS
-        app = process_ticks(self.workers) - workers0
-        db = process_ticks(self.backends) - backends0
+        app = ticks_spent(workers0, ticks_by_pid(self.server.worker_pids()))
+        db = ticks_spent(backends0, ticks_by_pid(self._backends()))
         other = max(0.0, (busy1 - busy0) - wrk - app - db)
         self.report = {"app_workers": round(app / total, 3), "postgres": round(db / total, 3),
                        "wrk": round(wrk / total, 3), "other": round(other / total, 3),

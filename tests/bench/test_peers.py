@@ -195,3 +195,12 @@ def test_django_under_uvicorn_pools_its_connections():
     assert servers.worker_environment("factbase", "uvicorn") == {"DJANGO_DB_POOL": "1", "DJANGO_CONN_MAX_AGE": "0"}
     assert servers.worker_environment("floor", "uvicorn")["DJANGO_DB_POOL"] == "1"
     assert servers.worker_environment("factbase", "sync") == servers.worker_environment("datasette", "uvicorn") == {}
+
+
+def test_cpu_ticks_count_processes_that_came_and_went_without_going_negative():
+    from bench import load
+
+    before = {10: 100, 11: 50, 12: 70}  # 12 closes during the run (a connection at its CONN_MAX_AGE)
+    after = {10: 130, 11: 50, 13: 20}  # 13 opens during it
+    assert load.ticks_spent(before, after) == 30 + 0 + 20
+    assert load.ticks_spent({}, {}) == 0
