@@ -100,3 +100,35 @@ def summarize(factbase_rps: list[float], peer_rps: dict[str, list[float]], suffi
         summary[f"{side}{suffix}_rps"] = round(theirs, 1) if theirs is not None else None
         summary[f"vs_{side}{suffix}"] = round(ours / theirs, 3) if theirs and ours is not None else None
     return summary
+
+
+def compare(config, params, key, scenario, inputs, server, peers, result) -> None:
+    """Factbase's run of this request was just measured: each peer in turn, then (with BENCH_ROUNDS > 1)
+    Factbase and each peer again; the medians and Factbase's ratios go into ``result``."""
+    sides = {"factbase": server, **peers}
+    result["responses"] = response_sizes(sides, scenario)
+    say("    responses: " + ", ".join(f"{side} {r['bytes']:,} bytes ({r['claims']} claims)"
+                                      for side, r in result["responses"].items()))
+    factbase_rps = [result["wrk"]["requests_per_s"]]
+    factbase_scaled = [result["wrk"].get("machine_scaled_requests_per_s")]
+    runs: dict[str, list] = {"factbase": []}
+    for round_number in range(config.rounds):
+        for side, side_server in sides.items():
+            if side == "factbase" and round_number == 0:
+                continue  # measured just before, with the pgbench ceiling after
+            if side != "factbase":
+                prime_side(side_server, side, scenario, inputs, config)
+            run = measure(config, params, side_server, side, scenario)
+            runs.setdefault(side, []).append(run)
+            if side == "factbase":
+                factbase_rps.append(run["wrk"]["requests_per_s"])
+                factbase_scaled.append(run["wrk"]["machine_scaled_requests_per_s"])
+            say(f"    {side} (round {round_number + 1}): {run['wrk']['requests_per_s']:.1f} req/s, "
+                f"p50 {run['wrk']['p50_ms']} ms, p99 {run['wrk']['p99_ms']} ms, errors {run['wrk']['errors']}, "
+                f"other CPU {run['cpu_during_run']['other']:.0%}")
+    result["peer_runs"] = runs
+    result.update(summarize(factbase_rps, {side: [r["wrk"]["requests_per_s"] for r in runs[side]] for side in peers}))
+    result.update(summarize(factbase_scaled, {side: [r["wrk"]["machine_scaled_requests_per_s"] for r in runs[side]]
+                                              for side in peers}, "_scaled"))
+    say("    " + ", ".join(f"Factbase/{side} {result['vs_' + side]:.2f} (scaled {result['vs_' + side + '_scaled'] or 0:.2f})"
+                           for side in peers if result.get("vs_" + side)))

@@ -15,6 +15,8 @@ Steps (each says what it does as it goes; see bench/README.md):
    query's plan is written to ``bench/work/explain/``.
 5. gunicorn with production settings on a free port of 127.0.0.1; per request: a wrk warm-up, the wrk
    run, then pgbench with the same concurrency; the workers' peak memory (VmHWM) at the end.
+   For a) to d), the peers (bench/peers.py, bench/comparison.py): Datasette over a SQLite copy and the
+   floor (bench/floor/), each in turn with Factbase, BENCH_ROUNDS rounds, the same wrk settings.
 6. Facet and count timings, one request at a time in-process: facets by status and by speaker, and
    ``count=true``, for one speaker's claims and for the whole table, under the time limit
    (``DJANGO_API_FACET_TIME_LIMIT_MS``) and without one: latency and whether they timed out.
@@ -23,7 +25,8 @@ Steps (each says what it does as it goes; see bench/README.md):
 Settings come from the environment (the Makefile passes its variables through): BENCH_CLAIMS,
 BENCH_SEED, BENCH_DATABASE_URL, BENCH_CONNECTIONS, BENCH_THREADS, BENCH_DURATION, BENCH_WARMUP,
 BENCH_WORKERS, BENCH_WORKER_CLASS, BENCH_GUNICORN_THREADS, BENCH_ONLY, BENCH_PROFILE, BENCH_RELOAD,
-BENCH_QUIET_WAIT, BENCH_SERVER_SIDE_BINDING.
+BENCH_QUIET_WAIT, BENCH_SERVER_SIDE_BINDING, BENCH_PEERS, BENCH_ROUNDS, BENCH_KEEPALIVE,
+BENCH_COMPARE_WORKER_CLASSES.
 
 The modules, one idea each: config (settings, paths, requests), dataset (tools, PostgreSQL, the dataset,
 the sampled inputs), inprocess (requests served in this process: capture, timings, facets, profiles),
@@ -48,7 +51,7 @@ if str(ROOT) not in sys.path:
 
 # The names bench/import_export.py (``import run``) and others use are importable from here too.
 from bench.capture import capture_all  # noqa: E402
-from bench.comparison import ensure_sqlite_copy, measure, prime_side, response_sizes, summarize  # noqa: E402
+from bench.comparison import compare, ensure_sqlite_copy  # noqa: E402
 from bench.config import (  # noqa: E402,F401
     BENCH_DIR, FULL_SIZE, PEER_SCENARIOS, PGBENCH_SCENARIOS, BenchError, Config, app_environment,
     default_database_url, exit_with, parse_database_url, paths, say, step,
@@ -60,38 +63,6 @@ from bench.inprocess import facet_table, facet_timings, profile_requests  # noqa
 from bench.load import OTHER_CPU_WARNING, CpuAccount, load_average, run_pgbench, run_wrk, wait_for_quiet  # noqa: E402,F401
 from bench.report import evaluate_targets, table  # noqa: E402
 from bench.servers import Server, drain, fetch_etags, prime  # noqa: E402
-
-
-def compare(config, params, key, scenario, inputs, server, peers, result) -> None:
-    """Factbase's run of this request was just measured: each peer in turn, then (with BENCH_ROUNDS > 1)
-    Factbase and each peer again; the medians and Factbase's ratios go into ``result``."""
-    sides = {"factbase": server, **peers}
-    result["responses"] = response_sizes(sides, scenario)
-    say("    responses: " + ", ".join(f"{side} {r['bytes']:,} bytes ({r['claims']} claims)"
-                                      for side, r in result["responses"].items()))
-    factbase_rps = [result["wrk"]["requests_per_s"]]
-    factbase_scaled = [result["wrk"].get("machine_scaled_requests_per_s")]
-    runs: dict[str, list] = {"factbase": []}
-    for round_number in range(config.rounds):
-        for side, side_server in sides.items():
-            if side == "factbase" and round_number == 0:
-                continue  # measured just before, with the pgbench ceiling after
-            if side != "factbase":
-                prime_side(side_server, side, scenario, inputs, config)
-            run = measure(config, params, side_server, side, scenario)
-            runs.setdefault(side, []).append(run)
-            if side == "factbase":
-                factbase_rps.append(run["wrk"]["requests_per_s"])
-                factbase_scaled.append(run["wrk"]["machine_scaled_requests_per_s"])
-            say(f"    {side} (round {round_number + 1}): {run['wrk']['requests_per_s']:.1f} req/s, "
-                f"p50 {run['wrk']['p50_ms']} ms, p99 {run['wrk']['p99_ms']} ms, errors {run['wrk']['errors']}, "
-                f"other CPU {run['cpu_during_run']['other']:.0%}")
-    result["peer_runs"] = runs
-    result.update(summarize(factbase_rps, {side: [r["wrk"]["requests_per_s"] for r in runs[side]] for side in peers}))
-    result.update(summarize(factbase_scaled, {side: [r["wrk"]["machine_scaled_requests_per_s"] for r in runs[side]]
-                                              for side in peers}, "_scaled"))
-    say("    " + ", ".join(f"Factbase/{side} {result['vs_' + side]:.2f} (scaled {result['vs_' + side + '_scaled'] or 0:.2f})"
-                           for side in peers if result.get("vs_" + side)))
 
 
 def main() -> int:
