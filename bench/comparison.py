@@ -130,5 +130,6 @@ def compare(config, params, key, scenario, inputs, server, peers, result) -> Non
     result.update(summarize(factbase_rps, {side: [r["wrk"]["requests_per_s"] for r in runs[side]] for side in peers}))
     result.update(summarize(factbase_scaled, {side: [r["wrk"]["machine_scaled_requests_per_s"] for r in runs[side]]
                                               for side in peers}, "_scaled"))
-    say("    " + ", ".join(f"Factbase/{side} {result['vs_' + side]:.2f} (scaled {result['vs_' + side + '_scaled'] or 0:.2f})"
+    say("    " + ", ".join(f"Factbase/{side} {result['vs_' + side]:.2f} "
+                           f"(scaled {result['vs_' + side + '_scaled'] or 0:.2f})"
                            for side in peers if result.get("vs_" + side)))

@@ -25,7 +25,8 @@ def run_wrk(config: Config, server: Server, scenario: Scenario, seconds: int, da
     data.write_text("\n".join(scenario.data_lines if data_lines is None else data_lines) + "\n")
     cmd = ["wrk", f"-t{config.wrk_threads}", f"-c{config.connections}", f"-d{seconds}s", "--timeout", "10s",
            "--latency", "-s", str(WRK_SCRIPT), server.base,
-           "--", str(data), str(config.seed), str(scenario.expected_status), "keep-alive" if config.keepalive else "close"]
+           "--", str(data), str(config.seed), str(scenario.expected_status),
+           "keep-alive" if config.keepalive else "close"]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
     match = re.search(r"^BENCH_JSON (\{.*\})$", result.stdout, re.M)
     if result.returncode != 0 or not match:

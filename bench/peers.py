@@ -130,7 +130,8 @@ def fill(db: sqlite3.Connection, rows, marker: dict) -> int:
         db.executemany(insert, batch)
         count += len(batch)
     db.execute("INSERT INTO claims_fts (claims_fts) VALUES ('rebuild')")
-    db.execute("INSERT INTO bench_dataset VALUES (?, ?, ?)", [marker["claims"], marker["seed"], str(marker["loaded_at"])])
+    db.execute("INSERT INTO bench_dataset VALUES (?, ?, ?)",
+               [marker["claims"], marker["seed"], str(marker["loaded_at"])])
     db.commit()
     db.execute("ANALYZE")
     db.commit()

@@ -60,7 +60,9 @@ from bench.dataset import (  # noqa: E402,F401
     check_postgres, database_facts, ensure_dataset, ensure_tool, manage, pg_connect, recreate_database, sample_inputs,
 )
 from bench.inprocess import facet_table, facet_timings, profile_requests  # noqa: E402
-from bench.load import OTHER_CPU_WARNING, CpuAccount, load_average, run_pgbench, run_wrk, wait_for_quiet  # noqa: E402,F401
+from bench.load import (  # noqa: E402,F401
+    OTHER_CPU_WARNING, CpuAccount, load_average, run_pgbench, run_wrk, wait_for_quiet,
+)
 from bench.report import evaluate_targets, table  # noqa: E402
 from bench.servers import Server, drain, fetch_etags, prime  # noqa: E402
 
