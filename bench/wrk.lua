@@ -1,11 +1,13 @@
 -- wrk script of `make bench` (bench/run.py): one request of a benchmark, picked at random per request.
 --
---   wrk -t2 -c32 -d15s -s bench/wrk.lua http://127.0.0.1:PORT -- DATA_FILE SEED EXPECTED_STATUS
+--   wrk -t2 -c32 -d15s -s bench/wrk.lua http://127.0.0.1:PORT -- DATA_FILE SEED EXPECTED_STATUS [CONNECTION]
 --
 -- DATA_FILE (written by bench/run.py) holds either
 --   * one request per line: "PATH" or "PATH<TAB>ETAG" (the ETag is sent as If-None-Match); or
 --   * one line "RANGE<TAB>TEMPLATE<TAB>LOW<TAB>HIGH": PATH is TEMPLATE with "{}" replaced by a random
 --     whole number from LOW to HIGH (e.g. a claim id).
+-- CONNECTION "close" sends "Connection: close" with every request (a new connection each time: what
+-- clients without keep-alive do); otherwise wrk keeps its connections open when the server does.
 -- Each thread draws from its own seeded generator, so a run is repeatable. Every request carries
 -- "X-Forwarded-Proto: https", as from the TLS proxy in front of the app in production (without it,
 -- production settings redirect plain HTTP to HTTPS).
@@ -36,6 +38,7 @@ end
 function init(args)
    local data_file, seed = args[1], tonumber(args[2] or "1")
    expected_status = tonumber(args[3] or "200")
+   close_connections = args[4] == "close"
    statuses = {}
    unexpected = 0
    math.randomseed(seed * 1000 + thread_number)
@@ -47,6 +50,9 @@ function init(args)
             range_template, range_low, range_high = fields[2], tonumber(fields[3]), tonumber(fields[4])
          else
             local headers = { ["Host"] = host, ["X-Forwarded-Proto"] = "https" }
+            if close_connections then
+               headers["Connection"] = "close"
+            end
             if fields[2] then
                headers["If-None-Match"] = fields[2]
             end
@@ -59,7 +65,11 @@ end
 function request()
    if range_template then
       local path = string.gsub(range_template, "{}", tostring(math.random(range_low, range_high)))
-      return wrk.format("GET", path, { ["Host"] = wrk.headers["Host"], ["X-Forwarded-Proto"] = "https" })
+      local headers = { ["Host"] = wrk.headers["Host"], ["X-Forwarded-Proto"] = "https" }
+      if close_connections then
+         headers["Connection"] = "close"
+      end
+      return wrk.format("GET", path, headers)
    end
    return requests[math.random(#requests)]
 end
