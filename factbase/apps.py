@@ -8,7 +8,7 @@ class FactbaseConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from factbase import checks, pg_adapters  # noqa: F401 - checks registers the system checks
+        from factbase.plumbing import checks, pg_adapters  # noqa: F401 - checks registers the system checks
         from factbase.selectors import register_sqlite_functions
 
         # Unicode case folding for SQLite, whose LIKE folds ASCII only (see selectors.text_contains).

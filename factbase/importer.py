@@ -58,7 +58,7 @@ from simple_history.signals import pre_create_historical_record
 
 from factbase import bulk, interchange, provenance, services
 from factbase.interchange import ActorRef, ClaimRecord, OutletRef, Problem, RecordError, SourceRef, TagRef
-from factbase.interrupts import HeldInterrupts
+from factbase.plumbing.interrupts import HeldInterrupts
 from factbase.models import Actor, Claim, ClaimRelation, Outlet, Review, Source, Tag
 from factbase.models.relation import INVERSE, SYMMETRIC_TYPES
 from factbase.models.limits import SOURCE_TEXT_MAX_LENGTH

@@ -17,7 +17,7 @@ from django.core.management import call_command
 
 from factbase import importer, interchange, services
 from factbase.importer import Report
-from factbase.interrupts import HeldInterrupts
+from factbase.plumbing.interrupts import HeldInterrupts
 from factbase.management.commands import export_claims
 from factbase.models import Claim
 from tests.factbase.test_import_export import good_record, write_ndjson

@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from factbase import bulk, interchange
 from factbase.importer import Report, count_lines, import_files
-from factbase.interrupts import InterruptibleCommand
+from factbase.plumbing.interrupts import InterruptibleCommand
 
 SHOWN_PROBLEMS = 50
 

@@ -23,7 +23,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
 from django.views import csrf, defaults
 
-from factbase.middleware import UNAVAILABLE_ERRORS, log_unavailable, service_unavailable_response
+from factbase.plumbing.middleware import UNAVAILABLE_ERRORS, log_unavailable, service_unavailable_response
 
 
 def is_api(request) -> bool:
