@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from api.filters import ClaimFilterSet, MultipleIdFilter
 from factbase import interchange, selectors
-from factbase.exporter import export_chunks
+from factbase.interchange.exporter import export_chunks
 from factbase.plumbing.interrupts import HeldInterrupts, InterruptibleCommand
 
 STDOUT = "-"

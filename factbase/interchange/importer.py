@@ -56,12 +56,13 @@ from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 from simple_history.signals import pre_create_historical_record
 
-from factbase import bulk, interchange, provenance, services
+from factbase import interchange, provenance, services
+from factbase.interchange import bulk
 from factbase.interchange import ActorRef, ClaimRecord, OutletRef, Problem, RecordError, SourceRef, TagRef
-from factbase.plumbing.interrupts import HeldInterrupts
 from factbase.models import Actor, Claim, ClaimRelation, Outlet, Review, Source, Tag
-from factbase.models.relation import INVERSE, SYMMETRIC_TYPES
 from factbase.models.limits import SOURCE_TEXT_MAX_LENGTH
+from factbase.models.relation import INVERSE, SYMMETRIC_TYPES
+from factbase.plumbing.interrupts import HeldInterrupts
 
 CHUNK_SIZE = 5000
 # An import of at least this many records that will at least double the claims table loads it without
@@ -184,7 +185,7 @@ def _history_reason(reason: str):
         if threading.get_ident() == thread and not history_instance.history_change_reason:
             history_instance.history_change_reason = reason
 
-    uid = f"factbase.importer.reason.{id(give_reason)}"
+    uid = f"factbase.interchange.importer.reason.{id(give_reason)}"
     pre_create_historical_record.connect(give_reason, weak=False, dispatch_uid=uid)
     try:
         yield
