@@ -1,6 +1,6 @@
 """Load the seed dataset (``fixtures/seed/seed.json``) the way every import goes: ``factbase.interchange.importer``.
 
-The seed is a file of the interchange format (see ``factbase/interchange.py`` and the README's
+The seed is a file of the interchange format (see ``factbase/interchange/`` and the README's
 "Getting data in and out"): each claim names its speaker, outlet, source and tags by natural keys
 and describes them; the source's text is read from the article's file beside it (``text_file``);
 dates are written as the article gives them ("Friday", ``stated``) and resolved against the

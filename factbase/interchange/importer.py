@@ -1,4 +1,4 @@
-"""Import claims in the interchange format (``factbase/interchange.py``) through the services.
+"""Import claims in the interchange format (``factbase/interchange/``) through the services.
 
 ``Importer.run(sources)`` reads every record of the given files and, chunk by chunk:
 
@@ -499,7 +499,7 @@ class Importer:
         if source.base_dir is None:
             problems.append((path, "A text_file is read beside the imported file: import from a file, not a stream."))
             return None
-        shown = interchange._shown(name, 200)
+        shown = interchange.shown_text(name, 200)
         try:
             base = source.base_dir.resolve()
             target = (base / name).resolve()

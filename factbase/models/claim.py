@@ -63,7 +63,7 @@ class Claim(TimeStampedModel):
     ATTRIBUTION_FIELDS = ("text", "kind", "speaker", "speaker_role", "stated_on", "stated_on_precision", "source")
 
     # A claim's identity across databases: exports carry it, and an import that meets it again updates
-    # that claim instead of adding another (see factbase/interchange.py). Never changes.
+    # that claim instead of adding another (see factbase/interchange/). Never changes.
     uid = models.UUIDField("UID", default=uuid.uuid4, db_default=RandomUUID(), unique=True, editable=False,
                            error_messages={"unique": "Another claim has this UID."})
 
