@@ -39,8 +39,8 @@ from rangefilter.filters import DateRangeFilter
 from simple_history.admin import SimpleHistoryAdmin
 
 from factbase import selectors, services
-from factbase.admin_suggestions import SourceSuggestionsMixin
-from factbase.admin_workbench import ClaimSourcePanelAdmin, SourceWorkbenchAdmin, SpanHintForm
+from factbase.admin.suggestions import SourceSuggestionsMixin
+from factbase.admin.workbench import ClaimSourcePanelAdmin, SourceWorkbenchAdmin, SpanHintForm
 from factbase.models import Actor, Claim, ClaimRelation, Outlet, Review, Source, Tag
 from factbase.models.base import date_sort_key
 from factbase.models.limits import CHANGE_REASON_MAX_LENGTH, NOTE_MAX_LENGTH
@@ -615,8 +615,8 @@ class SourceForm(ServiceModelForm):
 
 @admin.register(Source)
 class SourceAdmin(SourceWorkbenchAdmin, SourceSuggestionsMixin, ServiceModelAdmin):
-    """A source; its change page is the editor's workbench (``factbase.admin_workbench``), with the
-    source's suggested claims (``factbase.admin_suggestions``)."""
+    """A source; its change page is the editor's workbench (``factbase.admin.workbench``), with the
+    source's suggested claims (``factbase.admin.suggestions``)."""
 
     service_name = "source"
     form = SourceForm
@@ -812,7 +812,7 @@ class ClaimForm(SpanHintForm, ServiceModelForm):
 @admin.register(Claim)
 class ClaimAdmin(ClaimSourcePanelAdmin, ServiceModelAdmin):
     """A claim; its add and change forms show the source's text beside the fields
-    (``factbase.admin_workbench``)."""
+    (``factbase.admin.workbench``)."""
 
     service_name = "claim"
     form = ClaimForm
