@@ -83,7 +83,7 @@ def csrf_failure(request, reason="", *args, **kwargs):
     return csrf.csrf_failure(request, reason, *args, **kwargs)
 
 
-FAVICON = Path(__file__).resolve().parent / "static" / "factbase" / "favicon.ico"
+FAVICON = Path(__file__).resolve().parent.parent / "static" / "factbase" / "favicon.ico"
 
 
 def favicon(request):
