@@ -1,3 +1,5 @@
+"""The app's configuration: on start, the system checks, SQLite's case folding and PostgreSQL's timestamptz reader."""
+
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
 

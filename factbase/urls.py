@@ -1,3 +1,5 @@
+"""The URLs: the API under /api/, the admin under /admin/, the favicon, and the error views of last resort."""
+
 from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.http import require_safe

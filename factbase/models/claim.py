@@ -1,3 +1,6 @@
+"""Claims: who said what, when, where, according to which source; their kinds, date precisions, statuses
+and history."""
+
 import uuid
 
 from django.conf import settings
