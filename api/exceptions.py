@@ -28,7 +28,12 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from factbase.middleware import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE_DETAIL, UNAVAILABLE_ERRORS, log_unavailable
+from factbase.plumbing.middleware import (
+    RETRY_AFTER_SECONDS,
+    SERVICE_UNAVAILABLE_DETAIL,
+    UNAVAILABLE_ERRORS,
+    log_unavailable,
+)
 from factbase.services import DeleteProtected
 
 
@@ -84,7 +89,7 @@ def exception_handler(exc, context):
         exc = Conflict("The change conflicts with another record (a uniqueness or reference rule); "
                        "read the records again and retry.")
     elif isinstance(exc, SuspiciousOperation):
-        from factbase.views import bad_request_detail
+        from factbase.plumbing.error_views import bad_request_detail
 
         exc = BadRequest(bad_request_detail(exc))
     response = drf_exception_handler(exc, context)

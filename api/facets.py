@@ -43,7 +43,7 @@ from api.conditional import etag_for, not_modified
 from api.filters import allowed_params
 from api.numbers import ASCII_SPACE, iso_date, whole_number
 from factbase.facets import CLAIM_FACETS, claim_facet
-from factbase.timelimit import run_limited, time_limit_ms
+from factbase.plumbing.timelimit import run_limited, time_limit_ms
 
 FACET_PARAM = "facet"
 FACET_SIZE_PARAM = "facet_size"

@@ -1,7 +1,7 @@
 """The API's download formats beyond its JSON, shared by every API version.
 
 - ``ClaimCSVMixin``: claims as CSV (``?format=csv`` on the list) in the columns of the interchange
-  format (``factbase/interchange.py``), the same as ``export_claims --format csv`` and
+  format (``factbase/interchange/``), the same as ``export_claims --format csv`` and
   ``/claims/export.csv``, so a page of the list can be imported back with ``import_claims``.
 - ``ClaimReviewMixin``: reviews as schema.org ClaimReview JSON-LD (``?format=jsonld`` or
   ``Accept: application/ld+json``), one review or a page of them.

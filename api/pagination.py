@@ -16,7 +16,7 @@ there is no such page.
 
 ``count=true`` adds ``count``, the exact number of matching records: one more statement (a ``COUNT``
 of the filtered list, without the cursor), only when asked for, under the time limit of
-``factbase.timelimit`` (``API_FACET_TIME_LIMIT_MS``); past it ``count`` is null and the page is
+``factbase.plumbing.timelimit`` (``API_FACET_TIME_LIMIT_MS``); past it ``count`` is null and the page is
 served as ever.
 """
 
@@ -40,7 +40,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from api.numbers import ASCII_SPACE, MAX_BIGINT, iso_date, whole_number
 from api.parsers import json_problem
 from factbase.selectors import SortKey
-from factbase.timelimit import run_limited, time_limit_ms
+from factbase.plumbing.timelimit import run_limited, time_limit_ms
 
 CURSOR_PARAM = "cursor"
 PAGE_SIZE_PARAM = "page_size"

@@ -9,7 +9,7 @@ from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, include, path, re_path, resolve
 from django.views.decorators.csrf import csrf_exempt
 
-from factbase.views import page_not_found
+from factbase.plumbing.error_views import page_not_found
 
 VERSIONS = ["v1", "v2"]
 SAFE_METHODS = ("GET", "HEAD")

@@ -21,8 +21,8 @@ def _env_int(name: str, default: int) -> int:
 bind = os.environ.get("GUNICORN_BIND", "").strip() or "0.0.0.0:8000"
 # With REDIS_URL: sync workers, (2 x cores) + 1 of them unless GUNICORN_WORKERS says. Without it the API's
 # throttle counts live in each process's memory, so that the documented rates hold: one process with
-# (2 x cores) + 1 threads, unless GUNICORN_WORKERS asks for more (factbase.checks then warns: factbase.W001;
-# factbase.checks.app_server_processes follows this rule). GUNICORN_THREADS > 1 means threaded workers
+# (2 x cores) + 1 threads, unless GUNICORN_WORKERS asks for more (factbase.plumbing.checks then warns: factbase.W001;
+# factbase.plumbing.checks.app_server_processes follows this rule). GUNICORN_THREADS > 1 means threaded workers
 # (each thread has its own database connection).
 _per_cpu = multiprocessing.cpu_count() * 2 + 1
 _shared_cache = bool(os.environ.get("REDIS_URL", "").strip())
@@ -53,7 +53,7 @@ logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "json": {"()": "factbase.logs.JSONFormatter"},
+        "json": {"()": "factbase.plumbing.logs.JSONFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {

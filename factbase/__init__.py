@@ -1,0 +1,1 @@
+"""Factbase: a database of sourced claims (the Django project, and its one app)."""

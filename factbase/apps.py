@@ -1,3 +1,5 @@
+"""The app's configuration: on start, the system checks, SQLite's case folding and PostgreSQL's timestamptz reader."""
+
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
 
@@ -8,7 +10,7 @@ class FactbaseConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from factbase import checks, pg_adapters  # noqa: F401 - checks registers the system checks
+        from factbase.plumbing import checks, pg_adapters  # noqa: F401 - checks registers the system checks
         from factbase.selectors import register_sqlite_functions
 
         # Unicode case folding for SQLite, whose LIKE folds ASCII only (see selectors.text_contains).

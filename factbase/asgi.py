@@ -1,3 +1,5 @@
+"""The ASGI entry point (the image serves WSGI through gunicorn; see deploy/)."""
+
 import os
 
 from django.core.asgi import get_asgi_application

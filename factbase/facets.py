@@ -6,7 +6,7 @@ frequent first.
 as the list is): a ``GROUP BY`` of the value, ordered by count (then by the value, so that ties come
 in a stable order; the claims without a value last among equals), ``LIMIT limit``; where the value
 is a related record's id, the record's name (a tag's slug and name) is joined to the few grouped rows
-in the same statement. ``factbase.timelimit.run_limited`` bounds its time.
+in the same statement. ``factbase.plumbing.timelimit.run_limited`` bounds its time.
 
 A claim without an outlet, a date or a tag counts in a bucket of its own whose value is ``None``
 (Datasette's null facet value); the API filters it with ``has_outlet=false``, ``has_date=false`` and

@@ -1,6 +1,6 @@
-"""Load the seed dataset (``fixtures/seed/seed.json``) the way every import goes: ``factbase.importer``.
+"""Load the seed dataset (``fixtures/seed/seed.json``) the way every import goes: ``factbase.interchange.importer``.
 
-The seed is a file of the interchange format (see ``factbase/interchange.py`` and the README's
+The seed is a file of the interchange format (see ``factbase/interchange/`` and the README's
 "Getting data in and out"): each claim names its speaker, outlet, source and tags by natural keys
 and describes them; the source's text is read from the article's file beside it (``text_file``);
 dates are written as the article gives them ("Friday", ``stated``) and resolved against the
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
-from factbase.importer import import_files
+from factbase.interchange.importer import import_files
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "seed"
 SEED_FILE = SEED_DIR / "seed.json"

@@ -32,7 +32,8 @@ from django.db.models.expressions import DatabaseDefault
 from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 
-from factbase import bulk, provenance
+from factbase import provenance
+from factbase.interchange import bulk
 from factbase.models import Actor, Claim, ClaimRelation, Outlet, Review, Source, SuggestionDismissal, Tag
 from factbase.models.limits import CHANGE_REASON_MAX_LENGTH, CLAIM_TEXT_MAX_LENGTH
 

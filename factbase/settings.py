@@ -31,7 +31,7 @@ if not ALLOWED_HOSTS and not DEBUG:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # A CSRF failure under /api/ is answered in JSON, like every other error of the API (the admin keeps Django's page).
-CSRF_FAILURE_VIEW = "factbase.views.csrf_failure"
+CSRF_FAILURE_VIEW = "factbase.plumbing.error_views.csrf_failure"
 
 INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
@@ -57,14 +57,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # X-Request-ID on every response and log line; /healthz before host checks, redirects and throttles.
-    "factbase.middleware.RequestIDMiddleware",
-    "factbase.middleware.HealthCheckMiddleware",
+    "factbase.plumbing.middleware.RequestIDMiddleware",
+    "factbase.plumbing.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves the admin's and the API docs' static files, in development and production alike.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # 413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE; reads of safe requests to the replica, if any.
-    "factbase.middleware.RequestSizeLimitMiddleware",
-    "factbase.middleware.ReplicaRoutingMiddleware",
+    "factbase.plumbing.middleware.RequestSizeLimitMiddleware",
+    "factbase.plumbing.middleware.ReplicaRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -74,7 +74,7 @@ MIDDLEWARE = [
     # Records the request's user on every historical record written during the request.
     "simple_history.middleware.HistoryRequestMiddleware",
     # A lost database (or Redis) answers 503 with a JSON body and Retry-After, not a stack trace.
-    "factbase.middleware.ServiceUnavailableMiddleware",
+    "factbase.plumbing.middleware.ServiceUnavailableMiddleware",
     # Turns django-axes' lockout of a login into a 429 answer (last, as axes asks).
     "axes.middleware.AxesMiddleware",
 ]
@@ -149,7 +149,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "DJANGO_TEST_DATABASE_NAME", default=f"test_{DATABASES['default']['NAME']}"
     )
 
-# Reads from a PostgreSQL replica (factbase/db_router.py): with DATABASE_REPLICA_URL set, safe requests
+# Reads from a PostgreSQL replica (factbase/plumbing/db_router.py): with DATABASE_REPLICA_URL set, safe requests
 # read from the "replica" alias, writes (and the reads of a request after it wrote) use the primary.
 # In tests the replica is the test database itself (a TEST MIRROR of default).
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
@@ -158,7 +158,7 @@ if DATABASE_REPLICA_URL:
     DATABASE_REPLICA_ALIAS = "replica"
     DATABASES["replica"] = _database(DATABASE_REPLICA_URL)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-DATABASE_ROUTERS = ["factbase.db_router.PrimaryReplicaRouter"]
+DATABASE_ROUTERS = ["factbase.plumbing.db_router.PrimaryReplicaRouter"]
 # Seconds a client that wrote keeps reading from the primary (a cookie), so it sees its own writes
 # whatever the replica's lag.
 DATABASE_REPLICA_PIN_SECONDS = env.int("DJANGO_REPLICA_PIN_SECONDS", default=10)
@@ -166,7 +166,7 @@ DATABASE_REPLICA_PIN_SECONDS = env.int("DJANGO_REPLICA_PIN_SECONDS", default=10)
 # The cache (and so the API's throttle counts): Redis when REDIS_URL is set, shared by every process of
 # every app server; else memory local to each process, which holds the counts only for one process:
 # deploy/gunicorn.conf.py then runs one process (with threads), and in production the check framework
-# warns (factbase.W001, factbase/checks.py) when GUNICORN_WORKERS asks for more.
+# warns (factbase.W001, factbase/plumbing/checks.py) when GUNICORN_WORKERS asks for more.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
@@ -224,9 +224,9 @@ if LOG_FORMAT not in ("json", "text"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "factbase.logs.RequestIDFilter"}},
+    "filters": {"request_id": {"()": "factbase.plumbing.logs.RequestIDFilter"}},
     "formatters": {
-        "json": {"()": "factbase.logs.JSONFormatter"},
+        "json": {"()": "factbase.plumbing.logs.JSONFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT}},
@@ -267,8 +267,8 @@ AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("DJANGO_LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "factbase.security.client_ip"
-AXES_LOCKOUT_CALLABLE = "factbase.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "factbase.plumbing.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "factbase.plumbing.security.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False  # no banner on every management command
 

@@ -1,9 +1,11 @@
+"""The URLs: the API under /api/, the admin under /admin/, the favicon, and the error views of last resort."""
+
 from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.http import require_safe
 from django.views.generic import RedirectView
 
-from factbase.views import favicon
+from factbase.plumbing.error_views import favicon
 
 
 urlpatterns = [
@@ -15,9 +17,10 @@ urlpatterns = [
 ]
 
 # An unexpected error is never a stack trace: a lost database is a 503 JSON, and every error under /api/ is
-# JSON, also those answered outside DRF's views (factbase/views.py; CSRF failures: settings.CSRF_FAILURE_VIEW).
-# (GET /healthz is answered by factbase.middleware.HealthCheckMiddleware, before any URL is resolved.)
-handler400 = "factbase.views.bad_request"
-handler403 = "factbase.views.permission_denied"
-handler404 = "factbase.views.page_not_found"
-handler500 = "factbase.views.server_error"
+# JSON, also those answered outside DRF's views (factbase/plumbing/error_views.py; CSRF failures:
+# settings.CSRF_FAILURE_VIEW).
+# (GET /healthz is answered by factbase.plumbing.middleware.HealthCheckMiddleware, before any URL is resolved.)
+handler400 = "factbase.plumbing.error_views.bad_request"
+handler403 = "factbase.plumbing.error_views.permission_denied"
+handler404 = "factbase.plumbing.error_views.page_not_found"
+handler500 = "factbase.plumbing.error_views.server_error"

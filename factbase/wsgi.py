@@ -1,3 +1,5 @@
+"""The WSGI entry point, what gunicorn serves (deploy/gunicorn.conf.py)."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.serializers import StrictInputMixin
-from factbase.security import lockout_response
+from factbase.plumbing.security import lockout_response
 
 
 class TokenRequestSerializer(StrictInputMixin, serializers.Serializer):

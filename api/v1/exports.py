@@ -23,7 +23,7 @@ from api import filters
 from api.formats import claim_review_feed
 from api.schema import AutoSchema
 from factbase import interchange, selectors
-from factbase.exporter import export_chunks
+from factbase.interchange.exporter import export_chunks
 
 
 class ExportFilterBackend(filters.FilterBackend):

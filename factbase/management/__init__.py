@@ -1,0 +1,1 @@
+"""Factbase's management commands (``manage.py``), in ``commands/``."""

@@ -1,3 +1,5 @@
+"""Actors: who can make a claim, a person or an organization."""
+
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords

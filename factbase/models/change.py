@@ -1,3 +1,5 @@
+"""The change feed's row: one version written to the history of any record (``factbase.changes``)."""
+
 from django.db import models
 
 

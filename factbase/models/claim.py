@@ -1,3 +1,6 @@
+"""Claims: who said what, when, where, according to which source; their kinds, date precisions, statuses
+and history."""
+
 import uuid
 
 from django.conf import settings
@@ -63,7 +66,7 @@ class Claim(TimeStampedModel):
     ATTRIBUTION_FIELDS = ("text", "kind", "speaker", "speaker_role", "stated_on", "stated_on_precision", "source")
 
     # A claim's identity across databases: exports carry it, and an import that meets it again updates
-    # that claim instead of adding another (see factbase/interchange.py). Never changes.
+    # that claim instead of adding another (see factbase/interchange/). Never changes.
     uid = models.UUIDField("UID", default=uuid.uuid4, db_default=RandomUUID(), unique=True, editable=False,
                            error_messages={"unique": "Another claim has this UID."})
 

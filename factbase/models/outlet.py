@@ -1,3 +1,5 @@
+"""Outlets: where a statement was made or published."""
+
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords

@@ -1,3 +1,6 @@
+"""Relations between claims (same statement, contradicts, responds to, corrects, repeats), read from
+either side."""
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q

@@ -1,3 +1,5 @@
+"""Reviews: a verdict on whether a claim is true, after schema.org's ClaimReview."""
+
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q

@@ -1,3 +1,5 @@
+"""Sources: the document a claim was learned from, with its full text."""
+
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q

@@ -1,3 +1,5 @@
+"""An editor's dismissal of a suggested claim, so that the suggestion is not offered again."""
+
 from django.conf import settings
 from django.db import models
 

@@ -1,3 +1,5 @@
+"""Tags: the topics that group claims."""
+
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords

@@ -102,7 +102,7 @@ def test_the_admin_answers_503_json_too(client, editor):
 def test_a_lost_database_outside_any_view_is_a_503_too(rf):
     """A middleware that meets the lost database (the session saved after the view, say) ends in the
     500 handler, which answers 503 JSON for it, and a plain 500 page for anything else."""
-    from factbase.views import server_error
+    from factbase.plumbing.error_views import server_error
 
     request = rf.get("/admin/")
     try:

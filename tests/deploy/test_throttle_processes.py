@@ -2,7 +2,7 @@
 
 Without REDIS_URL the counts are in each process's memory, so deploy/gunicorn.conf.py runs one process
 (with threads); GUNICORN_WORKERS > 1 without a shared cache is reported by the check framework
-(factbase.W001, factbase/checks.py), in production only.
+(factbase.W001, factbase/plumbing/checks.py), in production only.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from factbase import checks
+from factbase.plumbing import checks
 
 from .conftest import (ROOT, Server, create_database, drop_database, is_postgres, manage, postgres_url,
                        production_env, scratch_database_name)

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from factbase import services
-from factbase.admin import RECORD_CLAIMS_SHOWN
+from factbase.admin.record_claims import RECORD_CLAIMS_SHOWN
 from factbase.models import Actor, Claim, Outlet, Source, Tag
 from tests.factbase.test_admin import admin_url, claim_form, messages_of, rows, status_action
 
@@ -341,7 +341,7 @@ def test_a_note_longer_than_a_status_note_may_be_is_a_form_error(editor_client, 
 
 
 def test_more_claims_than_a_bulk_change_takes_are_refused(editor_client, seed, monkeypatch):
-    from factbase.admin import ClaimAdmin
+    from factbase.admin.claims import ClaimAdmin
 
     monkeypatch.setattr(ClaimAdmin, "MAX_BULK_STATUS", 2)
     chosen = list(Claim.objects.order_by("pk")[:3])

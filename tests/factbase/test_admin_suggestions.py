@@ -10,7 +10,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from factbase import services
-from factbase.admin_suggestions import suggestions_context
+from factbase.admin.suggestions import suggestions_context
 from factbase.models import Claim, SuggestionDismissal
 from tests.factbase.test_admin import claim_form
 from tests.suggestion_fakes import (  # noqa: F401 - fixtures

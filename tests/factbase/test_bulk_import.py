@@ -20,7 +20,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
-from factbase import bulk, importer, interchange, services
+from factbase import interchange, services
+from factbase.interchange import bulk, importer
 from factbase.models import Actor, Claim, Source, Tag
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Reads from the replica, writes to the primary (factbase/db_router.py), with two database aliases.
+"""Reads from the replica, writes to the primary (factbase/plumbing/db_router.py), with two database aliases.
 
 In the tests the ``replica`` alias is a TEST MIRROR of ``default`` (tests/conftest.py): another
 connection to the same test database, as a real replica is another server with the same rows. These
@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from factbase import db_router, services
+from factbase import services
+from factbase.plumbing import db_router
 from factbase.models import Actor, Tag
 
 ROUTED = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
@@ -153,7 +154,7 @@ def test_database_replica_url_makes_the_replica_alias(monkeypatch):
         assert replica["HOST"] == "replica.internal" and reloaded.DATABASES["default"]["HOST"] == "primary.internal"
         assert replica["TEST"] == {"MIRROR": "default"}
         assert replica["CONN_HEALTH_CHECKS"] and replica["OPTIONS"]["pool"]["max_size"] >= 1
-        assert reloaded.DATABASE_ROUTERS == ["factbase.db_router.PrimaryReplicaRouter"]
+        assert reloaded.DATABASE_ROUTERS == ["factbase.plumbing.db_router.PrimaryReplicaRouter"]
     finally:
         monkeypatch.undo()
         importlib.reload(settings_module)

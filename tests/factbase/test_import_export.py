@@ -10,8 +10,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from factbase import exporter, interchange, services
-from factbase.importer import import_files
+from factbase import interchange, services
+from factbase.interchange import exporter
+from factbase.interchange.importer import import_files
 from factbase.models import Actor, Change, Claim, ClaimRelation, Outlet, Review, Source, Tag
 from factbase.seed import SEED_DIR, SEED_FILE
 from tests.factbase.test_seed import all_row_counts

@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from factbase import importer, interchange, services
-from factbase.importer import Report
-from factbase.interrupts import HeldInterrupts
+from factbase import interchange, services
+from factbase.interchange import importer
+from factbase.interchange.importer import Report
 from factbase.management.commands import export_claims
 from factbase.models import Claim
+from factbase.plumbing.interrupts import HeldInterrupts
 from tests.factbase.test_import_export import good_record, write_ndjson
 
 NOTHING = "Interrupted: nothing was imported (nothing was written)."

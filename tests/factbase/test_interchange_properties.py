@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factbase import interchange
-from factbase.importer import import_files
 from factbase.interchange import ClaimRecord, Problem, RecordError, parse_claim
+from factbase.interchange.importer import import_files
 
 EXAMPLES = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -1,11 +1,11 @@
-"""The faster timestamptz loader (factbase/pg_adapters.py) reads every value as Django's own loader does."""
+"""The faster timestamptz loader (factbase/plumbing/pg_adapters.py) reads every value as Django's own loader does."""
 
 from datetime import datetime, timezone
 
 import pytest
 from django.db import connection
 
-from factbase import pg_adapters
+from factbase.plumbing import pg_adapters
 from factbase.models import Actor
 
 pytestmark = [

@@ -216,7 +216,7 @@ def test_an_import_racing_an_edit_of_its_source(editors, actor, tmp_path, monkey
     """``import_claims`` adds quotes of a source while an editor changes that source's text. The editor's
     request is sent just after the import has read the source (and before it writes the claims): the
     import holds the source until it commits, so the edit waits, then moves the imported claims' spans."""
-    from factbase.importer import Importer, import_files
+    from factbase.interchange.importer import Importer, import_files
 
     editor = client_for(editors[0])
     read = threading.Event()

@@ -1,10 +1,10 @@
-"""factbase.timelimit: a statement past the time limit is stopped by the database, and the next one works."""
+"""factbase.plumbing.timelimit: a statement past the time limit is stopped by the database, and the next one works."""
 
 import pytest
 from django.db import DatabaseError, connection
 
 from factbase.models import Claim
-from factbase.timelimit import run_limited
+from factbase.plumbing.timelimit import run_limited
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,1 @@
+"""One module a ``manage.py`` command."""

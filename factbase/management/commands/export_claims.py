@@ -26,8 +26,8 @@ from tqdm import tqdm
 
 from api.filters import ClaimFilterSet, MultipleIdFilter
 from factbase import interchange, selectors
-from factbase.exporter import export_chunks
-from factbase.interrupts import HeldInterrupts, InterruptibleCommand
+from factbase.interchange.exporter import export_chunks
+from factbase.plumbing.interrupts import HeldInterrupts, InterruptibleCommand
 
 STDOUT = "-"
 

@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from tqdm import tqdm
 
-from factbase import bulk
+from factbase.interchange import bulk
 from factbase.models import Actor, Claim, Outlet, Review, Source, Tag
 from factbase.synthetic import Generator, Sizes
 

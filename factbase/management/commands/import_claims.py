@@ -20,9 +20,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from tqdm import tqdm
 
-from factbase import bulk, interchange
-from factbase.importer import Report, count_lines, import_files
-from factbase.interrupts import InterruptibleCommand
+from factbase import interchange
+from factbase.interchange import bulk
+from factbase.interchange.importer import Report, count_lines, import_files
+from factbase.plumbing.interrupts import InterruptibleCommand
 
 SHOWN_PROBLEMS = 50
 

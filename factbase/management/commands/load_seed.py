@@ -1,3 +1,5 @@
+"""manage.py load_seed: the seed dataset (fixtures/seed/), loaded through the importer; safe to run again."""
+
 from pathlib import Path
 
 from django.core.exceptions import ValidationError

@@ -1,4 +1,4 @@
-/* The editor's workbench (factbase/admin_workbench.py), no build step, no library.
+/* The editor's workbench (factbase/admin/workbench.py), no build step, no library.
 
    On a source's page: select a passage of the text -> "New claim from this passage" opens the claim add
    form for it (the server decides its text, kind and position: factbase.workbench.passage), and a

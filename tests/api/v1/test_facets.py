@@ -317,7 +317,7 @@ def test_the_schema_describes_the_facets_and_count(schema):
 
 @pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 def test_count_and_facets_run_on_the_connection_the_list_reads_from(settings):
-    """With a replica, a GET reads there (factbase/db_router.py): the count and the facets too, with their
+    """With a replica, a GET reads there (factbase/plumbing/db_router.py): the count and the facets too, with their
     time limit set on that connection, not on the primary."""
     from django.db import connections
     from rest_framework.test import APIClient

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from factbase.logs import JSONFormatter, RequestIDFilter
+from factbase.plumbing.logs import JSONFormatter, RequestIDFilter
 from factbase.models import Actor
 
 from .helpers import url

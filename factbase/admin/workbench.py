@@ -32,7 +32,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from factbase import provenance, workbench
-from factbase.admin_suggestions import suggestions_context
+from factbase.admin.suggestions import suggestions_context
 from factbase.models import Claim, Source
 
 # The longest quote the find view looks for (a claim's passage may be this long).

@@ -15,7 +15,7 @@ import json
 import logging
 from collections.abc import Mapping
 
-#: the id of the request being served in this thread (set by ``factbase.middleware.RequestIDMiddleware``)
+#: the id of the request being served in this thread (set by ``factbase.plumbing.middleware.RequestIDMiddleware``)
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("factbase_request_id", default=None)
 
 # The attributes every LogRecord has; anything else on a record came from ``extra=``.

@@ -1,4 +1,4 @@
-"""Export claims in the interchange format (``factbase/interchange.py``), streaming.
+"""Export claims in the interchange format (``factbase/interchange/``), streaming.
 
 ``export_chunks(queryset, fmt)`` yields the file piece by piece: NDJSON (one record a line), JSON (an
 array, one record a line) or CSV (a header, then one row a claim). Claims come in the order they

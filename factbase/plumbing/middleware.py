@@ -12,7 +12,7 @@ In ``settings.MIDDLEWARE`` order:
   body sent without a length (``Transfer-Encoding: chunked``) is read here, up to that limit, when the
   server hands it over whole (gunicorn: ``wsgi.input_terminated``), and refused with 411 when it cannot
   (Django would read such a body as empty: a write that silently did nothing);
-- ``ReplicaRoutingMiddleware``: lets a safe request read from the replica (``factbase.db_router``);
+- ``ReplicaRoutingMiddleware``: lets a safe request read from the replica (``factbase.plumbing.db_router``);
 - ``ServiceUnavailableMiddleware``: a view that meets a lost database (or Redis) answers 503 with a
   JSON body and ``Retry-After``, not a stack trace; the next request connects again by itself.
 """
@@ -32,8 +32,8 @@ from django.db import connections
 from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpResponseNotAllowed, JsonResponse
 
-from factbase import db_router
-from factbase.logs import request_id_var
+from factbase.plumbing import db_router
+from factbase.plumbing.logs import request_id_var
 
 logger = logging.getLogger("factbase.request")
 

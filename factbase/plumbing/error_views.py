@@ -23,7 +23,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
 from django.views import csrf, defaults
 
-from factbase.middleware import UNAVAILABLE_ERRORS, log_unavailable, service_unavailable_response
+from factbase.plumbing.middleware import UNAVAILABLE_ERRORS, log_unavailable, service_unavailable_response
 
 
 def is_api(request) -> bool:
@@ -83,7 +83,7 @@ def csrf_failure(request, reason="", *args, **kwargs):
     return csrf.csrf_failure(request, reason, *args, **kwargs)
 
 
-FAVICON = Path(__file__).resolve().parent / "static" / "factbase" / "favicon.ico"
+FAVICON = Path(__file__).resolve().parent.parent / "static" / "factbase" / "favicon.ico"
 
 
 def favicon(request):
