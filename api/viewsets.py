@@ -174,6 +174,11 @@ class FactbaseViewSet(viewsets.ModelViewSet):
             self._reader = reader
         return self._reader
 
+    def page_query(self, ordered, limit: int):
+        """The query of a page: the first ``limit`` rows of ``ordered`` (filtered, annotated with the sort keys
+        and ordered by the paginator)."""
+        return ordered[:limit]
+
     def fetch_page(self, queryset, keys: list[str]) -> list:
         """The rows of a page (``queryset`` ordered and sliced by the paginator), each with the values of
         the sort keys ``keys`` as attributes: model instances, or the reader's representations."""
