@@ -53,8 +53,12 @@ def generated(django_db_setup, django_db_blocker):
             cursor.execute("SELECT word FROM ts_stat('SELECT to_tsvector(''simple'', text) FROM factbase_claim') "
                            "ORDER BY ndoc, word LIMIT 1")
             rare_word = cursor.fetchone()[0]
+            # A common word: in about a fifth of the claims.
+            cursor.execute("SELECT word FROM ts_stat('SELECT to_tsvector(''simple'', text) FROM factbase_claim') "
+                           "ORDER BY abs(ndoc - %s) LIMIT 1", [CLAIMS * 0.2])
+            common_word = cursor.fetchone()[0]
         yield {"rare_speaker": rare_speaker, "busy_speaker": busy_speaker, "rare_name": rare_name,
-               "outlet": outlet, "source": source, "tag": tag, "word": word,
+               "outlet": outlet, "source": source, "tag": tag, "word": word, "common_word": common_word,
                "rare_word": rare_word, "outlet_name": outlet_name, "uid": uid}
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE factbase_claim_tags, factbase_review, factbase_claim, factbase_source, "
@@ -85,6 +89,7 @@ CASES = {
     "q, by relevance": "q={word}&ordering=relevance",
     "q, by created_at": "q={word}&ordering=-created_at",
     "q, a rare word": "q={rare_word}",
+    "q, a common word": "q={common_word}",
     "q, two words": "q={word} {rare_word}",
     "status and kind": "status=disputed&kind=direct_quote",
     "ordering=updated_at": "ordering=updated_at",
@@ -166,3 +171,116 @@ def test_claim_counts_read_only_the_claims_of_the_page(client, generated, settin
     rows, scans = table_rows_read(plan, table)
     assert scans and "Seq Scan" not in scans, (resource, scans)
     assert rows <= counted + 21, (resource, rows, counted)  # (a grouped count's row for a record without claims)
+
+
+# --- how a search is planned ---------------------------------------------------------------------------
+#
+# A search's page is read ids first (``selectors.ids_first``): a subquery finds the ids of the page from the
+# claims table alone (its alias in the plan is u0), and the outer query reads those rows by primary key with
+# their speaker, outlet, source and status changer. What the plan must be, by how common the word is (docs/api.md,
+# "How a search is planned"): a rare word is found through the search index (GIN), not by walking the claims in
+# date order and testing each; a common word, newest first, is found by that walk, which meets a page of matches
+# after a few hundred claims; ``ordering=relevance`` ranks every match in the subquery and keeps the best by a
+# top-N heapsort of (rank, id) pairs; and nothing is joined to more than the page's rows.
+
+PAGE = 50
+
+
+def search_plan(client, query: str) -> dict:
+    """The plan (EXPLAIN ANALYZE, JSON) of the query that read the claims of ``/claims/?{query}``'s page."""
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(f"/api/v1/claims/?page_size={PAGE}&{query}")
+    assert response.status_code == 200, response.content
+    [sql] = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "factbase_claim"."id"')
+             and 'FROM "factbase_claim"' in q["sql"]]
+    assert '"factbase_claim"."id" IN (SELECT U0."id"' in sql, sql
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        plan = cursor.fetchone()[0]
+    plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
+    return plan["Plan"]
+
+
+def plan_nodes(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        yield from plan_nodes(child)
+
+
+def rows_read(node: dict) -> int:
+    return (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)) * node.get("Actual Loops", 1)
+
+
+def describe(plan: dict) -> str:
+    return "\n".join(f"{n['Node Type']} {n.get('Relation Name', '')} {n.get('Alias', '')} {n.get('Index Name', '')} "
+                     f"rows={n.get('Actual Rows')}x{n.get('Actual Loops')}" for n in plan_nodes(plan))
+
+
+@pytest.fixture
+def unthrottled(settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None}}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("ordering", ["", "&ordering=stated_on", "&ordering=-created_at"])
+def test_a_rare_word_is_found_through_the_search_index(client, generated, unthrottled, ordering):
+    plan = search_plan(client, f"q={generated['rare_word']}{ordering}")
+    nodes = list(plan_nodes(plan))
+    assert any(n["Node Type"] == "Bitmap Index Scan" and n.get("Index Name") == "claim_search_vector"
+               for n in nodes), describe(plan)
+    # no walk of the claims in the order of the page, testing each
+    ordered_walks = [n for n in nodes if n.get("Index Name") in ("claim_stated_key_id", "claim_created_at_id")]
+    assert not ordered_walks, describe(plan)
+    assert sum(rows_read(n) for n in nodes if n.get("Relation Name") == "factbase_claim") <= 2 * (PAGE + 1)
+
+
+@pytest.mark.django_db
+def test_a_common_word_newest_first_walks_the_date_index(client, generated, unthrottled):
+    plan = search_plan(client, f"q={generated['common_word']}")
+    nodes = list(plan_nodes(plan))
+    [walk] = [n for n in nodes if n.get("Relation Name") == "factbase_claim" and n.get("Alias") == "u0"]
+    assert walk["Node Type"] == "Index Scan" and walk["Index Name"] == "claim_stated_key_id", describe(plan)
+    assert rows_read(walk) <= 1_000, describe(plan)  # about 51 / 0.2
+    assert not any(n.get("Index Name") == "claim_search_vector" for n in nodes), describe(plan)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("word", ["rare_word", "word", "common_word"])
+@pytest.mark.parametrize("ordering", ["", "&ordering=relevance", "&ordering=created_at"])
+def test_a_search_page_joins_only_its_rows(client, generated, unthrottled, word, ordering):
+    plan = search_plan(client, f"q={generated[word]}{ordering}")
+    nodes = list(plan_nodes(plan))
+    page_rows = PAGE + 1
+    # The page's claims, by primary key: the outer query reads no other claim.
+    outer = [n for n in nodes if n.get("Relation Name") == "factbase_claim" and n.get("Alias") != "u0"]
+    assert outer and all(n.get("Index Name") == "factbase_claim_pkey" for n in outer), describe(plan)
+    assert sum(rows_read(n) for n in outer) <= page_rows, describe(plan)
+    # Their speaker, outlet and source, each by its primary key, for those rows only.
+    for table in ("factbase_actor", "factbase_outlet", "factbase_source"):
+        scans = [n for n in nodes if n.get("Relation Name") == table]
+        assert scans and all(n["Node Type"] == "Index Scan" for n in scans), (table, describe(plan))
+        assert sum(n.get("Actual Loops", 1) for n in scans) <= page_rows, (table, describe(plan))
+    # No join makes or takes more rows than the page has.
+    for node in nodes:
+        if node["Node Type"] in ("Nested Loop", "Hash Join", "Merge Join"):
+            assert node["Actual Rows"] * node.get("Actual Loops", 1) <= page_rows, describe(plan)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("word", ["word", "common_word"])
+def test_relevance_sorts_ranks_and_ids_only(client, generated, unthrottled, word):
+    plan = search_plan(client, f"q={generated[word]}&ordering=relevance")
+    nodes = list(plan_nodes(plan))
+    sorts = [n for n in nodes if n["Node Type"] == "Sort"]
+    # The ranking: a sort by rank of the subquery's claims alone (u0), no join below it, keeping the best.
+    ranking = [n for n in sorts if "ts_rank" in " ".join(n.get("Sort Key", []))
+               and {(below.get("Relation Name"), below.get("Alias")) for below in plan_nodes(n)
+                    if below.get("Relation Name")} == {("factbase_claim", "u0")}]
+    assert ranking, describe(plan)
+    for sort in ranking:
+        assert sort["Sort Method"] == "top-N heapsort", describe(plan)
+        assert not any(n["Node Type"] in ("Nested Loop", "Hash Join", "Merge Join") for n in plan_nodes(sort))
+    # every match was ranked (more than a page), and no sort handled more rows than a page with their joins
+    assert sum(rows_read(n) for n in nodes if n.get("Alias") == "u0") > PAGE + 1
+    for sort in (n for n in sorts if n not in ranking):
+        assert all(rows_read(child) <= PAGE + 1 for child in sort.get("Plans", [])), describe(plan)
