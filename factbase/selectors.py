@@ -476,6 +476,7 @@ def claim_search(queryset: QuerySet[Claim], query: str) -> QuerySet[Claim]:
         # ids in a subquery (``ids_first``) renames the table there, and the column follows it.
         field = SearchVectorField()
         field.set_attributes_from_name("search_vector")
+        field.model = Claim  # (no model field: the triggers of migrations 0004-0005 keep the column)
         vector = Col(Claim._meta.db_table, field)
         search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
         # As double precision: ts_rank's real would come back rounded in its text form, and a cursor
