@@ -179,7 +179,8 @@ def _keyset_condition(keys: list[SortKey], values: list, *, reverse: bool, inclu
 
 
 class KeysetPagination(BasePagination):
-    """Keyset pagination; the view names its orderings with ``get_orderings()`` (name -> sort keys)."""
+    """Keyset pagination; the view names its orderings with ``get_orderings()`` (name -> sort keys), and may say
+    how a page is read with ``page_query(ordered, limit)`` (a search's claims: ids first, ``selectors.ids_first``)."""
 
     def get_page_size(self, request) -> int:
         values = request.query_params.getlist(PAGE_SIZE_PARAM)
