@@ -13,15 +13,21 @@ from __future__ import annotations
 import hashlib
 import json
 
+import orjson
 from django.utils.http import parse_etags, quote_etag
+from drf_orjson_renderer.renderers import ORJSONRenderer
 
 from api.exceptions import PreconditionFailed
 
 
 def etag_for(data) -> str:
-    """A strong ETag (quoted) for a representation."""
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
-    return quote_etag(hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:40])
+    """A strong ETag (quoted) for a representation: a hash of the bytes the JSON renderer writes for it (a
+    reader's pre-built JSON, ``orjson.Fragment``, is those bytes)."""
+    try:
+        body = orjson.dumps(data, default=ORJSONRenderer.default, option=ORJSONRenderer.options)
+    except TypeError:  # orjson.JSONEncodeError: a value it refuses (a lone surrogate)
+        body = json.dumps(data, default=str, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    return quote_etag(hashlib.sha256(body).hexdigest()[:40])
 
 
 def _weak_match(etag: str, candidates: list[str]) -> bool:

@@ -226,6 +226,18 @@ class FilterSet(filters.FilterSet):
 
     examples: dict[str, object] = {}
 
+    def __init__(self, data=None, *args, **kwargs):
+        # django-filter deep-copies every filter, and its form every form field, for each request: for a
+        # list of claims that was half of a filtered page's time. Only the filters a parameter names can
+        # filter (an absent one leaves the queryset as it is), so only they are copied; a filter whose widget
+        # reads suffixed names (``name_min``) is kept by its prefix. The class keeps them all (the schema,
+        # the list of allowed parameters).
+        if data is not None:
+            keys = list(data.keys())
+            self.base_filters = {name: filter_ for name, filter_ in type(self).base_filters.items()
+                                 if any(key == name or key.startswith(name) for key in keys)}
+        super().__init__(data, *args, **kwargs)
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls.examples = {"updated_after": "2022-01-08T00:00:00Z", "updated_before": "2030-01-01T00:00:00Z",

@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils.cache import patch_vary_headers
+from drf_orjson_renderer.renderers import ORJSONRenderer
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -166,7 +167,7 @@ class FactbaseViewSet(viewsets.ModelViewSet):
         if "_reader" not in self.__dict__:
             reader = None
             if (self.reader_class is not None and getattr(self, "action", None) in ("list", "retrieve")
-                    and self.data_format() is None and not self.format_kwarg):
+                    and self.data_format() is None and not self.format_kwarg and self.renders_json_as_is()):
                 serializer_class = self.get_serializer_class()
                 if self.reader_class.supports(serializer_class):
                     reader = self.reader_class(serializer_class, self.request, fields=self.field_selection())
@@ -178,6 +179,13 @@ class FactbaseViewSet(viewsets.ModelViewSet):
         """The query of a page: the first ``limit`` rows of ``ordered`` (filtered, annotated with the sort keys
         and ordered by the paginator)."""
         return ordered[:limit]
+
+    def renders_json_as_is(self) -> bool:
+        """Whether this response's renderer writes a reader's pre-built JSON as it is: the JSON renderer,
+        without an ``indent`` in the accepted media type (the browsable API renders the serializer's data)."""
+        renderer = getattr(self.request, "accepted_renderer", None)
+        media_type = getattr(self.request, "accepted_media_type", "") or ""
+        return isinstance(renderer, ORJSONRenderer) and "indent" not in media_type
 
     def fetch_page(self, queryset, keys: list[str]) -> list:
         """The rows of a page (``queryset`` ordered and sliced by the paginator), each with the values of
@@ -203,7 +211,8 @@ class FactbaseViewSet(viewsets.ModelViewSet):
         rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         if self.data_format() == "csv":
             return Response(self.csv_table(rows), headers=self.paginator.get_link_header())
-        data = rows if self.get_reader() is not None else self.get_serializer(rows, many=True).data
+        reader = self.get_reader()
+        data = reader.results(rows) if reader is not None else self.get_serializer(rows, many=True).data
         return self.get_paginated_response(data)
 
     def finalize_response(self, request, response, *args, **kwargs):

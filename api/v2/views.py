@@ -1,8 +1,8 @@
 """Version 2 endpoints: version 1's viewsets, each derived by ``v2_view()``.
 
 A version-2 view is its version-1 view with the version-2 serializers (``api.v2.serializers.derived``),
-the version-2 spelling of the interchange format in its CSV (``ClaimCSVMixin.interchange_spelling``) and
-a reader that builds the version-2 representation (``ClaimReader.brief_source_own_title``). Every
+the version-2 spelling of the interchange format in its CSV (``ClaimCSVMixin.interchange_spelling``), and
+its reader compiling the version-2 serializer (``api.readers``: the declaration is the serializer). Every
 other behaviour (filters, pages, writes, history, conditional requests) is version 1's: a field, a
 filter or an action added to version 1 is in version 2 without a line here.
 """
@@ -35,15 +35,10 @@ _views: dict[type, type] = {}
 
 def v2_view(view_class: type) -> type:
     """``view_class`` (a version-1 view) in version 2: a subclass of the same name with ``V2ViewMixin``, and
-    its reader (if it has one) building version 2's representation."""
+    its reader (if it has one) compiling version 2's serializer."""
     found = _views.get(view_class)
     if found is None:
         attrs = {"__module__": __name__, "__doc__": view_class.__doc__}
-        reader_class = getattr(view_class, "reader_class", None)
-        if reader_class is not None:
-            attrs["reader_class"] = type(reader_class.__name__, (reader_class,), {
-                "__module__": __name__, "brief_source_own_title": True, "_fields": {},
-            })
         found = _views[view_class] = type(view_class.__name__, (V2ViewMixin, view_class), attrs)
     return found
 

@@ -70,3 +70,16 @@ def test_if_match_star_and_weak_tags(editor_client, actor):
 def test_created_and_updated_records_carry_their_etag(editor_client, db):
     response = editor_client.post(url("tags"), {"name": "T", "slug": "t"})
     assert response["ETag"] == editor_client.get(response["Location"])["ETag"]
+
+
+def test_the_etag_is_the_hash_of_the_bytes_served(anon_client, claim):
+    """Whoever built the body (the database's JSON or the serializer's), the ETag names its bytes: the
+    same representation has the same ETag on both paths, and a write's If-Match compares it."""
+    import hashlib
+
+    response = anon_client.get(url("claims", claim.pk))
+    assert response["ETag"] == f'"{hashlib.sha256(response.content).hexdigest()[:40]}"'
+    services.review_create(claim=claim, reviewer=claim.speaker, rating="false")  # an embedded list grows
+    changed = anon_client.get(url("claims", claim.pk))
+    assert changed["ETag"] != response["ETag"] and b'"rating":"false"' in changed.content
+    assert changed["ETag"] == f'"{hashlib.sha256(changed.content).hexdigest()[:40]}"'

@@ -137,3 +137,16 @@ class TestOtherResources:
         response = anon_client.get(url(resource), {"speaker": 1, "nonsense": "x"})
         assert response.status_code == 400
         assert "nonsense" in response.json()
+
+
+def test_a_filterset_copies_only_the_filters_a_request_names():
+    """Each request deep-copies the filters it uses, not the thirty a list offers; the class keeps them all
+    (the schema and the allowed parameters read it)."""
+    from django.http import QueryDict
+
+    from api.filters import ClaimFilterSet
+
+    filterset = ClaimFilterSet(data=QueryDict("speaker=1&stated_after=2022-01-01"))
+    assert set(filterset.filters) == {"speaker", "stated_after"}
+    assert len(ClaimFilterSet.base_filters) > 10 and "speaker_name" in ClaimFilterSet.base_filters
+    assert set(ClaimFilterSet(data=QueryDict("")).filters) == set()
