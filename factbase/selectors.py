@@ -510,7 +510,8 @@ def ids_first(ordered: QuerySet, limit: int, rows: QuerySet) -> QuerySet:
     many and must be sorted (a search ranked by relevance: every match is ranked, and only ids and ranks are
     sorted, not rows joined to their speaker, outlet and source), and the joins run on at most ``limit`` rows
     by their primary keys. The filters are not repeated outside: the planner would take their selectivity twice
-    and plan the joins for less than a row. A search's page is read so (docs/api.md, "How a search is planned")."""
+    and plan the joins for less than a row. The serializer's path reads a search's page so (the JSON reader's statement is built so anyway: docs/api.md,
+    "How a search is planned")."""
     ids = ordered.values("pk")[:limit]
     # The sort keys, as ``ordered`` resolved them (a rank refers to the search's query): they name no join.
     keys = {name: ordered.query.annotations[name] for name in ordered.query.annotation_select}
