@@ -179,7 +179,8 @@ def _keyset_condition(keys: list[SortKey], values: list, *, reverse: bool, inclu
 
 
 class KeysetPagination(BasePagination):
-    """Keyset pagination; the view names its orderings with ``get_orderings()`` (name -> sort keys)."""
+    """Keyset pagination; the view names its orderings with ``get_orderings()`` (name -> sort keys), and may say
+    how a page is read with ``page_query(ordered, limit)`` (a search's claims: ids first, ``selectors.ids_first``)."""
 
     def get_page_size(self, request) -> int:
         values = request.query_params.getlist(PAGE_SIZE_PARAM)
@@ -221,7 +222,9 @@ class KeysetPagination(BasePagination):
                 _keyset_condition(keys, cursor.values, reverse=reverse, inclusive=cursor.inclusive)
             )
         order = [F(k.name).desc() if k.descending != reverse else F(k.name).asc() for k in keys]
-        page = queryset.order_by(*order)[: page_size + 1]
+        ordered = queryset.order_by(*order)
+        page_query = getattr(view, "page_query", None)
+        page = page_query(ordered, page_size + 1) if page_query is not None else ordered[: page_size + 1]
         fetch_page = getattr(view, "fetch_page", None)
         rows = fetch_page(page, [k.name for k in keys]) if fetch_page is not None else list(page)
         has_more = len(rows) > page_size

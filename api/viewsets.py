@@ -175,6 +175,11 @@ class FactbaseViewSet(viewsets.ModelViewSet):
             self._reader = reader
         return self._reader
 
+    def page_query(self, ordered, limit: int):
+        """The query of a page: the first ``limit`` rows of ``ordered`` (filtered, annotated with the sort keys
+        and ordered by the paginator)."""
+        return ordered[:limit]
+
     def renders_json_as_is(self) -> bool:
         """Whether this response's renderer writes a reader's pre-built JSON as it is: the JSON renderer,
         without an ``indent`` in the accepted media type (the browsable API renders the serializer's data)."""

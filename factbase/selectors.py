@@ -35,7 +35,7 @@ from django.db.models import (
     TextField, Value,
 )
 from django.db.models.functions import Cast, Coalesce, Concat
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Col, RawSQL
 from django.db.models.lookups import Contains
 
 from factbase.models import Actor, Claim, ClaimRelation, Outlet, Review, Source, Tag
@@ -472,7 +472,12 @@ def claim_search(queryset: QuerySet[Claim], query: str) -> QuerySet[Claim]:
     if is_postgresql():
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 
-        vector = RawSQL(f'"{Claim._meta.db_table}"."search_vector"', [], output_field=SearchVectorField())
+        # The column as a column of the claims table (not raw SQL naming the table): a query that reads a page's
+        # ids in a subquery (``ids_first``) renames the table there, and the column follows it.
+        field = SearchVectorField()
+        field.set_attributes_from_name("search_vector")
+        field.model = Claim  # (no model field: the triggers of migrations 0004-0005 keep the column)
+        vector = Col(Claim._meta.db_table, field)
         search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
         # As double precision: ts_rank's real would come back rounded in its text form, and a cursor
         # holding the rounded value would never compare equal to the row it came from.
@@ -490,6 +495,27 @@ def claim_search(queryset: QuerySet[Claim], query: str) -> QuerySet[Claim]:
 def supports_ranking() -> bool:
     """Whether ``claim_search`` ranks its results (PostgreSQL) or only filters them (SQLite)."""
     return is_postgresql()
+
+
+def ids_first(ordered: QuerySet, limit: int, rows: QuerySet) -> QuerySet:
+    """The first ``limit`` rows of ``ordered`` (filtered, annotated with its sort keys, ordered), read as one
+    statement in two steps: the ids of those rows, found in a subquery that reads the table with the filters and
+    sort keys alone, then those rows as ``rows`` (the same records unfiltered: the selector's queryset, with its
+    joins) gives them, with the sort keys::
+
+        SELECT <columns, joins, keys> WHERE id IN (SELECT id ... WHERE <filters> ORDER BY <keys> LIMIT n)
+        ORDER BY <keys>
+
+    The same rows in the same order as ``ordered[:limit]``; what differs is the plan where the matching rows are
+    many and must be sorted (a search ranked by relevance: every match is ranked, and only ids and ranks are
+    sorted, not rows joined to their speaker, outlet and source), and the joins run on at most ``limit`` rows
+    by their primary keys. The filters are not repeated outside: the planner would take their selectivity twice
+    and plan the joins for less than a row. The serializer's path reads a search's page so (the JSON reader's statement is built so anyway: docs/api.md,
+    "How a search is planned")."""
+    ids = ordered.values("pk")[:limit]
+    # The sort keys, as ``ordered`` resolved them (a rank refers to the search's query): they name no join.
+    keys = {name: ordered.query.annotations[name] for name in ordered.query.annotation_select}
+    return rows.filter(pk__in=ids).annotate(**keys).order_by(*ordered.query.order_by)[:limit]
 
 
 # --- orderings -----------------------------------------------------------------------------------

@@ -67,6 +67,13 @@ class ClaimViewSet(FacetsMixin, ClaimCSVMixin, V1ViewSet):
             orderings = {**orderings, selectors.RELEVANCE: selectors.RELEVANCE_KEYS}
         return orderings
 
+    def page_query(self, ordered, limit):
+        # A search reads a page's ids first (``selectors.ids_first``): its matches may be many, ranked and sorted.
+        # The reader (JSON) reads so already: the paginator's query gives it ids and sort keys alone.
+        if self.request.query_params.get("q", "").strip() and self.get_reader() is None:
+            return selectors.ids_first(ordered, limit, self.get_queryset())
+        return super().page_query(ordered, limit)
+
     def resolve_ordering(self, name, keys):
         if name != selectors.RELEVANCE:
             return keys

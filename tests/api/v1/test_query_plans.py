@@ -53,8 +53,12 @@ def generated(django_db_setup, django_db_blocker):
             cursor.execute("SELECT word FROM ts_stat('SELECT to_tsvector(''simple'', text) FROM factbase_claim') "
                            "ORDER BY ndoc, word LIMIT 1")
             rare_word = cursor.fetchone()[0]
+            # A common word: in about a fifth of the claims.
+            cursor.execute("SELECT word FROM ts_stat('SELECT to_tsvector(''simple'', text) FROM factbase_claim') "
+                           "ORDER BY abs(ndoc - %s) LIMIT 1", [CLAIMS * 0.2])
+            common_word = cursor.fetchone()[0]
         yield {"rare_speaker": rare_speaker, "busy_speaker": busy_speaker, "rare_name": rare_name,
-               "outlet": outlet, "source": source, "tag": tag, "word": word,
+               "outlet": outlet, "source": source, "tag": tag, "word": word, "common_word": common_word,
                "rare_word": rare_word, "outlet_name": outlet_name, "uid": uid}
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE factbase_claim_tags, factbase_review, factbase_claim, factbase_source, "
@@ -85,6 +89,7 @@ CASES = {
     "q, by relevance": "q={word}&ordering=relevance",
     "q, by created_at": "q={word}&ordering=-created_at",
     "q, a rare word": "q={rare_word}",
+    "q, a common word": "q={common_word}",
     "q, two words": "q={word} {rare_word}",
     "status and kind": "status=disputed&kind=direct_quote",
     "ordering=updated_at": "ordering=updated_at",
@@ -166,3 +171,118 @@ def test_claim_counts_read_only_the_claims_of_the_page(client, generated, settin
     rows, scans = table_rows_read(plan, table)
     assert scans and "Seq Scan" not in scans, (resource, scans)
     assert rows <= counted + 21, (resource, rows, counted)  # (a grouped count's row for a record without claims)
+
+
+# --- how a search is planned ---------------------------------------------------------------------------
+#
+# A search's page reads its ids first: the JSON reader's statement finds the ids and sort keys of the page in a
+# subquery of the claims table alone (the paginator's query; alias factbase_claim in the plan), then builds the
+# JSON of those rows (alias t0) with their speaker, outlet, source, tags, reviews and relations; the serializer's
+# path does the same with ``selectors.ids_first``. What the plan must be, by how common the word is (docs/api.md,
+# "How a search is planned"): a rare word is found through the search index (GIN), not by walking the claims in
+# date order and testing each; a common word, newest first, is found by that walk, which meets a page of matches
+# after a few hundred claims; ``ordering=relevance`` ranks every match in the subquery and keeps the best by a
+# top-N heapsort of (rank, id) pairs; and nothing is joined to more than the page's rows.
+
+PAGE = 50
+INNER, OUTER = "factbase_claim", "t0"
+
+
+def search_plan(client, query: str) -> dict:
+    """The plan (EXPLAIN ANALYZE, JSON) of the statement that read the page of ``/claims/?{query}``."""
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(f"/api/v1/claims/?page_size={PAGE}&{query}")
+    assert response.status_code == 200, response.content
+    [sql] = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT p.*")]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        plan = cursor.fetchone()[0]
+    plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
+    return plan["Plan"]
+
+
+def plan_nodes(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        yield from plan_nodes(child)
+
+
+def rows_read(node: dict) -> int:
+    return (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)) * node.get("Actual Loops", 1)
+
+
+def claim_scans(plan: dict, alias: str) -> list[dict]:
+    return [n for n in plan_nodes(plan) if n.get("Relation Name") == "factbase_claim" and n.get("Alias") == alias]
+
+
+def describe(plan: dict) -> str:
+    return "\n".join(f"{n['Node Type']} {n.get('Relation Name', '')} {n.get('Alias', '')} {n.get('Index Name', '')} "
+                     f"rows={n.get('Actual Rows')}x{n.get('Actual Loops')}" for n in plan_nodes(plan))
+
+
+@pytest.fixture
+def unthrottled(settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None}}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("ordering", ["", "&ordering=stated_on", "&ordering=-created_at"])
+def test_a_rare_word_is_found_through_the_search_index(client, generated, unthrottled, ordering):
+    plan = search_plan(client, f"q={generated['rare_word']}{ordering}")
+    inner = claim_scans(plan, INNER)
+    assert inner and all(n["Node Type"] == "Bitmap Heap Scan" for n in inner), describe(plan)
+    assert any(n["Node Type"] == "Bitmap Index Scan" and n.get("Index Name") == "claim_search_vector"
+               for n in plan_nodes(plan)), describe(plan)
+    # no walk of the claims in the order of the page, testing each
+    assert not any(n.get("Index Name") in ("claim_stated_key_id", "claim_created_at_id")
+                   for n in plan_nodes(plan)), describe(plan)
+    assert sum(rows_read(n) for n in inner) <= PAGE + 1
+
+
+@pytest.mark.django_db
+def test_a_common_word_newest_first_walks_the_date_index(client, generated, unthrottled):
+    plan = search_plan(client, f"q={generated['common_word']}")
+    [walk] = claim_scans(plan, INNER)
+    assert walk["Node Type"] == "Index Scan" and walk["Index Name"] == "claim_stated_key_id", describe(plan)
+    assert rows_read(walk) <= 1_000, describe(plan)  # about 51 / 0.2
+    assert not any(n.get("Index Name") == "claim_search_vector" for n in plan_nodes(plan)), describe(plan)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("word", ["rare_word", "word", "common_word"])
+@pytest.mark.parametrize("ordering", ["", "&ordering=relevance", "&ordering=created_at"])
+def test_a_search_page_joins_only_its_rows(client, generated, unthrottled, word, ordering):
+    plan = search_plan(client, f"q={generated[word]}{ordering}")
+    page_rows = PAGE + 1
+    # The page's claims, by primary key: the outer query reads no other claim.
+    outer = claim_scans(plan, OUTER)
+    assert outer and all(n.get("Index Name") == "factbase_claim_pkey" for n in outer), describe(plan)
+    assert sum(rows_read(n) for n in outer) <= page_rows, describe(plan)
+    # Their speaker, outlet and source, looked up once a row of the page (at most), not joined to every match.
+    for table in ("factbase_actor", "factbase_outlet", "factbase_source"):
+        scans = [n for n in plan_nodes(plan) if n.get("Relation Name") == table]
+        assert scans and all(n.get("Actual Loops", 1) <= page_rows for n in scans), (table, describe(plan))
+    # The join of the page's ids to their rows makes no more rows than the page has.
+    for node in plan_nodes(plan):
+        if node["Node Type"] in ("Nested Loop", "Hash Join", "Merge Join") and any(
+                n in outer for n in plan_nodes(node)):
+            assert node["Actual Rows"] * node.get("Actual Loops", 1) <= page_rows, describe(plan)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("word", ["word", "common_word"])
+def test_relevance_sorts_ranks_and_ids_only(client, generated, unthrottled, word):
+    plan = search_plan(client, f"q={generated[word]}&ordering=relevance")
+    sorts = [n for n in plan_nodes(plan) if n["Node Type"] == "Sort"]
+    # The ranking: a sort by rank of the subquery's claims alone, no join below it, keeping the best.
+    ranking = [n for n in sorts if "ts_rank" in " ".join(n.get("Sort Key", []))
+               and {(below.get("Relation Name"), below.get("Alias")) for below in plan_nodes(n)
+                    if below.get("Relation Name")} == {("factbase_claim", INNER)}]
+    assert ranking, describe(plan)
+    for sort in ranking:
+        assert sort["Sort Method"] == "top-N heapsort", describe(plan)
+        assert not any(n["Node Type"] in ("Nested Loop", "Hash Join", "Merge Join") for n in plan_nodes(sort))
+    # every match was ranked (more than a page), and no other sort handled more rows than the page's
+    assert sum(rows_read(n) for n in claim_scans(plan, INNER)) > PAGE + 1
+    for sort in (n for n in sorts if n not in ranking):
+        assert all(rows_read(child) <= PAGE + 1 for child in sort.get("Plans", [])), describe(plan)
