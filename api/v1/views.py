@@ -29,6 +29,7 @@ from api.v1 import serializers as v1
 from api.v1.readers import ClaimReader
 from api.viewsets import FactbaseViewSet
 from factbase import selectors, services
+from factbase.plumbing.plans import custom_plans
 from factbase import suggestions as suggested
 
 RESOURCES = ["claims", "actors", "outlets", "sources", "reviews", "tags", "claim-relations"]
@@ -66,6 +67,13 @@ class ClaimViewSet(FacetsMixin, ClaimCSVMixin, V1ViewSet):
         if self.action == "list":
             orderings = {**orderings, selectors.RELEVANCE: selectors.RELEVANCE_KEYS}
         return orderings
+
+    def list(self, request, *args, **kwargs):
+        if request.query_params.get("q", "").strip():
+            # A search's plan depends on the word: never a generic plan of a prepared statement.
+            with custom_plans(self.get_queryset().db):
+                return super().list(request, *args, **kwargs)
+        return super().list(request, *args, **kwargs)
 
     def page_query(self, ordered, limit):
         # A search reads a page's ids first (``selectors.ids_first``): its matches may be many, ranked and sorted.
