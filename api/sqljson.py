@@ -111,8 +111,10 @@ class PostgresDialect(Dialect):
 
     def datetime(self, expr: str) -> str:
         # DRF: isoformat() in UTC, "+00:00" written "Z", the microseconds only when there are some.
+        # (The colons are quoted text of the pattern, so that no ":MI" reads as a pgbench variable when
+        # `make bench` replays the statement.)
         utc = f"(({expr}) AT TIME ZONE 'UTC')"
-        return (f"('\"' || to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
+        return (f"('\"' || to_char({utc}, 'YYYY-MM-DD\"T\"HH24\":\"MI\":\"SS') || CASE WHEN "
                 f"extract(microseconds FROM {utc})::bigint %% 1000000 = 0 THEN '' ELSE to_char({utc}, '.US') END "
                 f"|| 'Z\"')")
 
