@@ -21,6 +21,10 @@ from django.db.models import QuerySet
 from api import sqljson
 
 
+#: compiled expressions kept (serializer, selection, database); past it they are compiled again
+MAX_COMPILED = 256
+
+
 class PageRow:
     """A record of a page: its JSON text, and the page's sort-key values as attributes (for the cursor)."""
 
@@ -64,27 +68,39 @@ class DatabaseReader:
         self.fields = fields
         self.host = request.get_host()
         self.model = serializer_class.Meta.model
-        self._usable = True
 
     def usable(self) -> bool:
+        """Whether this request can be read so: every link of the representation has the shape the SQL writes
+        (a prefix and the id; not so under an unusual URL configuration), then the serializer does the work."""
+        try:
+            self._expression(connections[self.model._default_manager.all().db])
+        except sqljson.Unsupported:
+            return False
         return True
 
-    #: (class, serializer class, fields, database vendor) -> (SQL, its parameters: ("prefix", view name) or a value)
+    #: (class, serializer class, fields, database vendor) -> (SQL, its parameters: a ``RequestParam`` or a value)
     _compiled: dict = {}
 
     def _expression(self, connection) -> tuple[str, list]:
         """The JSON of a record of table ``t0``, and its parameters. The SQL is compiled once for each
         serializer, selection and database; the URL prefixes (scheme, host, version) are this request's."""
+        memo = self.__dict__.get("_memo")
+        if memo is not None and memo[0] == connection.vendor:
+            return memo[1]
         key = (type(self), self.serializer_class, tuple(self.fields) if self.fields is not None else None,
                connection.vendor)
         compiled = self._compiled.get(key)
         if compiled is None:
             compiler = sqljson.Compiler(connection, self.orderings)
             sql = compiler.object(self.serializer_class(), "t0", self.fields)
+            if len(self._compiled) >= MAX_COMPILED:  # each ?fields= choice is a form: keep their number bounded
+                self._compiled.clear()
             compiled = self._compiled[key] = (sql, compiler.params)
         sql, params = compiled
-        return sql, [param.value(self.request, self.host) if isinstance(param, sqljson.RequestParam) else param
-                     for param in params]
+        found = (sql, [param.value(self.request, self.host) if isinstance(param, sqljson.RequestParam) else param
+                       for param in params])
+        self._memo = (connection.vendor, found)
+        return found
 
     def _table(self, connection) -> str:
         return connection.ops.quote_name(self.model._meta.db_table)

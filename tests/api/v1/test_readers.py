@@ -309,3 +309,14 @@ def test_a_field_added_to_the_serializer_is_written_by_the_database(anon_client,
     assert body["said_by"]["name"] == "Ана Тест “Quote”" and body["again"] == body["url"]
     page = both_ways(anon_client, monkeypatch, "/api/v1/claims/?page_size=50&fields=again,said_by,words").json()
     assert list(page["results"][0]) == ["words", "said_by", "again"]
+
+
+def test_a_link_of_another_shape_is_left_to_the_serializer(anon_client, monkeypatch, claims):
+    """When a record's URL is not a prefix and its id (``detail_url_prefix`` gives None), the request is the
+    serializer's, not a server error."""
+    from api import sqljson
+
+    monkeypatch.setattr(sqljson, "detail_url_prefix", lambda *args, **kwargs: None)
+    body = anon_client.get(f"/api/v1/claims/{claims[1].pk}/").json()
+    assert body["url"].endswith(f"/api/v1/claims/{claims[1].pk}/")
+    assert anon_client.get("/api/v1/claims/?page_size=3").status_code == 200
