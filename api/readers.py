@@ -1,8 +1,9 @@
 """Records read as JSON written by the database, for the two hot paths: a list page and one record.
 
 A view with a ``reader_class`` (``DatabaseReader``) serves a JSON read without building a value in Python:
-its serializer, the declaration of the representation, is compiled to SQL once a request
-(``api.sqljson``), and one statement gives the page: the paginator's keyset query (ids and sort keys,
+its serializer, the declaration of the representation, is compiled to SQL (``api.sqljson``; once for each
+serializer, choice of fields and database, the request's scheme and host being parameters), and one
+statement gives the page: the paginator's keyset query (ids and sort keys,
 filtered, ordered and sliced as always) joined to that expression. Python reads the sort keys of the last
 row for the next cursor and puts the rows' JSON between ``[`` and ``]`` as an ``orjson.Fragment``, which the
 renderer writes as it is. The bytes are those the serializer gives (``tests/api/v1/test_readers.py``).
