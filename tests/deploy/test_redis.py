@@ -98,3 +98,40 @@ def test_the_cache_is_redis(redis_settings, redis_client, prefix):
     assert cache.get("greeting") == "hello"
     assert redis_client.exists(f"{prefix}:1:greeting")
     assert 0 < redis_client.ttl(f"{prefix}:1:greeting") <= 30
+
+
+def test_requests_that_arrive_together_are_each_counted_in_redis(redis_settings, redis_client, prefix):
+    """Forty requests from one address at the same moment, each in its own thread and its own Redis
+    connection, against 10 a minute: exactly ten pass, and the window's counter holds all forty with an
+    expiry. (DRF's own throttle reads the list of recent requests and writes it back: here, with the
+    network between the two, requests that meet are lost and more than ten pass.)"""
+    import threading
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import RequestFactory
+
+    from api.throttling import AnonThrottle
+
+    redis_settings.REST_FRAMEWORK = {**redis_settings.REST_FRAMEWORK,
+                                     "DEFAULT_THROTTLE_RATES": {"anon": "10/minute", "user": None}}
+    barrier = threading.Barrier(40)
+    allowed = []
+
+    def one_request():
+        request = RequestFactory().get("/api/v1/claims/", REMOTE_ADDR="10.0.0.7")
+        request.user = AnonymousUser()
+        throttle = AnonThrottle()
+        barrier.wait(timeout=30)
+        allowed.append(throttle.allow_request(request, view=None))
+
+    threads = [threading.Thread(target=one_request) for _ in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # A minute may have ended while the threads ran: then its counter and the next one's share the forty.
+    keys = [key for key in redis_client.scan_iter(f"{prefix}:*throttle_anon_10.0.0.7:*")]
+    counts = [int(redis_client.get(key)) for key in keys]
+    assert len(allowed) == 40 and sum(counts) == 40, (allowed, counts)
+    assert allowed.count(True) == sum(min(count, 10) for count in counts)
+    assert all(0 < redis_client.ttl(key) <= 60 for key in keys)

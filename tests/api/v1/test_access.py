@@ -1,9 +1,14 @@
 """Who may do what (401 and 403), how they authenticate, and how fast (429)."""
 
+import threading
+
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.test import RequestFactory
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from api.throttling import AnonThrottle
 from factbase.models import Actor
 
 from .helpers import url
@@ -114,6 +119,67 @@ class TestThrottling:
         api_settings.REST_FRAMEWORK = {**api_settings.REST_FRAMEWORK,
                                        "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None}}
         assert all(anon_client.get(url("tags")).status_code == 200 for _ in range(5))
+
+
+def anonymous_request(address="10.0.0.1"):
+    request = RequestFactory().get("/api/v1/claims/", REMOTE_ADDR=address)
+    request.user = AnonymousUser()
+    return request
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """The throttles' clock, set by the test: ``frozen_clock[0]`` is the time (a whole minute's start)."""
+    now = [60.0 * 20_000_000]
+    monkeypatch.setattr(AnonThrottle, "timer", lambda self: now[0])
+    return now
+
+
+def throttle_at(rate: str, api_settings) -> AnonThrottle:
+    api_settings.REST_FRAMEWORK = {**api_settings.REST_FRAMEWORK,
+                                   "DEFAULT_THROTTLE_RATES": {"anon": rate, "user": None}}
+    return AnonThrottle()
+
+
+def test_requests_that_arrive_together_are_each_counted(api_settings, frozen_clock):
+    """Forty requests from one address at the same moment, each in its own thread, against 10 a minute:
+    exactly ten pass (DRF's own throttle reads and writes a list, and requests that meet are lost)."""
+    throttle_at("10/minute", api_settings)
+    barrier = threading.Barrier(40)
+    allowed = []
+
+    def one_request():
+        throttle = AnonThrottle()
+        barrier.wait(timeout=30)
+        allowed.append(throttle.allow_request(anonymous_request(), view=None))
+
+    threads = [threading.Thread(target=one_request) for _ in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert allowed.count(True) == 10 and allowed.count(False) == 30
+
+
+def test_a_window_allows_its_rate_again_when_it_ends(api_settings, frozen_clock):
+    throttle_at("3/minute", api_settings)
+    frozen_clock[0] += 45  # 15 s before the minute ends
+    results = [AnonThrottle().allow_request(anonymous_request(), None) for _ in range(3)]
+    refused = AnonThrottle()
+    assert results == [True, True, True] and refused.allow_request(anonymous_request(), None) is False
+    assert refused.wait() == 15  # the 429's Retry-After: the time left in the window
+    assert AnonThrottle().allow_request(anonymous_request("10.0.0.2"), None)  # another client counts apart
+    frozen_clock[0] += 15
+    assert [AnonThrottle().allow_request(anonymous_request(), None) for _ in range(4)] == [True] * 3 + [False]
+
+
+def test_a_cache_that_keeps_nothing_lets_requests_pass(api_settings, frozen_clock, settings):
+    from django.core.cache import caches
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    throttle = throttle_at("1/minute", api_settings)
+    throttle.cache = caches["default"]
+    assert all(throttle.allow_request(anonymous_request(), None) for _ in range(3))
 
 
 def test_the_throttle_rates_come_from_the_environment(monkeypatch):
