@@ -210,6 +210,9 @@ class MultipleUUIDFilter(MultipleIdFilter):
     field_class = MultipleUUIDField
 
 
+MAX_FORM_CLASSES = 256
+
+
 class FilterSet(filters.FilterSet):
     """Base of every filterset: ``examples`` gives an example value for each parameter (OpenAPI). Every list
     takes ``updated_after`` / ``updated_before``: what changed since a client's last visit (with
@@ -237,6 +240,21 @@ class FilterSet(filters.FilterSet):
             self.base_filters = {name: filter_ for name, filter_ in type(self).base_filters.items()
                                  if any(key == name or key.startswith(name) for key in keys)}
         super().__init__(data, *args, **kwargs)
+
+    #: (filterset class, names of its filters in use) -> the form class django-filter builds from them
+    _form_classes: dict = {}
+
+    def get_form_class(self):
+        # django-filter builds a form class for every request, each of its fields made and labelled anew
+        # (a tenth of a filtered page's time); the class depends only on which filters are in use, so it is
+        # built once for each choice. A form made from it still copies its fields, as every Django form does.
+        key = (type(self), tuple(self.filters))
+        form_class = self._form_classes.get(key)
+        if form_class is None:
+            if len(self._form_classes) >= MAX_FORM_CLASSES:  # each choice of parameters is one: keep them bounded
+                self._form_classes.clear()
+            form_class = self._form_classes[key] = super().get_form_class()
+        return form_class
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -150,3 +150,21 @@ def test_a_filterset_copies_only_the_filters_a_request_names():
     assert set(filterset.filters) == {"speaker", "stated_after"}
     assert len(ClaimFilterSet.base_filters) > 10 and "speaker_name" in ClaimFilterSet.base_filters
     assert set(ClaimFilterSet(data=QueryDict("")).filters) == set()
+
+
+def test_a_filterset_form_class_is_built_once_for_each_choice_of_filters(anon_client, seed):
+    """The form class of a choice of filters is built once and used again; each request's form still
+    validates its own values (a bad value is named, a good one filters)."""
+    from django.http import QueryDict
+
+    from api.filters import ClaimFilterSet
+
+    first = ClaimFilterSet(data=QueryDict("speaker=1&stated_after=2022-01-01")).get_form_class()
+    again = ClaimFilterSet(data=QueryDict("stated_after=2021-01-01&speaker=2")).get_form_class()
+    other = ClaimFilterSet(data=QueryDict("speaker=1")).get_form_class()
+    assert first is again and other is not first and set(other.base_fields) == {"speaker"}
+    assert anon_client.get(url("claims"), {"stated_after": "not a date"}).json() == {
+        "stated_after": ["Enter a valid date, as YYYY-MM-DD (ISO 8601) in the digits 0-9."]}
+    dated = get_ids(anon_client, "claims", stated_after="2022-01-07")
+    assert dated and set(dated) < set(get_ids(anon_client, "claims", page_size=100))
+    assert anon_client.get(url("claims"), {"stated_after": "2022-13-01"}).status_code == 400
