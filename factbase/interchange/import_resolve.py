@@ -116,7 +116,7 @@ class ResolvingStage:
         by_url, by_title = {}, defaultdict(list)
         # Each existing source is locked (its row, until the import commits), as the services lock a source
         # before writing its claims: the claims' spans are found in the text as read here, and no one may
-        # change that text before they are written (factbase/services.py, "Locks").
+        # change that text before they are written (factbase/services/__init__.py, "Locks").
         sources = Source.objects.select_related("outlet").select_for_update(of=("self",)).order_by("id")
         for batch in self._in_batches(urls):
             # "url <> ''" lets PostgreSQL use the partial unique index on url (not proven from a long IN list).

@@ -49,7 +49,7 @@ class ClaimStatus(models.TextChoices):
 class ClaimHistory(HistoricalRecords):
     """A claim's history (django-simple-history), also left on the model as ``Claim.history_records`` so
     that the services can write one record for a change of a claim's fields and tags together
-    (``services._save_claim``): on its own, simple-history records the tags' change apart."""
+    (``services.claims._save_claim``): on its own, simple-history records the tags' change apart."""
 
     def contribute_to_class(self, cls, name):
         super().contribute_to_class(cls, name)

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.contrib.admin.sites import site
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -375,7 +376,7 @@ def test_bulk_verify_is_all_or_nothing_and_names_every_refused_claim(editor_clie
     def refuse_two(**kwargs):
         calls.append(kwargs["claim"].pk)
         if kwargs["claim"].pk in refused:
-            raise services.ValidationError({"status": f"Refused for the test (#{kwargs['claim'].pk})."})
+            raise ValidationError({"status": f"Refused for the test (#{kwargs['claim'].pk})."})
         return real(**kwargs)
 
     monkeypatch.setattr(services, "claim_set_status", refuse_two)

@@ -23,6 +23,8 @@ from rest_framework.test import APIClient
 from factbase import interchange, services
 from factbase.interchange import bulk, importer
 from factbase.models import Actor, Claim, Source, Tag
+from factbase.services.claims import _claim_fields
+from factbase.services.many import _build, _clean_in_memory
 
 pytestmark = pytest.mark.django_db
 
@@ -276,19 +278,19 @@ def claim_data(actor, source, **changes):
                 speaker_role="Minister", stated_on=None, stated_on_precision="", outlet=None, span_exact="",
                 span_hint=None, uid=uuid.uuid4(), status="unverified", status_note="")
     data.update(changes)
-    return services._claim_fields(**data)
+    return _claim_fields(**data)
 
 
 def test_build_makes_the_instance_the_constructor_makes(actor):
     source = services.source_create(title="Article", published_on="2022-01-08", text=TEXT)
     data = claim_data(actor, source)
-    built, made = services._build(Claim, data), Claim(**data)
+    built, made = _build(Claim, data), Claim(**data)
     assert {k: v for k, v in built.__dict__.items() if k != "_state"} == \
         {k: v for k, v in made.__dict__.items() if k != "_state"}
     assert built._state.adding and built._state.db is None
     assert built.speaker is actor and built.source is source  # kept, not read again
     with pytest.raises(ValueError):
-        services._build(Claim, {**data, "speaker": source})  # the constructor's own refusal
+        _build(Claim, {**data, "speaker": source})  # the constructor's own refusal
 
 
 @pytest.mark.parametrize("changes", [
@@ -314,7 +316,7 @@ def test_cleaning_in_memory_refuses_what_full_clean_refuses_with_the_same_messag
     relations = [f.name for f in Claim._meta.concrete_fields if f.is_relation and f.name != "speaker"]
     expected = outcome(lambda c: c.full_clean(exclude=relations, validate_unique=False, validate_constraints=False))
     for _ in range(2):  # the second time, the values the fields accepted are not checked again
-        assert outcome(services._clean_in_memory) == expected
+        assert outcome(_clean_in_memory) == expected
 
 
 def test_a_record_parsed_with_a_cache_is_the_same_and_problems_are_never_cached():

@@ -1,7 +1,7 @@
 """Races: real threads, each with its own database connection, sending real requests at the same moment.
 
 Every write of a claim takes its source's row lock before its own, and so does every edit of a source
-(factbase/services.py), so two writes that would break the rule "a claim's span is its source's text"
+(factbase/services/__init__.py, "Locks"), so two writes that would break the rule "a claim's span is its source's text"
 run one after the other. Each test repeats its race many times (a race that is lost one time in ten
 is seen with near certainty in 40 trials), then checks the invariants with ``check_integrity``: every
 span is its source's text, every verified claim has its verifier and date, every record's history ends

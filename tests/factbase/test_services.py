@@ -434,7 +434,7 @@ class TestDelete:
         tag = services.tag_create(name="Fuel", slug="fuel")
         claims = [services.claim_create(speaker=actor, source=source, text="prices will stay frozen", tags=[tag])
                   for _ in range(5)]
-        monkeypatch.setattr(services, "BULK_BATCH_SIZE", 2)  # the claims are recorded in batches
+        monkeypatch.setattr(services.records, "BULK_BATCH_SIZE", 2)  # the claims are recorded in batches
         services.tag_delete(tag=tag, user=editor)
         for claim in claims:
             assert claim.history.count() == 2 and not claim.tags.exists()

@@ -1,6 +1,6 @@
 """Races on one suggestion: two editors accept it at the same moment, or one accepts it while another dismisses
 it. ``suggestion_accept`` and ``suggestion_dismiss`` lock the source's row, then look the key up again among the
-suggestions as they are now (factbase/services.py): so the second request sees the first one's claim or
+suggestions as they are now (factbase/services/suggestions.py): so the second request sees the first one's claim or
 dismissal and is refused on ``key`` (400), never a second claim of the same words, never a server error.
 
 Real threads with their own connections and real requests, repeated (a race lost one time in ten is seen
