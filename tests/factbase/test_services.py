@@ -435,7 +435,12 @@ class TestDelete:
         claims = [services.claim_create(speaker=actor, source=source, text="prices will stay frozen", tags=[tag])
                   for _ in range(5)]
         monkeypatch.setattr(services.records, "BULK_BATCH_SIZE", 2)  # the claims are recorded in batches
+        record = services.records._record_tags_changed
+        batches = []
+        monkeypatch.setattr(services.records, "_record_tags_changed",
+                            lambda ids, **kwargs: (batches.append(len(ids)), record(ids, **kwargs)))
         services.tag_delete(tag=tag, user=editor)
+        assert batches == [2, 2, 1]  # the last batch, shorter, is recorded too
         for claim in claims:
             assert claim.history.count() == 2 and not claim.tags.exists()
         assert check_integrity(["history"])[0].ok
