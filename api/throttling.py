@@ -38,15 +38,16 @@ class CountingThrottle(throttling.SimpleRateThrottle):
         counter = f"{key}:{window}"
         count = None
         for _ in range(2):
-            # The window's counter is made (with its expiry) by the first request of the window; a cache
-            # that dropped it between the two calls (evicted under memory pressure) gets it made again.
-            self.cache.add(counter, 0, self.duration)
             try:
                 count = self.cache.incr(counter)
                 break
             except ValueError:
-                continue
-        if count is None:  # a cache that keeps nothing (DummyCache): nothing can be counted
+                # The window's first request makes its counter, with its expiry; when another request made
+                # it meanwhile (or the cache dropped it under memory pressure), count again.
+                if self.cache.add(counter, 1, self.duration):
+                    count = 1
+                    break
+        if count is None:  # the counter vanished twice (a cache that keeps nothing): let the request through
             return True
         return count <= self.num_requests
 
