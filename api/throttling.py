@@ -5,7 +5,7 @@ The rates are ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (set from ``DJANGO_TH
 settings alone. A throttled request gets 429 with a ``Retry-After`` header (seconds).
 
 **How requests are counted.** A rate of N a period allows N requests in each window of that period
-(windows start at whole multiples of the period since the epoch, as GitHub's hourly limit does); the
+(windows start at whole multiples of the period since the epoch: each minute, hour or day); the
 429's ``Retry-After`` is the time left in the window. Each request adds one to its window's counter
 with the cache's atomic increment (``INCR`` in Redis), so requests that arrive together are each
 counted, whatever the number of processes and threads. DRF's own throttles read a list of recent
