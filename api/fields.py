@@ -108,7 +108,9 @@ def detail_url_prefix(view_name: str, request, host: str | None = None) -> str |
            get_script_prefix())
     prefix = _url_prefixes.get(key)
     if prefix is None:
-        placeholder_url = reverse(view_name, kwargs={"pk": _PLACEHOLDER}, request=request)
+        # Without the ``?format=`` DRF keeps in the URLs it reverses: a record's URL is the same whatever format
+        # it was asked in (and the same whichever request made the prefix first).
+        placeholder_url = reverse(view_name, kwargs={"pk": _PLACEHOLDER}, request=request).split("?", 1)[0]
         head, _, tail = placeholder_url.rpartition(f"/{_PLACEHOLDER}/")
         if tail or not head:
             return None

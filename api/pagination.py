@@ -259,20 +259,28 @@ class KeysetPagination(BasePagination):
         url = self.request.build_absolute_uri()
         return replace_query_param(url, CURSOR_PARAM, encode_cursor(cursor))
 
+    def links(self) -> tuple[str | None, str | None]:
+        """The URLs of the next and the previous page (None: no such page), made once for the body and the header."""
+        cursors = (self.next_cursor, self.previous_cursor)
+        made = self.__dict__.get("_links")
+        if made is None or made[0] != cursors:
+            made = self._links = (cursors, (self._link(self.next_cursor), self._link(self.previous_cursor)))
+        return made[1]
+
     def get_paginated_response(self, data):
         body = {"count": self.count} if getattr(self, "count_asked", False) else {}
+        next_url, previous_url = self.links()
         return Response({
             **body,
-            "next": self._link(self.next_cursor),
-            "previous": self._link(self.previous_cursor),
+            "next": next_url,
+            "previous": previous_url,
             "results": data,
         }, headers=self.get_link_header())
 
     def get_link_header(self) -> dict[str, str]:
         """The next and previous pages as a ``Link`` header (RFC 8288), for the formats (CSV, JSON-LD)
         whose body has no room for them; JSON lists carry it too."""
-        links = [f'<{url}>; rel="{rel}"' for rel, url in (("next", self._link(self.next_cursor)),
-                                                          ("prev", self._link(self.previous_cursor))) if url]
+        links = [f'<{url}>; rel="{rel}"' for rel, url in zip(("next", "prev"), self.links()) if url]
         return {"Link": ", ".join(links)} if links else {}
 
     def get_first_page_link(self):

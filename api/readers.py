@@ -18,6 +18,7 @@ import orjson
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
+from django.urls import get_script_prefix
 
 from api import sqljson
 
@@ -81,6 +82,8 @@ class DatabaseReader:
 
     #: (class, serializer class, fields, database vendor) -> (SQL, its parameters: a ``RequestParam`` or a value)
     _compiled: dict = {}
+    #: (that key, API version, scheme, host, script prefix) -> the parameters' values
+    _values: dict = {}
 
     def _expression(self, connection) -> tuple[str, list]:
         """The JSON of a record of table ``t0``, and its parameters. The SQL is compiled once for each
@@ -98,8 +101,17 @@ class DatabaseReader:
                 self._compiled.clear()
             compiled = self._compiled[key] = (sql, compiler.params)
         sql, params = compiled
-        found = (sql, [param.value(self.request, self.host) if isinstance(param, sqljson.RequestParam) else param
-                       for param in params])
+        request = self.request
+        # The request's values depend on what a URL is made of alone: the API version, scheme, host and script prefix.
+        values_key = (key, getattr(request, "version", None), request.scheme, self.host, get_script_prefix())
+        values = self._values.get(values_key)
+        if values is None:
+            values = [param.value(request, self.host) if isinstance(param, sqljson.RequestParam) else param
+                      for param in params]
+            if len(self._values) >= MAX_COMPILED * 4:  # a bound, should clients send many different Host headers
+                self._values.clear()
+            self._values[values_key] = values
+        found = (sql, values)
         self._memo = (connection.vendor, found)
         return found
 

@@ -78,8 +78,12 @@ class FactbaseViewSet(viewsets.ModelViewSet):
 
     def selector_kwargs(self) -> dict:
         """The selector's arguments for this request: the embeds of the fields it shows."""
+        if not self.embeds:
+            return {}
+        if self.get_reader() is not None:  # the database writes the records: their rows alone are read
+            return {"embed": []}
         selection = self.field_selection()
-        if selection is None or not self.embeds:
+        if selection is None:
             return {}
         return {"embed": [embed for name, embed in self.embeds.items() if name in selection]}
 
