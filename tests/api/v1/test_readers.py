@@ -320,3 +320,22 @@ def test_a_link_of_another_shape_is_left_to_the_serializer(anon_client, monkeypa
     body = anon_client.get(f"/api/v1/claims/{claims[1].pk}/").json()
     assert body["url"].endswith(f"/api/v1/claims/{claims[1].pk}/")
     assert anon_client.get("/api/v1/claims/?page_size=3").status_code == 200
+
+
+@pytest.mark.parametrize("first", ["?format=json", ""])
+def test_a_claims_links_do_not_depend_on_format(anon_client, monkeypatch, claims, first):
+    """``?format=json`` answers the same record with the same links and ETag as a plain request, whichever of
+    the two came first (the URL prefixes are kept for the process): DRF's ``?format=`` is not part of a URL."""
+    from api import fields, readers
+
+    monkeypatch.setattr(fields, "_url_prefixes", {})
+    monkeypatch.setattr(readers.DatabaseReader, "_values", {})
+    pk = claims[0].pk
+    order = [first, "" if first else "?format=json"]
+    answers = {query: both_ways(anon_client, monkeypatch, f"/api/v1/claims/{pk}/{query}") for query in order}
+    plain, formatted = answers[""], answers["?format=json"]
+    assert formatted.content == plain.content
+    assert formatted["ETag"] == plain["ETag"]
+    body = plain.json()
+    assert body["url"] == f"http://testserver/api/v1/claims/{pk}/"
+    assert "format=" not in body["speaker"]["url"]
